@@ -1,0 +1,89 @@
+"""Shared CLI state, options and output helpers."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from sitewatch.store import Store
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass
+class CliState:
+    """What the top-level options set up; the store opens on first use."""
+
+    db: str | None = None
+    _store: Store | None = field(default=None, repr=False)
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            self._store = Store(self.db)
+        return self._store
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+
+
+pass_state = click.make_pass_decorator(CliState)
+
+
+def json_option(f: F) -> F:
+    """``--json``: machine-readable output on stdout instead of a table."""
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")(f)
+
+
+def emit_json(obj: Any) -> None:
+    click.echo(json.dumps(obj, indent=2, ensure_ascii=False))
+
+
+def console() -> Console:
+    """Rich console on stdout (tables)."""
+    return Console(soft_wrap=False)
+
+
+def progress_bar() -> Progress:
+    """Progress on stderr, so stdout stays clean for --json and pipes; hidden when not a tty."""
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.fields[what]}"),
+        console=Console(file=sys.stderr),
+        transient=True,
+        disable=not sys.stderr.isatty(),
+    )
+
+
+def parse_bbox(text: str | None) -> list[float] | None:
+    """``W,S,E,N`` in degrees, or None."""
+    if text is None:
+        return None
+    try:
+        values = [float(v) for v in text.split(",")]
+    except ValueError:
+        raise click.BadParameter(f"{text!r}: expected four numbers W,S,E,N") from None
+    if len(values) != 4:
+        raise click.BadParameter(f"{text!r}: expected four numbers W,S,E,N")
+    w, s, e, n = values
+    if not (-180 <= w <= 180 and -180 <= e <= 180 and -90 <= s < n <= 90):
+        raise click.BadParameter(f"{text!r}: not a lon/lat box (W,S,E,N with S < N)")
+    return values
+
+
+def split_list(text: str | None) -> list[str] | None:
+    """Comma-separated list, or None."""
+    if not text:
+        return None
+    return [v.strip() for v in text.split(",") if v.strip()]

@@ -1,0 +1,82 @@
+"""The demo: demo sites over the sample imagery, ingest, chips, first activity figure, report."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sitewatch.errors import InputNotFoundError
+from sitewatch.ingest import IngestReport, ingest
+from sitewatch.pipeline import SiteRun, run_site
+from sitewatch.report import write_report
+from sitewatch.sites import demo_sites
+from sitewatch.sources import open_source
+from sitewatch.store import Store
+
+DEFAULT_DATA = Path("..") / "shared" / "data"
+
+#: (path under the data folder, band names for files that carry none)
+DEMO_SOURCES: tuple[tuple[str, tuple[str, ...] | None], ...] = (
+    ("oscd/catalog.json", None),
+    # NAIP 4-band imagery is red, green, blue, near-infrared (USDA NAIP specification).
+    ("timeseries/naip", ("red", "green", "blue", "nir")),
+    # The Landsat composites carry no band names; they stay b1..b4.
+    ("timeseries/landsat", None),
+)
+
+#: progress(stage, done, total, what)
+DemoProgress = Callable[[str, int, int, str], None]
+
+
+def data_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """The sample data folder: argument, else ``SITEWATCH_DATA``, else ``../shared/data``."""
+    path = Path(explicit or os.environ.get("SITEWATCH_DATA") or DEFAULT_DATA)
+    if not (path / "README.md").exists() and not path.is_dir():
+        raise InputNotFoundError(
+            f"sample data folder not found: {path.resolve()}; set SITEWATCH_DATA to it"
+        )
+    return path
+
+
+@dataclass
+class DemoResult:
+    report: Path
+    ingests: list[IngestReport] = field(default_factory=list)
+    runs: list[SiteRun] = field(default_factory=list)
+
+
+def run_demo(
+    out_dir: str | os.PathLike[str] = "out/demo",
+    data: str | os.PathLike[str] | None = None,
+    progress: DemoProgress | None = None,
+) -> DemoResult:
+    """Run the whole demo into ``out_dir``; returns where the report is."""
+    root = data_dir(data)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    db_url = f"sqlite:///{(out / 'sitewatch.db').resolve()}"
+    with Store(db_url) as store:
+        sites = demo_sites()
+        store.import_sites(sites, replace=True)
+        ingests = []
+        for rel, band_names in DEMO_SOURCES:
+            source = open_source(str(root / rel), band_names=band_names)
+
+            def step(done: int, total: int, ref: str, rel: str = rel) -> None:
+                if progress is not None:
+                    progress(f"ingest {rel}", done, total, Path(ref).name)
+
+            ingests.append(ingest(source, store, step))
+        runs = []
+        for i, site in enumerate(sites):
+            if progress is not None:
+                progress("chips and activity", i, len(sites), site.id)
+            runs.append(run_site(store, site))
+        if progress is not None:
+            progress("chips and activity", len(sites), len(sites), "")
+        report = write_report(
+            runs, out / "report.html", db_url=db_url, title="SiteWatch demo report"
+        )
+    return DemoResult(report=report, ingests=ingests, runs=runs)

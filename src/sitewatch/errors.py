@@ -1,0 +1,75 @@
+"""Every error SiteWatch raises on purpose.
+
+All of them derive from :class:`SitewatchError`, so callers (the CLI, the web
+layer) can catch one class and turn it into a one-line message.  Where an error
+specialises a built-in (a missing file is also a ``FileNotFoundError``), it
+inherits that too, so ``except OSError`` keeps working for library users.
+
+Messages say what was wrong and what to do about it.
+"""
+
+from __future__ import annotations
+
+
+class SitewatchError(Exception):
+    """Root of every SiteWatch error."""
+
+
+class InputNotFoundError(SitewatchError, FileNotFoundError):
+    """A file, folder or catalog named by the user does not exist."""
+
+
+class CorruptImageError(SitewatchError, OSError):
+    """A file exists but cannot be read as an image."""
+
+
+class NotGeoreferencedError(SitewatchError, ValueError):
+    """An image without a CRS or geotransform where one is required."""
+
+
+class MissingBandError(SitewatchError, LookupError):
+    """A requested band is not in the scene."""
+
+
+class CRSMismatchError(SitewatchError, ValueError):
+    """Two georeferenced inputs disagree on their coordinate reference system."""
+
+
+class NoOverlapError(SitewatchError, ValueError):
+    """An image does not cover the area asked for."""
+
+
+class EmptyCatalogError(SitewatchError, ValueError):
+    """A STAC catalog, collection or search returned no items."""
+
+
+class InvalidGeoJSONError(SitewatchError, ValueError):
+    """GeoJSON that is malformed or breaks RFC 7946 in a way we cannot repair."""
+
+
+class InvalidSiteError(SitewatchError, ValueError):
+    """A site definition with a missing or invalid field."""
+
+
+class SiteExistsError(InvalidSiteError):
+    """A site with that id is already in the watchlist."""
+
+
+class SiteNotFoundError(SitewatchError, LookupError):
+    """No site with the given id in the watchlist."""
+
+
+class SceneNotFoundError(SitewatchError, LookupError):
+    """No scene with the given id in the store."""
+
+
+class InvalidSceneError(SitewatchError, ValueError):
+    """A scene or STAC item lacks what SiteWatch needs (time, footprint, bands)."""
+
+
+class SourceError(SitewatchError, ConnectionError):
+    """An imagery source (a STAC API) could not be reached or answered badly."""
+
+
+class StoreError(SitewatchError, RuntimeError):
+    """The database could not be opened, migrated or written."""

@@ -1,0 +1,224 @@
+"""Georeferenced values passed between pipeline stages, and grid arithmetic.
+
+:class:`GeoImage` is the one value object every stage takes and returns:
+pixels, validity mask, affine transform, CRS, band names and acquisition time.
+:class:`Grid` is a raster grid without pixels (CRS, transform, shape); a site's
+grid is the local UTM grid that every scene of the site is resampled onto so
+that two dates compare pixel for pixel.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+import numpy.typing as npt
+import shapely
+from affine import Affine
+from pyproj import CRS, Geod, Transformer
+from pyproj.aoi import AreaOfInterest
+from pyproj.database import query_utm_crs_info
+from shapely.geometry import Polygon, box
+from shapely.ops import transform as shapely_transform
+
+from sitewatch.errors import MissingBandError, NotGeoreferencedError
+
+WGS84 = CRS.from_epsg(4326)
+_GEOD = Geod(ellps="WGS84")
+
+
+@dataclass(frozen=True)
+class Grid:
+    """A raster grid: CRS, affine transform (pixel corner to CRS) and shape."""
+
+    crs: CRS
+    transform: Affine
+    width: int
+    height: int
+
+    def __post_init__(self) -> None:
+        if self.width <= 0 or self.height <= 0:
+            raise ValueError(f"grid must have a positive size, got {self.width}x{self.height}")
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """(rows, cols)."""
+        return (self.height, self.width)
+
+    @property
+    def bounds(self) -> tuple[float, float, float, float]:
+        """(left, bottom, right, top) in the grid's CRS (north-up grids)."""
+        left, top = self.transform * (0, 0)
+        right, bottom = self.transform * (self.width, self.height)
+        return (min(left, right), min(bottom, top), max(left, right), max(bottom, top))
+
+    @property
+    def res(self) -> tuple[float, float]:
+        """Pixel size (x, y) in CRS units."""
+        return (abs(self.transform.a), abs(self.transform.e))
+
+    def footprint(self) -> Polygon:
+        """The grid's outline in lon/lat (densified so curved edges stay close)."""
+        return footprint_lonlat(self.crs, self.transform, self.width, self.height)
+
+
+@dataclass(frozen=True, eq=False)
+class GeoImage:
+    """Pixels with everything needed to place them on the Earth.
+
+    ``pixels`` has shape (bands, rows, cols); ``mask`` has shape (rows, cols)
+    and is True where every band holds valid data.  ``transform`` and ``crs``
+    are None for plain pixel grids (PNG/JPEG without georeference).
+    """
+
+    pixels: npt.NDArray[np.generic]
+    mask: npt.NDArray[np.bool_]
+    band_names: tuple[str, ...]
+    transform: Affine | None = None
+    crs: CRS | None = None
+    time: datetime | None = None
+    meta: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.pixels.ndim != 3:
+            raise ValueError(f"pixels must be (bands, rows, cols), got shape {self.pixels.shape}")
+        if self.mask.shape != self.pixels.shape[1:]:
+            raise ValueError(
+                f"mask shape {self.mask.shape} does not match pixels {self.pixels.shape[1:]}"
+            )
+        if len(self.band_names) != self.pixels.shape[0]:
+            raise ValueError(
+                f"{len(self.band_names)} band names for {self.pixels.shape[0]} bands"
+            )
+        if (self.transform is None) != (self.crs is None):
+            raise ValueError("transform and crs must both be given or both be None")
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """(rows, cols)."""
+        return (int(self.pixels.shape[1]), int(self.pixels.shape[2]))
+
+    @property
+    def is_georeferenced(self) -> bool:
+        return self.crs is not None
+
+    @property
+    def grid(self) -> Grid:
+        """The image's grid; raises NotGeoreferencedError for plain pixel grids."""
+        if self.transform is None or self.crs is None:
+            raise NotGeoreferencedError(
+                "this image has no CRS or geotransform; use a GeoTIFF/COG or a STAC item"
+            )
+        return Grid(self.crs, self.transform, self.shape[1], self.shape[0])
+
+    def band(self, name: str) -> npt.NDArray[np.generic]:
+        """One band by name; raises MissingBandError listing the bands present."""
+        try:
+            idx = self.band_names.index(name)
+        except ValueError:
+            raise MissingBandError(
+                f"band {name!r} is not in this image (bands: {', '.join(self.band_names)})"
+            ) from None
+        return self.pixels[idx]
+
+    def select(self, names: Sequence[str]) -> GeoImage:
+        """A new image with only the named bands, in that order."""
+        stack = np.stack([self.band(n) for n in names])
+        return GeoImage(
+            stack, self.mask, tuple(names), self.transform, self.crs, self.time, dict(self.meta)
+        )
+
+
+def utm_crs_for(lon: float, lat: float) -> CRS:
+    """The WGS 84 / UTM zone CRS containing a lon/lat point (UPS is not handled)."""
+    if not -80.0 <= lat <= 84.0:
+        raise ValueError(f"latitude {lat} is outside UTM coverage (80S to 84N)")
+    infos = query_utm_crs_info(
+        datum_name="WGS 84", area_of_interest=AreaOfInterest(lon, lat, lon, lat)
+    )
+    hemisphere = "N" if lat >= 0 else "S"
+    for info in infos:
+        if info.name.endswith(hemisphere):
+            return CRS.from_epsg(int(info.code))
+    zone = int(math.floor((lon + 180.0) / 6.0)) % 60 + 1
+    return CRS.from_epsg((32600 if lat >= 0 else 32700) + zone)
+
+
+def to_crs(geom: shapely.Geometry, src: CRS, dst: CRS) -> shapely.Geometry:
+    """Reproject a shapely geometry (x/y axis order on both sides)."""
+    tr = Transformer.from_crs(src, dst, always_xy=True)
+    return shapely_transform(tr.transform, geom)
+
+
+def site_grid(aoi_lonlat: Polygon, gsd: float) -> Grid:
+    """The grid a site's scenes are resampled onto.
+
+    Local UTM zone of the AOI's centroid, square pixels of ``gsd`` metres, and
+    edges snapped outward to multiples of ``gsd`` so that the grid depends only
+    on the AOI and the GSD: every scene of a site lands on the same grid.
+    """
+    if gsd <= 0:
+        raise ValueError(f"gsd must be positive, got {gsd}")
+    c = aoi_lonlat.centroid
+    crs = utm_crs_for(c.x, c.y)
+    projected = to_crs(shapely.segmentize(aoi_lonlat, 0.001), WGS84, crs)
+    minx, miny, maxx, maxy = projected.bounds
+    left = math.floor(minx / gsd) * gsd
+    bottom = math.floor(miny / gsd) * gsd
+    right = math.ceil(maxx / gsd) * gsd
+    top = math.ceil(maxy / gsd) * gsd
+    width = max(1, round((right - left) / gsd))
+    height = max(1, round((top - bottom) / gsd))
+    return Grid(crs, Affine(gsd, 0.0, left, 0.0, -gsd, top), width, height)
+
+
+def footprint_lonlat(crs: CRS, transform: Affine, width: int, height: int) -> Polygon:
+    """Outline of a raster in lon/lat, with edges densified before reprojection."""
+    corners = [transform * (0, 0), transform * (width, 0), transform * (width, height)]
+    corners.append(transform * (0, height))
+    outline = Polygon(corners)
+    if CRS(crs).equals(WGS84):
+        return shapely.geometry.polygon.orient(outline, 1.0)
+    xmin, ymin, xmax, ymax = outline.bounds
+    dense = shapely.segmentize(outline, max(xmax - xmin, ymax - ymin) / 32.0)
+    lonlat = to_crs(dense, CRS(crs), WGS84)
+    assert isinstance(lonlat, Polygon)
+    return shapely.geometry.polygon.orient(lonlat, 1.0)
+
+
+def gsd_metres(crs: CRS, transform: Affine, width: int, height: int) -> float:
+    """Ground sample distance in metres at the raster's centre (geometric mean of x and y)."""
+    crs = CRS(crs)
+    if crs.is_projected:
+        factor = crs.axis_info[0].unit_conversion_factor
+        return math.sqrt(abs(transform.a * transform.e)) * factor
+    cx, cy = transform * (width / 2.0, height / 2.0)
+    x1, y1 = transform * (width / 2.0 + 1.0, height / 2.0)
+    x2, y2 = transform * (width / 2.0, height / 2.0 + 1.0)
+    _, _, dx = _GEOD.inv(cx, cy, x1, y1)
+    _, _, dy = _GEOD.inv(cx, cy, x2, y2)
+    return math.sqrt(dx * dy)
+
+
+def bbox_polygon(bbox: Sequence[float]) -> Polygon:
+    """A lon/lat polygon from a (west, south, east, north) box."""
+    if len(bbox) != 4:
+        raise ValueError(f"a bbox has 4 numbers (west, south, east, north), got {len(bbox)}")
+    west, south, east, north = (float(v) for v in bbox)
+    return box(west, south, east, north)
+
+
+def coverage_of(footprint: shapely.Geometry, aoi: Polygon) -> float:
+    """Fraction (0-1) of ``aoi`` inside ``footprint``; planar lon/lat areas, fine at site scale."""
+    if not footprint.intersects(aoi):
+        return 0.0
+    return float(footprint.intersection(aoi).area / aoi.area)
+
+
+def geodesic_area_m2(geom: shapely.Geometry) -> float:
+    """Area on the WGS 84 ellipsoid of a lon/lat geometry, in square metres."""
+    area, _ = _GEOD.geometry_area_perimeter(geom)
+    return abs(float(area))

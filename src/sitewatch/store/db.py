@@ -1,0 +1,364 @@
+"""The SiteWatch store: sites, scenes and what they show, in SQL (SQLite by default).
+
+Every public method runs in its own transaction: it is written whole or not at
+all.  The schema is created and upgraded by Alembic migrations when the store
+is opened.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import shapely
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from shapely.geometry import Polygon
+from sqlalchemy import Engine, create_engine, delete, event, select
+from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from sitewatch.activity import Observation
+from sitewatch.errors import SceneNotFoundError, SiteExistsError, SiteNotFoundError, StoreError
+from sitewatch.geo import coverage_of
+from sitewatch.scene import BandRef, Scene
+from sitewatch.sites import Site, Zone, builtin_sites
+from sitewatch.store.models import ObservationRow, SceneRow, SceneSiteRow, SiteRow
+
+log = logging.getLogger(__name__)
+
+DEFAULT_DB = "sitewatch.db"
+
+
+def resolve_db_url(db: str | None = None) -> str:
+    """A SQLAlchemy URL from ``--db``, ``SITEWATCH_DB`` or the default ``./sitewatch.db``.
+
+    A value containing ``://`` is used as is; anything else is a SQLite file path.
+    """
+    value = db or os.environ.get("SITEWATCH_DB") or DEFAULT_DB
+    if "://" in value:
+        return value
+    return f"sqlite:///{Path(value).expanduser().resolve()}"
+
+
+def _alembic_config(connection: Any) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(resources.files("sitewatch.store") / "migrations"))
+    cfg.attributes["connection"] = connection
+    return cfg
+
+
+def migrate(engine: Engine) -> str | None:
+    """Bring the schema to the newest revision; returns the revision found before (None = new)."""
+    from alembic import command
+
+    with engine.begin() as conn:
+        current = MigrationContext.configure(conn).get_current_revision()
+        cfg = _alembic_config(conn)
+        head = ScriptDirectory.from_config(cfg).get_current_head()
+        if current != head:
+            log.info("migrating store from %s to %s", current, head)
+            command.upgrade(cfg, "head")
+    return current
+
+
+@dataclass(frozen=True)
+class SceneEntry:
+    """A stored scene and the sites it covers (site id to fraction of the AOI covered)."""
+
+    scene: Scene
+    sites: dict[str, float]
+    ingested_at: datetime
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.scene.to_dict(), "sites": self.sites}
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _site_to_row(site: Site, row: SiteRow | None = None) -> SiteRow:
+    now = _now()
+    row = row or SiteRow(id=site.id, created_at=now)
+    row.name = site.name
+    row.kind = site.kind
+    row.country = site.country
+    row.aliases = list(site.aliases)
+    row.aoi_wkt = site.aoi.wkt
+    row.zones = [{"name": z.name, "wkt": z.geometry.wkt} for z in site.zones]
+    row.notes = site.notes
+    row.location_source = site.location_source
+    row.extra = dict(site.extra)
+    row.updated_at = now
+    return row
+
+
+def _polygon(wkt: str) -> Polygon:
+    geom = shapely.from_wkt(wkt)
+    assert isinstance(geom, Polygon)
+    return geom
+
+
+def _row_to_site(row: SiteRow) -> Site:
+    return Site(
+        id=row.id,
+        name=row.name,
+        kind=row.kind,
+        aoi=_polygon(row.aoi_wkt),
+        country=row.country,
+        aliases=tuple(row.aliases),
+        zones=tuple(Zone(z["name"], _polygon(z["wkt"])) for z in row.zones),
+        notes=row.notes,
+        location_source=row.location_source,
+        extra=dict(row.extra),
+    )
+
+
+def _row_to_scene(row: SceneRow) -> Scene:
+    return Scene(
+        id=row.id,
+        datetime=row.acquired,
+        footprint=_polygon(row.footprint_wkt),
+        crs=row.crs,
+        gsd=row.gsd,
+        bands=tuple(BandRef.from_dict(b) for b in row.bands),
+        platform=row.platform,
+        source=row.source,
+        time_precision=row.time_precision,  # type: ignore[arg-type]
+        properties=dict(row.properties),
+    )
+
+
+def _row_to_obs(row: ObservationRow) -> Observation:
+    return Observation(
+        site_id=row.site_id,
+        figure=row.figure,
+        value=row.value,
+        time=row.time,
+        scene_id=row.scene_id,
+        ref_scene_id=row.ref_scene_id,
+        zone=row.zone,
+        unit=row.unit,
+        method=row.method,
+        evidence=dict(row.evidence),
+    )
+
+
+class Store:
+    """Durable record of the watchlist, ingested scenes, observations, alerts and claims."""
+
+    def __init__(self, url: str | None = None, *, seed_builtin: bool = True) -> None:
+        self.url = resolve_db_url(url)
+        if self.url.startswith("sqlite:///"):
+            path = Path(self.url[len("sqlite:///") :])
+            if not path.parent.exists():
+                raise StoreError(
+                    f"folder for the database does not exist: {path.parent}; create it or "
+                    "choose another --db"
+                )
+        try:
+            self.engine = create_engine(self.url)
+        except Exception as exc:  # invalid URL or missing DBAPI driver
+            raise StoreError(f"cannot use database URL {self.url!r}: {exc}") from None
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        try:
+            before = migrate(self.engine)
+        except (OperationalError, DatabaseError) as exc:
+            raise StoreError(
+                f"cannot open the database at {self.url}: {exc.orig}; "
+                "is it a SiteWatch database? choose another with --db or SITEWATCH_DB"
+            ) from None
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        if before is None and seed_builtin:
+            self.import_sites(builtin_sites(), replace=False)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A session whose work is committed at the end, or rolled back on any error."""
+        try:
+            with self._sessions.begin() as session:
+                yield session
+        except OperationalError as exc:
+            raise StoreError(f"database write failed and was rolled back: {exc.orig}") from None
+
+    # -- sites ---------------------------------------------------------------------------
+
+    def list_sites(self) -> list[Site]:
+        with self.transaction() as s:
+            return [_row_to_site(r) for r in s.scalars(select(SiteRow).order_by(SiteRow.id))]
+
+    def get_site(self, site_id: str) -> Site:
+        with self.transaction() as s:
+            row = s.get(SiteRow, site_id)
+            if row is None:
+                raise SiteNotFoundError(
+                    f"no site {site_id!r} in the watchlist; see `sitewatch sites list`"
+                )
+            return _row_to_site(row)
+
+    def add_site(self, site: Site, *, replace: bool = False) -> None:
+        self.import_sites([site], replace=replace)
+
+    def import_sites(self, sites: Sequence[Site], *, replace: bool = False) -> dict[str, int]:
+        """Add sites (all or none) and link them to stored scenes that cover them."""
+        counts = {"added": 0, "replaced": 0}
+        with self.transaction() as s:
+            scenes = [(r.id, _polygon(r.footprint_wkt)) for r in s.execute(
+                select(SceneRow.id, SceneRow.footprint_wkt)
+            ).tuples().all()]
+            for site in sites:
+                row = s.get(SiteRow, site.id)
+                if row is not None and not replace:
+                    raise SiteExistsError(
+                        f"site {site.id!r} is already in the watchlist; use --replace to update it"
+                    )
+                counts["replaced" if row is not None else "added"] += 1
+                s.add(_site_to_row(site, row))
+                s.execute(delete(SceneSiteRow).where(SceneSiteRow.site_id == site.id))
+                s.flush()
+                for scene_id, footprint in scenes:
+                    cov = coverage_of(footprint, site.aoi)
+                    if cov > 0:
+                        s.add(SceneSiteRow(scene_id=scene_id, site_id=site.id, coverage=cov))
+        return counts
+
+    def remove_site(self, site_id: str) -> None:
+        with self.transaction() as s:
+            row = s.get(SiteRow, site_id)
+            if row is None:
+                raise SiteNotFoundError(f"no site {site_id!r} to remove; see `sitewatch sites list`")
+            s.delete(row)
+
+    # -- scenes --------------------------------------------------------------------------
+
+    def record_scene(self, scene: Scene) -> str:
+        """Insert or update a scene and its site links; returns added|updated|unchanged."""
+        with self.transaction() as s:
+            row = s.get(SceneRow, scene.id)
+            bands = [b.to_dict() for b in scene.bands]
+            fields: dict[str, Any] = {
+                "acquired": scene.time_utc,
+                "time_precision": scene.time_precision,
+                "platform": scene.platform,
+                "footprint_wkt": scene.footprint.wkt,
+                "crs": scene.crs,
+                "gsd": scene.gsd,
+                "bands": bands,
+                "source": scene.source,
+                "properties": scene.properties,
+            }
+            if row is not None and all(getattr(row, k) == v for k, v in fields.items()):
+                status = "unchanged"
+            else:
+                status = "updated" if row is not None else "added"
+                if row is None:
+                    row = SceneRow(id=scene.id, **fields, ingested_at=_now())
+                    s.add(row)
+                else:
+                    for k, v in fields.items():
+                        setattr(row, k, v)
+                    row.ingested_at = _now()
+            s.execute(delete(SceneSiteRow).where(SceneSiteRow.scene_id == scene.id))
+            s.flush()
+            for site_row in s.scalars(select(SiteRow)):
+                cov = coverage_of(scene.footprint, _polygon(site_row.aoi_wkt))
+                if cov > 0:
+                    s.add(SceneSiteRow(scene_id=scene.id, site_id=site_row.id, coverage=cov))
+        return status
+
+    def get_scene(self, scene_id: str) -> Scene:
+        with self.transaction() as s:
+            row = s.get(SceneRow, scene_id)
+            if row is None:
+                raise SceneNotFoundError(
+                    f"no scene {scene_id!r} in the store; see `sitewatch scenes list`"
+                )
+            return _row_to_scene(row)
+
+    def list_scenes(self, site_id: str | None = None) -> list[SceneEntry]:
+        """Stored scenes by acquisition time, optionally only those covering a site."""
+        with self.transaction() as s:
+            if site_id is not None and s.get(SiteRow, site_id) is None:
+                raise SiteNotFoundError(f"no site {site_id!r}; see `sitewatch sites list`")
+            query = select(SceneRow).order_by(SceneRow.acquired, SceneRow.id)
+            if site_id is not None:
+                query = query.join(SceneSiteRow).where(SceneSiteRow.site_id == site_id)
+            rows = list(s.scalars(query))
+            links: dict[str, dict[str, float]] = {}
+            for link in s.scalars(select(SceneSiteRow)):
+                links.setdefault(link.scene_id, {})[link.site_id] = link.coverage
+            return [
+                SceneEntry(_row_to_scene(r), links.get(r.id, {}), r.ingested_at) for r in rows
+            ]
+
+    # -- observations --------------------------------------------------------------------
+
+    def put_observations(self, observations: Iterable[Observation]) -> int:
+        """Insert or replace observations (keyed by site, zone, figure, scene, reference scene)."""
+        n = 0
+        with self.transaction() as s:
+            for ob in observations:
+                existing = s.scalars(
+                    select(ObservationRow).where(
+                        ObservationRow.site_id == ob.site_id,
+                        ObservationRow.zone == ob.zone,
+                        ObservationRow.figure == ob.figure,
+                        ObservationRow.scene_id == ob.scene_id,
+                        ObservationRow.ref_scene_id == ob.ref_scene_id,
+                    )
+                ).one_or_none()
+                row = existing or ObservationRow(
+                    site_id=ob.site_id,
+                    zone=ob.zone,
+                    figure=ob.figure,
+                    scene_id=ob.scene_id,
+                    ref_scene_id=ob.ref_scene_id,
+                )
+                row.value = ob.value
+                row.unit = ob.unit
+                row.time = ob.time
+                row.method = ob.method
+                row.evidence = ob.evidence
+                row.created_at = _now()
+                s.add(row)
+                n += 1
+            try:
+                s.flush()
+            except IntegrityError as exc:
+                raise StoreError(
+                    f"observation refers to an unknown site or scene ({exc.orig}); ingest first"
+                ) from None
+        return n
+
+    def observations(self, site_id: str, figure: str | None = None) -> list[Observation]:
+        with self.transaction() as s:
+            query = select(ObservationRow).where(ObservationRow.site_id == site_id)
+            if figure is not None:
+                query = query.where(ObservationRow.figure == figure)
+            rows = s.scalars(query.order_by(ObservationRow.time, ObservationRow.figure))
+            return [_row_to_obs(r) for r in rows]
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()

@@ -1,0 +1,145 @@
+"""Database tables (SQLAlchemy ORM).  The schema itself is owned by the Alembic migrations
+in ``migrations/versions``; a change here needs a new migration there."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, DateTime, Dialect, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every backend (SQLite stores them naive)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; use a UTC-aware datetime")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class SiteRow(Base):
+    __tablename__ = "sites"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(256))
+    kind: Mapped[str] = mapped_column(String(32))
+    country: Mapped[str] = mapped_column(String(64), default="")
+    aliases: Mapped[list[Any]] = mapped_column(default=list)
+    aoi_wkt: Mapped[str] = mapped_column(Text)
+    zones: Mapped[list[Any]] = mapped_column(default=list)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    location_source: Mapped[str] = mapped_column(Text, default="")
+    extra: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class SceneRow(Base):
+    __tablename__ = "scenes"
+
+    id: Mapped[str] = mapped_column(String(256), primary_key=True)
+    acquired: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    time_precision: Mapped[str] = mapped_column(String(16), default="second")
+    platform: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    footprint_wkt: Mapped[str] = mapped_column(Text)
+    crs: Mapped[str] = mapped_column(Text)
+    gsd: Mapped[float] = mapped_column(Float)
+    bands: Mapped[list[Any]] = mapped_column()
+    source: Mapped[str] = mapped_column(Text, default="")
+    properties: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    ingested_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    links: Mapped[list[SceneSiteRow]] = relationship(
+        back_populates="scene", cascade="all, delete-orphan"
+    )
+
+
+class SceneSiteRow(Base):
+    """Which sites a scene covers, and what fraction of each site's AOI."""
+
+    __tablename__ = "scene_sites"
+
+    scene_id: Mapped[str] = mapped_column(
+        ForeignKey("scenes.id", ondelete="CASCADE"), primary_key=True
+    )
+    site_id: Mapped[str] = mapped_column(
+        ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    coverage: Mapped[float] = mapped_column(Float)
+
+    scene: Mapped[SceneRow] = relationship(back_populates="links")
+
+
+class ObservationRow(Base):
+    """One activity figure for a site (and optionally a zone) at one scene's time."""
+
+    __tablename__ = "observations"
+    __table_args__ = (
+        UniqueConstraint("site_id", "zone", "figure", "scene_id", "ref_scene_id", name="uq_obs"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    site_id: Mapped[str] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
+    zone: Mapped[str] = mapped_column(String(128), default="")
+    figure: Mapped[str] = mapped_column(String(64))
+    value: Mapped[float] = mapped_column(Float)
+    unit: Mapped[str] = mapped_column(String(32), default="")
+    time: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    scene_id: Mapped[str] = mapped_column(ForeignKey("scenes.id", ondelete="CASCADE"))
+    ref_scene_id: Mapped[str] = mapped_column(String(256), default="")
+    method: Mapped[str] = mapped_column(String(64), default="")
+    evidence: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class AlertRow(Base):
+    __tablename__ = "alerts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    site_id: Mapped[str] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
+    zone: Mapped[str] = mapped_column(String(128), default="")
+    figure: Mapped[str] = mapped_column(String(64))
+    severity: Mapped[str] = mapped_column(String(16))
+    start_time: Mapped[datetime] = mapped_column(UTCDateTime())
+    end_time: Mapped[datetime] = mapped_column(UTCDateTime())
+    message: Mapped[str] = mapped_column(Text)
+    evidence: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    acknowledged: Mapped[bool] = mapped_column(Boolean, default=False)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ClaimRow(Base):
+    __tablename__ = "claims"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    site_id: Mapped[str | None] = mapped_column(
+        ForeignKey("sites.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    activity: Mapped[str] = mapped_column(String(64))
+    sentence: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(Text, default="")
+    attribution: Mapped[str] = mapped_column(Text, default="")
+    hedged: Mapped[bool] = mapped_column(Boolean, default=False)
+    published: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    window_start: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    window_end: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    status: Mapped[str] = mapped_column(String(32), default="unchecked")
+    evidence: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
