@@ -22,7 +22,6 @@ from pyproj import CRS, Geod, Transformer
 from pyproj.aoi import AreaOfInterest
 from pyproj.database import query_utm_crs_info
 from shapely.geometry import Polygon, box
-from shapely.ops import transform as shapely_transform
 
 from sitewatch.errors import MissingBandError, NotGeoreferencedError
 
@@ -51,8 +50,8 @@ class Grid:
     @property
     def bounds(self) -> tuple[float, float, float, float]:
         """(left, bottom, right, top) in the grid's CRS (north-up grids)."""
-        left, top = self.transform * (0, 0)
-        right, bottom = self.transform * (self.width, self.height)
+        left, top = self.transform @ (0, 0)
+        right, bottom = self.transform @ (self.width, self.height)
         return (min(left, right), min(bottom, top), max(left, right), max(bottom, top))
 
     @property
@@ -150,7 +149,7 @@ def utm_crs_for(lon: float, lat: float) -> CRS:
 def to_crs(geom: shapely.Geometry, src: CRS, dst: CRS) -> shapely.Geometry:
     """Reproject a shapely geometry (x/y axis order on both sides)."""
     tr = Transformer.from_crs(src, dst, always_xy=True)
-    return shapely_transform(tr.transform, geom)
+    return shapely.transform(geom, tr.transform, interleaved=False)
 
 
 def site_grid(aoi_lonlat: Polygon, gsd: float) -> Grid:
@@ -177,8 +176,8 @@ def site_grid(aoi_lonlat: Polygon, gsd: float) -> Grid:
 
 def footprint_lonlat(crs: CRS, transform: Affine, width: int, height: int) -> Polygon:
     """Outline of a raster in lon/lat, with edges densified before reprojection."""
-    corners = [transform * (0, 0), transform * (width, 0), transform * (width, height)]
-    corners.append(transform * (0, height))
+    corners = [transform @ (0, 0), transform @ (width, 0), transform @ (width, height)]
+    corners.append(transform @ (0, height))
     outline = Polygon(corners)
     if CRS(crs).equals(WGS84):
         return shapely.geometry.polygon.orient(outline, 1.0)
@@ -195,9 +194,9 @@ def gsd_metres(crs: CRS, transform: Affine, width: int, height: int) -> float:
     if crs.is_projected:
         factor = crs.axis_info[0].unit_conversion_factor
         return math.sqrt(abs(transform.a * transform.e)) * factor
-    cx, cy = transform * (width / 2.0, height / 2.0)
-    x1, y1 = transform * (width / 2.0 + 1.0, height / 2.0)
-    x2, y2 = transform * (width / 2.0, height / 2.0 + 1.0)
+    cx, cy = transform @ (width / 2.0, height / 2.0)
+    x1, y1 = transform @ (width / 2.0 + 1.0, height / 2.0)
+    x2, y2 = transform @ (width / 2.0, height / 2.0 + 1.0)
     _, _, dx = _GEOD.inv(cx, cy, x1, y1)
     _, _, dy = _GEOD.inv(cx, cy, x2, y2)
     return math.sqrt(dx * dy)

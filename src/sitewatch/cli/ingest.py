@@ -7,6 +7,7 @@ import click
 from sitewatch.cli.options import (
     CliState, emit_json, json_option, parse_bbox, pass_state, progress_bar, split_list,
 )
+from sitewatch.errors import SitewatchError
 from sitewatch.ingest import ingest
 from sitewatch.sources import open_source
 
@@ -48,6 +49,9 @@ def ingest_cmd(
             bar.update(task, completed=done, total=total, what=ref.rsplit("/", 1)[-1])
 
         report = ingest(src, state.store, step)
+    if report.failed and not report.recorded and len(report.failed) == 1:
+        # Nothing usable at all: the input itself is bad.
+        raise report_error(report.failed[0][1])
     if as_json:
         emit_json(report.to_dict())
     else:
@@ -60,3 +64,7 @@ def ingest_cmd(
     if report.failed:
         click.echo(f"{len(report.failed)} item(s) failed", err=True)
         raise SystemExit(1)
+
+
+def report_error(message: str) -> SitewatchError:
+    return SitewatchError(message)

@@ -234,7 +234,13 @@ class StacApiSource(ImagerySource):
             )
             items = list(search.items())
         except APIError as exc:
-            raise SourceError(f"STAC API {self.url} refused the search: {exc}") from None
+            if getattr(exc, "status_code", None) is None:
+                raise SourceError(
+                    f"cannot reach the STAC API at {self.url}; check the URL and your network"
+                ) from None
+            raise SourceError(
+                f"STAC API {self.url} refused the search (HTTP {exc.status_code}): {exc}"
+            ) from None
         except (OSError, ValueError) as exc:
             raise SourceError(
                 f"cannot reach the STAC API at {self.url} ({type(exc).__name__}); "

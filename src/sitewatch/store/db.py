@@ -222,9 +222,10 @@ class Store:
         """Add sites (all or none) and link them to stored scenes that cover them."""
         counts = {"added": 0, "replaced": 0}
         with self.transaction() as s:
-            scenes = [(r.id, _polygon(r.footprint_wkt)) for r in s.execute(
-                select(SceneRow.id, SceneRow.footprint_wkt)
-            ).tuples().all()]
+            scenes = [
+                (scene_id, _polygon(wkt))
+                for scene_id, wkt in s.execute(select(SceneRow.id, SceneRow.footprint_wkt))
+            ]
             for site in sites:
                 row = s.get(SiteRow, site.id)
                 if row is not None and not replace:

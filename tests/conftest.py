@@ -1,0 +1,38 @@
+"""Shared fixtures: the real sample data in ../shared/data, a fresh store, the CLI runner."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from sitewatch.store import Store
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    path = Path(os.environ.get("SITEWATCH_DATA") or ROOT.parent / "shared" / "data")
+    if not (path / "oscd" / "catalog.json").exists():
+        pytest.fail(f"sample data not found at {path}; set SITEWATCH_DATA")
+    return path
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'test.db'}"
+
+
+@pytest.fixture
+def store(db_url: str) -> Iterator[Store]:
+    with Store(db_url) as s:
+        yield s
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
