@@ -28,7 +28,11 @@ def write_tif(
     """A small GeoTIFF of random uint8 pixels (georeferenced unless crs is None)."""
     rng = np.random.default_rng(seed)
     profile: dict[str, Any] = {
-        "driver": "GTiff", "width": size, "height": size, "count": count, "dtype": "uint8",
+        "driver": "GTiff",
+        "width": size,
+        "height": size,
+        "count": count,
+        "dtype": "uint8",
     }
     if crs is not None:
         profile["crs"] = crs

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlparse
 
 CONFORMS = [
@@ -61,10 +61,10 @@ def _matches(item: dict[str, Any], params: dict[str, Any]) -> bool:
 
 
 class _Handler(BaseHTTPRequestHandler):
-    items: list[dict[str, Any]] = []
-    requests: list[str] = []
+    items: ClassVar[list[dict[str, Any]]] = []
+    requests: ClassVar[list[str]] = []
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
     def _send(self, obj: Any, status: int = 200) -> None:
@@ -76,26 +76,39 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def _base(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        address: Any = self.server.server_address
+        return f"http://{address[0]}:{address[1]}"
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         url = urlparse(self.path)
         self.requests.append(f"GET {url.path}")
         if url.path in ("", "/"):
             base = self._base()
-            self._send({
-                "type": "Catalog", "id": "local-stac", "stac_version": "1.0.0",
-                "description": "test STAC API", "conformsTo": CONFORMS,
-                "links": [
-                    {"rel": "self", "href": f"{base}/", "type": "application/json"},
-                    {"rel": "root", "href": f"{base}/", "type": "application/json"},
-                    {"rel": "search", "href": f"{base}/search", "type": "application/geo+json",
-                     "method": "GET"},
-                    {"rel": "search", "href": f"{base}/search", "type": "application/geo+json",
-                     "method": "POST"},
-                ],
-            })
+            self._send(
+                {
+                    "type": "Catalog",
+                    "id": "local-stac",
+                    "stac_version": "1.0.0",
+                    "description": "test STAC API",
+                    "conformsTo": CONFORMS,
+                    "links": [
+                        {"rel": "self", "href": f"{base}/", "type": "application/json"},
+                        {"rel": "root", "href": f"{base}/", "type": "application/json"},
+                        {
+                            "rel": "search",
+                            "href": f"{base}/search",
+                            "type": "application/geo+json",
+                            "method": "GET",
+                        },
+                        {
+                            "rel": "search",
+                            "href": f"{base}/search",
+                            "type": "application/geo+json",
+                            "method": "POST",
+                        },
+                    ],
+                }
+            )
         elif url.path == "/conformance":
             self._send({"conformsTo": CONFORMS})
         elif url.path == "/search":
@@ -111,7 +124,7 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self._send({"code": "NotFound", "description": self.path}, 404)
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         self.requests.append(f"POST {urlparse(self.path).path}")
         length = int(self.headers.get("Content-Length", 0))
         params = json.loads(self.rfile.read(length) or b"{}")
@@ -132,23 +145,36 @@ class _Handler(BaseHTTPRequestHandler):
         if offset + limit < len(found):
             nxt = {k: v for k, v in params.items() if v is not None}
             nxt["offset"] = offset + limit
-            links.append({
-                "rel": "next", "href": f"{self._base()}/search", "method": "POST", "body": nxt,
-                "type": "application/geo+json",
-            })
-        self._send({"type": "FeatureCollection", "features": page, "links": links,
-                    "numberMatched": len(found), "numberReturned": len(page)})
+            links.append(
+                {
+                    "rel": "next",
+                    "href": f"{self._base()}/search",
+                    "method": "POST",
+                    "body": nxt,
+                    "type": "application/geo+json",
+                }
+            )
+        self._send(
+            {
+                "type": "FeatureCollection",
+                "features": page,
+                "links": links,
+                "numberMatched": len(found),
+                "numberReturned": len(page),
+            }
+        )
 
 
 @contextmanager
 def serve_stac_api(oscd: Path) -> Iterator[tuple[str, list[str]]]:
     """Run the API; yields (root URL, list of request lines received)."""
-    handler = type("Handler", (_Handler,), {"items": load_items(oscd), "requests": []})
+    requests: list[str] = []
+    handler = type("Handler", (_Handler,), {"items": load_items(oscd), "requests": requests})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/", handler.requests
+        yield f"http://127.0.0.1:{server.server_address[1]}/", requests
     finally:
         server.shutdown()
         server.server_close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from tests.helpers import assert_one_line_error, run_cli
 
 
 def _ring_is_ccw(ring: list[list[float]]) -> bool:
-    area2 = sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in zip(ring, ring[1:], strict=False))
+    area2 = sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in itertools.pairwise(ring))
     return area2 > 0
 
 
@@ -29,7 +30,9 @@ def test_builtin_sites_have_cited_locations_and_aois() -> None:
     assert "Sanum-dong" in sites["sanumdong"].aliases
     # Published centres lie inside the AOIs.
     assert sites["sohae"].aoi.contains(shape({"type": "Point", "coordinates": [124.705, 39.660]}))
-    assert sites["yongbyon"].aoi.contains(shape({"type": "Point", "coordinates": [125.755, 39.795]}))
+    assert sites["yongbyon"].aoi.contains(
+        shape({"type": "Point", "coordinates": [125.755, 39.795]})
+    )
     for s in sites.values():
         assert s.location_source, s.id
         assert s.country == "KP"
@@ -72,11 +75,20 @@ def test_antimeridian_split_and_join() -> None:
     ("mutate", "message"),
     [
         (lambda f: f["properties"].pop("name"), "needs a 'name'"),
-        (lambda f: f.update(geometry={"type": "Polygon", "coordinates": [[[0, 0], [1]]]}), "malformed"),
-        (lambda f: f.update(geometry={"type": "Point", "coordinates": [125.0, 39.0]}), "one Polygon"),
+        (
+            lambda f: f.update(geometry={"type": "Polygon", "coordinates": [[[0, 0], [1]]]}),
+            "malformed",
+        ),
+        (
+            lambda f: f.update(geometry={"type": "Point", "coordinates": [125.0, 39.0]}),
+            "one Polygon",
+        ),
         (
             lambda f: f.update(
-                geometry={"type": "Polygon", "coordinates": [[[500, 0], [501, 0], [501, 1], [500, 0]]]}
+                geometry={
+                    "type": "Polygon",
+                    "coordinates": [[[500, 0], [501, 0], [501, 1], [500, 0]]],
+                }
             ),
             "out of lon/lat range",
         ),
@@ -103,8 +115,19 @@ def test_sites_list_json_lists_builtins(runner: CliRunner, db_url: str) -> None:
 
 def test_sites_add_show_export_remove(runner: CliRunner, db_url: str, tmp_path: Path) -> None:
     r = run_cli(
-        runner, db_url, "sites", "add", "kaesong", "--name", "Kaesong test", "--kind", "other",
-        "--bbox", "126.5,37.9,126.6,38.0", "--alias", "Kaesong",
+        runner,
+        db_url,
+        "sites",
+        "add",
+        "kaesong",
+        "--name",
+        "Kaesong test",
+        "--kind",
+        "other",
+        "--bbox",
+        "126.5,37.9,126.6,38.0",
+        "--alias",
+        "Kaesong",
     )
     assert r.exit_code == 0, r.output
     shown = json.loads(run_cli(runner, db_url, "sites", "show", "kaesong", "--json").stdout)
@@ -120,7 +143,9 @@ def test_sites_add_show_export_remove(runner: CliRunner, db_url: str, tmp_path: 
     # Re-import what was exported: the removed site comes back.
     r = run_cli(runner, db_url, "sites", "import", str(out), "--replace", "--json")
     assert json.loads(r.stdout) == {
-        "sites": ["kaesong", "sanumdong", "sohae", "yongbyon"], "added": 1, "replaced": 3,
+        "sites": ["kaesong", "sanumdong", "sohae", "yongbyon"],
+        "added": 1,
+        "replaced": 3,
     }
 
 
@@ -129,8 +154,10 @@ def test_sites_add_show_export_remove(runner: CliRunner, db_url: str, tmp_path: 
     [
         ("{not json", "not valid JSON"),
         ('{"type": "FeatureCollection"}', "no 'features' list"),
-        ('{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {}}]}',
-         "needs an 'id'"),
+        (
+            '{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {}}]}',
+            "needs an 'id'",
+        ),
     ],
 )
 def test_import_malformed_geojson_loses_nothing(

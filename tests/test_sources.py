@@ -40,7 +40,10 @@ def test_time_from_name_rejects_impossible_dates() -> None:
 
 
 def test_acquisition_tag_beats_file_name_and_tifftag_is_last() -> None:
-    tags = {"ACQUISITIONDATETIME": "2019-03-07T01:02:03Z", "TIFFTAG_DATETIME": "2020:01:01 00:00:00"}
+    tags = {
+        "ACQUISITIONDATETIME": "2019-03-07T01:02:03Z",
+        "TIFFTAG_DATETIME": "2020:01:01 00:00:00",
+    }
     t, _, where = acquisition_time(tags, "x_20190304.tif")
     assert (t, where) == (datetime(2019, 3, 7, 1, 2, 3, tzinfo=UTC), "tag ACQUISITIONDATETIME")
     t, _, where = acquisition_time({"TIFFTAG_DATETIME": "2020:01:01 00:00:00"}, "x_20190304.tif")
@@ -52,14 +55,25 @@ def test_acquisition_tag_beats_file_name_and_tifftag_is_last() -> None:
 
 
 def test_naip_folder_gives_ten_dated_scenes(data_dir: Path, store: Store) -> None:
-    source = FileSource(data_dir / "timeseries" / "naip", band_names=["red", "green", "blue", "nir"])
+    source = FileSource(
+        data_dir / "timeseries" / "naip", band_names=["red", "green", "blue", "nir"]
+    )
     report = ingest(source, store)
-    assert report.recorded == 10 and not report.failed
+    assert report.recorded == 10
+    assert not report.failed
     scenes = [e.scene for e in store.list_scenes()]
     dates = [s.datetime.date().isoformat() for s in scenes]
     assert dates == [
-        "2009-08-18", "2010-06-29", "2012-07-31", "2014-07-20", "2015-09-26",
-        "2016-08-16", "2017-08-27", "2018-07-16", "2019-09-04", "2020-08-31",
+        "2009-08-18",
+        "2010-06-29",
+        "2012-07-31",
+        "2014-07-20",
+        "2015-09-26",
+        "2016-08-16",
+        "2017-08-27",
+        "2018-07-16",
+        "2019-09-04",
+        "2020-08-31",
     ]
     first = scenes[0]
     assert first.id == "naip/m_4709963_se_14_1_20090818"
@@ -68,7 +82,8 @@ def test_naip_folder_gives_ten_dated_scenes(data_dir: Path, store: Store) -> Non
     assert [b.common_name for b in first.bands] == ["red", "green", "blue", "nir"]
     assert first.time_precision == "day"
     # The footprint is lon/lat in North Dakota.
-    assert -100 < first.footprint.centroid.x < -98 and 46 < first.footprint.centroid.y < 48
+    assert -100 < first.footprint.centroid.x < -98
+    assert 46 < first.footprint.centroid.y < 48
 
 
 def test_landsat_years_and_geographic_gsd(data_dir: Path, store: Store) -> None:
@@ -84,15 +99,19 @@ def test_landsat_years_and_geographic_gsd(data_dir: Path, store: Store) -> None:
 
 def test_oscd_catalog_gives_32_scenes_two_per_city(data_dir: Path, store: Store) -> None:
     report = ingest(StaticStacSource(data_dir / "oscd" / "catalog.json"), store)
-    assert report.recorded == 32 and not report.failed
+    assert report.recorded == 32
+    assert not report.failed
     scenes = [e.scene for e in store.list_scenes()]
     cities = Counter(s.id.rsplit("_", 1)[0] for s in scenes)
-    assert len(cities) == 16 and set(cities.values()) == {2}
+    assert len(cities) == 16
+    assert set(cities.values()) == {2}
     for s in scenes:  # item ids carry the acquisition date
         assert s.datetime.strftime("%Y%m%d") == s.id.rsplit("_", 1)[1]
-        assert s.platform == "sentinel-2" and s.gsd == 10
+        assert s.platform == "sentinel-2"
+        assert s.gsd == 10
     beirut = store.get_scene("beirut_20150820")
-    assert beirut.band("red").name == "B04" and beirut.band("swir16").gsd == 20
+    assert beirut.band("red").name == "B04"
+    assert beirut.band("swir16").gsd == 20
     assert beirut.band("B08").common_name == "nir"
     assert beirut.crs == "EPSG:4326"
 
@@ -122,17 +141,23 @@ def _copy_catalog_subset(data_dir: Path, dest: Path, cities: tuple[str, ...]) ->
         item = json.loads((src / link["href"]).read_text())
         for asset in item["assets"].values():
             asset["href"] = str((src / item_id / asset["href"]).resolve())
-        item["links"] = [ln for ln in item["links"] if ln["rel"] not in ("root", "parent", "collection")]
+        item["links"] = [
+            ln for ln in item["links"] if ln["rel"] not in ("root", "parent", "collection")
+        ]
         out = dest / item_id / f"{item_id}.json"
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(item))
-        keep.append({"rel": "item", "href": f"./{item_id}/{item_id}.json", "type": "application/json"})
+        keep.append(
+            {"rel": "item", "href": f"./{item_id}/{item_id}.json", "type": "application/json"}
+        )
     coll["links"] = [ln for ln in keep if ln["rel"] not in ("root", "parent", "self")]
     (dest / "collection.json").write_text(json.dumps(coll))
     return dest / "collection.json"
 
 
-def test_bad_stac_items_are_skipped_and_reported(data_dir: Path, store: Store, tmp_path: Path) -> None:
+def test_bad_stac_items_are_skipped_and_reported(
+    data_dir: Path, store: Store, tmp_path: Path
+) -> None:
     coll = _copy_catalog_subset(data_dir, tmp_path / "cat", ("beirut", "dubai"))
     (tmp_path / "cat" / "dubai_20151211" / "dubai_20151211.json").write_text("{ truncated")
     item_path = tmp_path / "cat" / "dubai_20180330" / "dubai_20180330.json"
@@ -143,7 +168,9 @@ def test_bad_stac_items_are_skipped_and_reported(data_dir: Path, store: Store, t
     assert sorted(report.added) == ["beirut_20150820", "beirut_20171003"]
     failed = dict(report.failed)
     assert len(failed) == 2
-    assert "not valid JSON" in failed[str(tmp_path / "cat" / "dubai_20151211" / "dubai_20151211.json")]
+    assert (
+        "not valid JSON" in failed[str(tmp_path / "cat" / "dubai_20151211" / "dubai_20151211.json")]
+    )
     assert any("datetime" in msg for msg in failed.values())
 
 
@@ -169,10 +196,17 @@ def test_empty_sources(tmp_path: Path) -> None:
     with pytest.raises(EmptyCatalogError, match="no GeoTIFF"):
         FileSource(tmp_path / "empty").refs()
     cat = tmp_path / "catalog.json"
-    cat.write_text(json.dumps({
-        "type": "Catalog", "id": "empty", "stac_version": "1.0.0", "description": "none",
-        "links": [],
-    }))
+    cat.write_text(
+        json.dumps(
+            {
+                "type": "Catalog",
+                "id": "empty",
+                "stac_version": "1.0.0",
+                "description": "none",
+                "links": [],
+            }
+        )
+    )
     with pytest.raises(EmptyCatalogError, match="has no items"):
         StaticStacSource(cat).refs()
 
@@ -186,7 +220,9 @@ def test_non_georeferenced_single_file(tmp_path: Path) -> None:
 def test_stac_api_search(data_dir: Path, store: Store) -> None:
     with serve_stac_api(data_dir / "oscd") as (url, requests):
         source = StacApiSource(
-            url, collections=["sentinel-2-l1c-oscd"], bbox=[35.4, 33.7, 35.6, 34.0],
+            url,
+            collections=["sentinel-2-l1c-oscd"],
+            bbox=[35.4, 33.7, 35.6, 34.0],
             datetime="2015-01-01/2016-12-31",
         )
         report = ingest(source, store)
@@ -201,8 +237,17 @@ def test_stac_api_search(data_dir: Path, store: Store) -> None:
 
 
 def test_stac_api_cli_with_site(data_dir: Path, runner: CliRunner, db_url: str) -> None:
-    run_cli(runner, db_url, "sites", "add", "beirut", "--name", "Beirut",
-            "--bbox", "35.48,33.85,35.52,33.88")
+    run_cli(
+        runner,
+        db_url,
+        "sites",
+        "add",
+        "beirut",
+        "--name",
+        "Beirut",
+        "--bbox",
+        "35.48,33.85,35.52,33.88",
+    )
     with serve_stac_api(data_dir / "oscd") as (url, _):
         r = run_cli(runner, db_url, "ingest", url, "--site", "beirut", "--json")
         assert r.exit_code == 0, r.output
@@ -216,7 +261,9 @@ def test_unreachable_stac_api(runner: CliRunner, db_url: str) -> None:
     assert_one_line_error(r, "cannot reach the STAC API")
 
 
-def test_ingest_cli_exit_codes(data_dir: Path, runner: CliRunner, db_url: str, tmp_path: Path) -> None:
+def test_ingest_cli_exit_codes(
+    data_dir: Path, runner: CliRunner, db_url: str, tmp_path: Path
+) -> None:
     folder = tmp_path / "mixed"
     folder.mkdir()
     shutil.copy(data_dir / "timeseries" / "landsat" / "1985.tif", folder / "1985.tif")
@@ -224,7 +271,8 @@ def test_ingest_cli_exit_codes(data_dir: Path, runner: CliRunner, db_url: str, t
     partial = run_cli(runner, db_url, "ingest", str(folder))
     assert partial.exit_code == 1
     assert "1 scene(s) recorded" in partial.stdout
-    assert "skipped" in partial.stderr and "broken_2001.tif" in partial.stderr
+    assert "skipped" in partial.stderr
+    assert "broken_2001.tif" in partial.stderr
     only_bad = run_cli(runner, db_url, "ingest", str(folder / "broken_2001.tif"))
     assert_one_line_error(only_bad, "cannot read")
     missing = run_cli(runner, db_url, "ingest", str(tmp_path / "nope"))

@@ -33,7 +33,7 @@ DemoProgress = Callable[[str, int, int, str], None]
 def data_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
     """The sample data folder: argument, else ``SITEWATCH_DATA``, else ``../shared/data``."""
     path = Path(explicit or os.environ.get("SITEWATCH_DATA") or DEFAULT_DATA)
-    if not (path / "README.md").exists() and not path.is_dir():
+    if not path.is_dir():
         raise InputNotFoundError(
             f"sample data folder not found: {path.resolve()}; set SITEWATCH_DATA to it"
         )

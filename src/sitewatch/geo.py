@@ -13,6 +13,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -22,6 +23,7 @@ from pyproj import CRS, Geod, Transformer
 from pyproj.aoi import AreaOfInterest
 from pyproj.database import query_utm_crs_info
 from shapely.geometry import Polygon, box
+from shapely.geometry.base import BaseGeometry
 
 from sitewatch.errors import MissingBandError, NotGeoreferencedError
 
@@ -89,9 +91,7 @@ class GeoImage:
                 f"mask shape {self.mask.shape} does not match pixels {self.pixels.shape[1:]}"
             )
         if len(self.band_names) != self.pixels.shape[0]:
-            raise ValueError(
-                f"{len(self.band_names)} band names for {self.pixels.shape[0]} bands"
-            )
+            raise ValueError(f"{len(self.band_names)} band names for {self.pixels.shape[0]} bands")
         if (self.transform is None) != (self.crs is None):
             raise ValueError("transform and crs must both be given or both be None")
 
@@ -121,7 +121,8 @@ class GeoImage:
             raise MissingBandError(
                 f"band {name!r} is not in this image (bands: {', '.join(self.band_names)})"
             ) from None
-        return self.pixels[idx]
+        band: npt.NDArray[np.generic] = self.pixels[idx]
+        return band
 
     def select(self, names: Sequence[str]) -> GeoImage:
         """A new image with only the named bands, in that order."""
@@ -142,14 +143,18 @@ def utm_crs_for(lon: float, lat: float) -> CRS:
     for info in infos:
         if info.name.endswith(hemisphere):
             return CRS.from_epsg(int(info.code))
-    zone = int(math.floor((lon + 180.0) / 6.0)) % 60 + 1
+    zone = math.floor((lon + 180.0) / 6.0) % 60 + 1
     return CRS.from_epsg((32600 if lat >= 0 else 32700) + zone)
 
 
-def to_crs(geom: shapely.Geometry, src: CRS, dst: CRS) -> shapely.Geometry:
+def to_crs(geom: BaseGeometry, src: CRS, dst: CRS) -> BaseGeometry:
     """Reproject a shapely geometry (x/y axis order on both sides)."""
     tr = Transformer.from_crs(src, dst, always_xy=True)
-    return shapely.transform(geom, tr.transform, interleaved=False)
+
+    def project(x: npt.NDArray[np.float64], y: npt.NDArray[np.float64]) -> Any:
+        return tr.transform(x, y)
+
+    return shapely.transform(geom, project, interleaved=False)  # type: ignore[arg-type]
 
 
 def site_grid(aoi_lonlat: Polygon, gsd: float) -> Grid:
@@ -210,14 +215,14 @@ def bbox_polygon(bbox: Sequence[float]) -> Polygon:
     return box(west, south, east, north)
 
 
-def coverage_of(footprint: shapely.Geometry, aoi: Polygon) -> float:
+def coverage_of(footprint: BaseGeometry, aoi: Polygon) -> float:
     """Fraction (0-1) of ``aoi`` inside ``footprint``; planar lon/lat areas, fine at site scale."""
     if not footprint.intersects(aoi):
         return 0.0
     return float(footprint.intersection(aoi).area / aoi.area)
 
 
-def geodesic_area_m2(geom: shapely.Geometry) -> float:
+def geodesic_area_m2(geom: BaseGeometry) -> float:
     """Area on the WGS 84 ellipsoid of a lon/lat geometry, in square metres."""
     area, _ = _GEOD.geometry_area_perimeter(geom)
     return abs(float(area))

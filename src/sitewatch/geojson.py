@@ -18,6 +18,7 @@ from typing import Any
 import shapely
 from shapely.affinity import translate
 from shapely.geometry import MultiPolygon, Polygon, box, mapping, shape
+from shapely.geometry.base import BaseGeometry
 from shapely.geometry.polygon import orient
 
 from sitewatch.errors import InputNotFoundError, InvalidGeoJSONError
@@ -33,21 +34,25 @@ def read_json(path: str | os.PathLike[str], what: str = "GeoJSON") -> Any:
     try:
         return json.loads(p.read_text(encoding="utf-8"))
     except UnicodeDecodeError as exc:
-        raise InvalidGeoJSONError(f"{p} is not UTF-8 text ({exc.reason}); save it as UTF-8") from None
+        raise InvalidGeoJSONError(
+            f"{p} is not UTF-8 text ({exc.reason}); save it as UTF-8"
+        ) from None
     except json.JSONDecodeError as exc:
         raise InvalidGeoJSONError(
             f"{p} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
         ) from None
 
 
-def geometry_from_geojson(obj: Any, where: str = "geometry") -> shapely.Geometry:
+def geometry_from_geojson(obj: Any, where: str = "geometry") -> BaseGeometry:
     """Parse a GeoJSON geometry object, checking type, coordinates and validity."""
     if not isinstance(obj, dict) or "type" not in obj:
         raise InvalidGeoJSONError(f"{where}: expected a GeoJSON geometry object with a 'type'")
     try:
         geom = shape(obj)
     except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
-        raise InvalidGeoJSONError(f"{where}: malformed {obj.get('type')} geometry ({exc})") from None
+        raise InvalidGeoJSONError(
+            f"{where}: malformed {obj.get('type')} geometry ({exc})"
+        ) from None
     except shapely.errors.GEOSException as exc:
         raise InvalidGeoJSONError(f"{where}: malformed geometry ({exc})") from None
     if geom.is_empty:
@@ -79,7 +84,7 @@ def area_polygon_from_geojson(obj: Any, where: str = "geometry") -> Polygon:
     )
 
 
-def unwrap_antimeridian(geom: MultiPolygon) -> shapely.Geometry:
+def unwrap_antimeridian(geom: MultiPolygon) -> BaseGeometry:
     """Join parts split at +/-180 into one geometry with longitudes past 180."""
     parts = list(geom.geoms)
     touches_east = any(p.bounds[2] >= 180.0 for p in parts)
@@ -90,12 +95,12 @@ def unwrap_antimeridian(geom: MultiPolygon) -> shapely.Geometry:
     return shapely.union_all(shifted)
 
 
-def wrap_antimeridian(geom: shapely.Geometry) -> shapely.Geometry:
+def wrap_antimeridian(geom: BaseGeometry) -> BaseGeometry:
     """Split a geometry whose longitudes run past +/-180 into parts within [-180, 180]."""
     minx, _, maxx, _ = geom.bounds
     if minx >= -180.0 and maxx <= 180.0:
         return geom
-    parts: list[shapely.Geometry] = []
+    parts: list[BaseGeometry] = []
     for offset in (-360.0, 0.0, 360.0):
         piece = translate(geom, xoff=offset).intersection(_WORLD)
         if not piece.is_empty:
@@ -106,7 +111,7 @@ def wrap_antimeridian(geom: shapely.Geometry) -> shapely.Geometry:
     return MultiPolygon(polys) if len(polys) > 1 else polys[0]
 
 
-def rfc7946_geometry(geom: shapely.Geometry, precision: int = 7) -> dict[str, Any]:
+def rfc7946_geometry(geom: BaseGeometry, precision: int = 7) -> dict[str, Any]:
     """A GeoJSON geometry dict: split at the antimeridian, CCW exterior rings, rounded."""
     geom = wrap_antimeridian(geom)
     if precision:

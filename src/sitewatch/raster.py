@@ -181,15 +181,18 @@ def write_cog(image: GeoImage, dest: str | os.PathLike[str]) -> Path:
         "compress": "deflate",
         "blocksize": 256,
     }
-    with atomic_path(dest) as tmp, rasterio.Env(GDAL_TIFF_INTERNAL_MASK=True):
-        with rasterio.open(tmp, "w", **profile) as dst:
-            dst.write(image.pixels)
-            dst.write_mask(np.where(image.mask, 255, 0).astype("uint8"))
-            for i, name in enumerate(image.band_names, start=1):
-                dst.set_band_description(i, name)
-            if image.time is not None:
-                dst.update_tags(ACQUISITIONDATETIME=image.time.strftime("%Y-%m-%dT%H:%M:%SZ"))
-                dst.update_tags(TIFFTAG_DATETIME=image.time.strftime("%Y:%m:%d %H:%M:%S"))
+    with (
+        atomic_path(dest) as tmp,
+        rasterio.Env(GDAL_TIFF_INTERNAL_MASK=True),
+        rasterio.open(tmp, "w", **profile) as dst,
+    ):
+        dst.write(image.pixels)
+        dst.write_mask(np.where(image.mask, 255, 0).astype("uint8"))
+        for i, name in enumerate(image.band_names, start=1):
+            dst.set_band_description(i, name)
+        if image.time is not None:
+            dst.update_tags(ACQUISITIONDATETIME=image.time.strftime("%Y-%m-%dT%H:%M:%SZ"))
+            dst.update_tags(TIFFTAG_DATETIME=image.time.strftime("%Y:%m:%d %H:%M:%S"))
     return Path(dest)
 
 

@@ -26,13 +26,18 @@ def plot_activity(run: SiteRun, dest: Path) -> Path:
     # A bare Figure (no pyplot): no global backend state, nothing to close.
     fig = Figure(figsize=(7, 2.8), dpi=100)
     ax = fig.subplots()
-    ax.plot([o.time for o in obs], [o.value for o in obs], marker="o", color="#b5442c")
+    times = mdates.date2num([o.time for o in obs])  # type: ignore[no-untyped-call]
+    ax.plot(times, [o.value for o in obs], marker="o", color="#b5442c")
+    ax.xaxis_date()
     for scene in run.scenes:
-        ax.axvline(scene.time_utc, color="#bbb", linewidth=0.6, zorder=0)
+        when = float(mdates.date2num(scene.time_utc))  # type: ignore[no-untyped-call]
+        ax.axvline(when, color="#bbb", linewidth=0.6, zorder=0)
     ax.set_ylabel("change magnitude")
     ax.set_ylim(bottom=0)
     ax.set_title(f"{run.site.name}: change between consecutive scenes", fontsize=10)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(ax.xaxis.get_major_locator()))
+    locator = mdates.AutoDateLocator()  # type: ignore[no-untyped-call]
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))  # type: ignore[no-untyped-call]
     ax.grid(alpha=0.3)
     fig.tight_layout()
     with atomic_path(dest) as tmp:
@@ -76,8 +81,15 @@ def _site_context(run: SiteRun, out_dir: Path, asset_dir: str) -> dict[str, Any]
             rel = f"{asset_dir}/{site.id}_{key}.png"
             write_png(to_rgb8(chip), out_dir / rel)
             names = display_bands(chip)
-            label = "true colour" if names == ("red", "green", "blue") else "bands " + "/".join(names)
-            ctx[key] = {"png": rel, "scene": scene.id, "time": iso_utc(scene.datetime), "bands": label}
+            label = (
+                "true colour" if names == ("red", "green", "blue") else "bands " + "/".join(names)
+            )
+            ctx[key] = {
+                "png": rel,
+                "scene": scene.id,
+                "time": iso_utc(scene.datetime),
+                "bands": label,
+            }
     if run.observations:
         rel = f"{asset_dir}/{site.id}_activity.png"
         plot_activity(run, out_dir / rel)

@@ -7,6 +7,7 @@ naming the file (or URL) and band index holding one spectral band.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Final, Literal
@@ -67,7 +68,7 @@ class Scene:
     """One acquisition of imagery, as recorded in the store."""
 
     id: str
-    datetime: datetime
+    datetime: dt.datetime
     footprint: Polygon
     crs: str
     gsd: float
@@ -88,7 +89,7 @@ class Scene:
             raise InvalidSceneError(f"scene {self.id}: ground sample distance must be positive")
 
     @property
-    def time_utc(self) -> datetime:
+    def time_utc(self) -> dt.datetime:
         return self.datetime.astimezone(UTC)
 
     def band(self, key: str) -> BandRef:
@@ -96,7 +97,9 @@ class Scene:
         for b in self.bands:
             if b.matches(key):
                 return b
-        names = ", ".join(b.name + (f" ({b.common_name})" if b.common_name else "") for b in self.bands)
+        names = ", ".join(
+            b.name + (f" ({b.common_name})" if b.common_name else "") for b in self.bands
+        )
         raise MissingBandError(f"scene {self.id} has no band {key!r}; it has: {names}")
 
     def has_band(self, key: str) -> bool:
@@ -121,7 +124,9 @@ class Scene:
     def from_dict(cls, d: dict[str, Any]) -> Scene:
         geom = shape(d["footprint"])
         if not isinstance(geom, Polygon):
-            geom = shapely.convex_hull(geom)
+            hull = shapely.convex_hull(geom)
+            assert isinstance(hull, Polygon)
+            geom = hull
         return cls(
             id=str(d["id"]),
             datetime=parse_iso_utc(str(d["datetime"])),

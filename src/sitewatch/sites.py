@@ -78,7 +78,9 @@ class Site:
             "aliases": list(self.aliases),
             "notes": self.notes,
             "location_source": self.location_source,
-            "zones": [{"name": z.name, "geometry": rfc7946_geometry(z.geometry)} for z in self.zones],
+            "zones": [
+                {"name": z.name, "geometry": rfc7946_geometry(z.geometry)} for z in self.zones
+            ],
             **self.extra,
         }
         return {
@@ -105,7 +107,7 @@ class Site:
             raise InvalidGeoJSONError(f"{where}: needs a 'name' property")
         aoi = area_polygon_from_geojson(feature.get("geometry"), f"{where} geometry")
         zones = []
-        raw_zones = props.get("zones") or []
+        raw_zones: Any = props.get("zones") or []
         if not isinstance(raw_zones, list):
             raise InvalidGeoJSONError(f"{where}: 'zones' must be a list of {{name, geometry}}")
         for i, z in enumerate(raw_zones):
@@ -140,7 +142,7 @@ def sites_to_geojson(sites: list[Site]) -> dict[str, Any]:
 def sites_from_geojson(obj: Any, where: str = "GeoJSON") -> list[Site]:
     """Parse a FeatureCollection (or one Feature) of sites; ids must be unique."""
     if isinstance(obj, dict) and obj.get("type") == "Feature":
-        features = [obj]
+        features: Any = [obj]
     elif isinstance(obj, dict) and obj.get("type") == "FeatureCollection":
         features = obj.get("features")
         if not isinstance(features, list):

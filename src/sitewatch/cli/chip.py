@@ -30,7 +30,8 @@ def chip(
     else:
         write_cog(image, out)
     rows, cols = image.shape
+    grid = image.grid
     click.echo(
-        f"wrote {out}: {cols}x{rows} px, {image.grid.res[0]:g} m, {image.crs.to_string() if image.crs else ''}, "
+        f"wrote {out}: {cols}x{rows} px, {grid.res[0]:g} m, {grid.crs.to_string()}, "
         f"bands {','.join(image.band_names)}, {image.mask.mean():.0%} valid"
     )

@@ -5,7 +5,13 @@ from __future__ import annotations
 import click
 
 from sitewatch.cli.options import (
-    CliState, emit_json, json_option, parse_bbox, pass_state, progress_bar, split_list,
+    CliState,
+    emit_json,
+    json_option,
+    parse_bbox,
+    pass_state,
+    progress_bar,
+    split_list,
 )
 from sitewatch.errors import SitewatchError
 from sitewatch.ingest import ingest
@@ -14,7 +20,9 @@ from sitewatch.sources import open_source
 
 @click.command("ingest")
 @click.argument("source")
-@click.option("--collection", "collections", multiple=True, help="STAC API collection (repeatable).")
+@click.option(
+    "--collection", "collections", multiple=True, help="STAC API collection (repeatable)."
+)
 @click.option("--datetime", "datetime_", help="STAC API time range, e.g. 2019-01-01/2019-03-31.")
 @click.option("--site", "site_id", help="STAC API: search over this site's area.")
 @click.option("--bbox", help="STAC API: search over W,S,E,N.")
@@ -23,8 +31,14 @@ from sitewatch.sources import open_source
 @json_option
 @pass_state
 def ingest_cmd(
-    state: CliState, source: str, collections: tuple[str, ...], datetime_: str | None,
-    site_id: str | None, bbox: str | None, max_items: int | None, band_names: str | None,
+    state: CliState,
+    source: str,
+    collections: tuple[str, ...],
+    datetime_: str | None,
+    site_id: str | None,
+    bbox: str | None,
+    max_items: int | None,
+    band_names: str | None,
     as_json: bool,
 ) -> None:
     """Record the scenes in SOURCE and which sites each covers.
@@ -39,8 +53,12 @@ def ingest_cmd(
     if site_id:
         box = list(state.store.get_site(site_id).aoi.bounds)
     src = open_source(
-        source, collections=collections or None, datetime=datetime_, bbox=box,
-        max_items=max_items, band_names=split_list(band_names),
+        source,
+        collections=collections or None,
+        datetime=datetime_,
+        bbox=box,
+        max_items=max_items,
+        band_names=split_list(band_names),
     )
     with progress_bar() as bar:
         task = bar.add_task("ingest", total=None, what="")

@@ -39,7 +39,9 @@ class SitewatchGroup(click.Group):
 def cli(ctx: click.Context, db: str | None, verbose: int) -> None:
     """SiteWatch: watch declared sites in satellite imagery over time."""
     level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
-    logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
+    )
     state = CliState(db=db)
     ctx.obj = state
     ctx.call_on_close(state.close)

@@ -28,7 +28,10 @@ def list_scenes(state: CliState, site_id: str | None, as_json: bool) -> None:
     for e in entries:
         sc = e.scene
         table.add_row(
-            sc.id, iso_utc(sc.datetime), sc.platform or "", f"{sc.gsd:g}",
+            sc.id,
+            iso_utc(sc.datetime),
+            sc.platform or "",
+            f"{sc.gsd:g}",
             ",".join(b.common_name or b.name for b in sc.bands),
             ", ".join(f"{k} {v:.0%}" for k, v in sorted(e.sites.items())),
         )

@@ -54,7 +54,9 @@ def show(state: CliState, site_id: str, as_json: bool) -> None:
     if site.aliases:
         out.print(f"aliases: {', '.join(site.aliases)}")
     w, s, e, n = site.aoi.bounds
-    out.print(f"area of interest: W {w:.5f} S {s:.5f} E {e:.5f} N {n:.5f} ({_area_km2(site):.2f} km²)")
+    out.print(
+        f"area of interest: W {w:.5f} S {s:.5f} E {e:.5f} N {n:.5f} ({_area_km2(site):.2f} km²)"
+    )
     for z in site.zones:
         out.print(f"zone: {z.name}")
     if site.notes:
@@ -73,7 +75,9 @@ def show(state: CliState, site_id: str, as_json: bool) -> None:
 @click.option("--alias", "aliases", multiple=True, help="Another name (repeatable).")
 @click.option("--bbox", help="Area of interest as W,S,E,N in degrees.")
 @click.option(
-    "--geometry", "geometry_file", type=click.Path(dir_okay=False),
+    "--geometry",
+    "geometry_file",
+    type=click.Path(dir_okay=False),
     help="Area of interest from a GeoJSON file (a Polygon, Feature or FeatureCollection).",
 )
 @click.option("--notes", default="")
@@ -81,8 +85,17 @@ def show(state: CliState, site_id: str, as_json: bool) -> None:
 @click.option("--replace", is_flag=True, help="Overwrite a site with the same id.")
 @pass_state
 def add(
-    state: CliState, site_id: str, name: str, kind: str, country: str, aliases: tuple[str, ...],
-    bbox: str | None, geometry_file: str | None, notes: str, location_source: str, replace: bool,
+    state: CliState,
+    site_id: str,
+    name: str,
+    kind: str,
+    country: str,
+    aliases: tuple[str, ...],
+    bbox: str | None,
+    geometry_file: str | None,
+    notes: str,
+    location_source: str,
+    replace: bool,
 ) -> None:
     """Add a site with an area given by --bbox or --geometry."""
     if (bbox is None) == (geometry_file is None):
@@ -98,8 +111,14 @@ def add(
             obj = obj.get("geometry")
         aoi = area_polygon_from_geojson(obj, str(geometry_file))
     site = Site(
-        id=site_id, name=name, kind=kind, aoi=aoi, country=country, aliases=aliases,
-        notes=notes, location_source=location_source,
+        id=site_id,
+        name=name,
+        kind=kind,
+        aoi=aoi,
+        country=country,
+        aliases=aliases,
+        notes=notes,
+        location_source=location_source,
     )
     state.store.add_site(site, replace=replace)
     click.echo(f"added site {site.id}")
@@ -117,8 +136,10 @@ def import_(state: CliState, path: str, replace: bool, as_json: bool) -> None:
     if as_json:
         emit_json({"sites": [s.id for s in loaded], **counts})
     else:
-        click.echo(f"imported {len(loaded)} site(s): {counts['added']} added, "
-                   f"{counts['replaced']} replaced")
+        click.echo(
+            f"imported {len(loaded)} site(s): {counts['added']} added, "
+            f"{counts['replaced']} replaced"
+        )
 
 
 @sites.command("export")

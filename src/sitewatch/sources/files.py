@@ -80,7 +80,10 @@ def acquisition_time(tags: dict[str, str], name: str) -> tuple[datetime, TimePre
 
 
 def band_refs_for(
-    href: str, descriptions: Sequence[str | None], colorinterp: Sequence[str], gsd: float,
+    href: str,
+    descriptions: Sequence[str | None],
+    colorinterp: Sequence[str],
+    gsd: float,
     band_names: Sequence[str] | None = None,
 ) -> tuple[BandRef, ...]:
     """Name each band: from ``band_names``, else descriptions, else colour interpretation."""
@@ -115,7 +118,9 @@ class FileSource(ImagerySource):
         if self.path.is_file():
             return [str(self.path)]
         files = sorted(
-            str(p) for p in self.path.rglob("*") if p.is_file() and p.suffix.lower() in TIFF_SUFFIXES
+            str(p)
+            for p in self.path.rglob("*")
+            if p.is_file() and p.suffix.lower() in TIFF_SUFFIXES
         )
         if not files:
             raise EmptyCatalogError(

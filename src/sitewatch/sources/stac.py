@@ -16,6 +16,7 @@ from typing import Any
 import pystac
 import shapely
 from shapely.geometry import MultiPolygon, Polygon, shape
+from shapely.geometry.base import BaseGeometry
 
 from sitewatch.errors import EmptyCatalogError, InvalidSceneError, SourceError
 from sitewatch.geo import bbox_polygon, gsd_metres
@@ -70,19 +71,23 @@ def item_bands(item: pystac.Item) -> tuple[BandRef, ...]:
                 multi.append(BandRef(name, href, i + 1, common, gsd))
     refs = list(single)
     for ref in multi:
-        if not any(r.matches(ref.name) or (ref.common_name and r.matches(ref.common_name)) for r in refs):
+        if not any(
+            r.matches(ref.name) or (ref.common_name and r.matches(ref.common_name)) for r in refs
+        ):
             refs.append(ref)
     return tuple(refs)
 
 
 def _footprint(item: pystac.Item) -> Polygon:
     if item.geometry:
-        geom = shape(item.geometry)
+        geom: BaseGeometry = shape(item.geometry)
         if isinstance(geom, MultiPolygon):
             geom = unwrap_antimeridian(geom)
-        if isinstance(geom, Polygon):
-            return geom
-        return shapely.geometry.polygon.orient(shapely.convex_hull(geom), 1.0)
+        if not isinstance(geom, Polygon):
+            geom = shapely.convex_hull(geom)
+        if not isinstance(geom, Polygon):
+            raise InvalidSceneError(f"STAC item {item.id} has a degenerate geometry")
+        return geom
     if item.bbox:
         return bbox_polygon(item.bbox[:2] + item.bbox[-2:] if len(item.bbox) == 6 else item.bbox)
     raise InvalidSceneError(f"STAC item {item.id} has neither geometry nor bbox")
@@ -107,7 +112,9 @@ def _crs_and_gsd(item: pystac.Item, bands: Sequence[BandRef]) -> tuple[str, floa
             raise InvalidSceneError(f"STAC item {item.id}: band {bands[0].href} has no CRS")
         return (
             str(crs) if crs is not None else src.crs.to_string(),
-            float(gsd) if gsd is not None else gsd_metres(src.crs, src.transform, src.width, src.height),
+            float(gsd)
+            if gsd is not None
+            else gsd_metres(src.crs, src.transform, src.width, src.height),
         )
 
 
@@ -150,7 +157,9 @@ def _read_stac(href: str) -> pystac.STACObject:
     except FileNotFoundError:
         raise InvalidSceneError(f"STAC file not found: {href}") from None
     except json.JSONDecodeError as exc:
-        raise InvalidSceneError(f"{href} is not valid JSON ({exc.msg}, line {exc.lineno})") from None
+        raise InvalidSceneError(
+            f"{href} is not valid JSON ({exc.msg}, line {exc.lineno})"
+        ) from None
     except _READ_ERRORS as exc:
         raise InvalidSceneError(f"{href} is not a readable STAC object ({exc})") from None
 

@@ -246,7 +246,9 @@ class Store:
         with self.transaction() as s:
             row = s.get(SiteRow, site_id)
             if row is None:
-                raise SiteNotFoundError(f"no site {site_id!r} to remove; see `sitewatch sites list`")
+                raise SiteNotFoundError(
+                    f"no site {site_id!r} to remove; see `sitewatch sites list`"
+                )
             s.delete(row)
 
     # -- scenes --------------------------------------------------------------------------
@@ -307,9 +309,7 @@ class Store:
             links: dict[str, dict[str, float]] = {}
             for link in s.scalars(select(SceneSiteRow)):
                 links.setdefault(link.scene_id, {})[link.site_id] = link.coverage
-            return [
-                SceneEntry(_row_to_scene(r), links.get(r.id, {}), r.ingested_at) for r in rows
-            ]
+            return [SceneEntry(_row_to_scene(r), links.get(r.id, {}), r.ingested_at) for r in rows]
 
     # -- observations --------------------------------------------------------------------
 

@@ -1,0 +1,140 @@
+"""Store: migrations, transactions, crash consistency, locations, observations."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import inspect
+
+from sitewatch import geo
+from sitewatch.activity import Observation
+from sitewatch.errors import StoreError
+from sitewatch.ingest import ingest
+from sitewatch.sites import demo_sites
+from sitewatch.sources import FileSource
+from sitewatch.store import Store, resolve_db_url
+from sitewatch.store import db as store_db
+from tests.helpers import assert_one_line_error, run_cli
+
+
+def test_new_store_is_migrated_and_seeded(store: Store) -> None:
+    tables = set(inspect(store.engine).get_table_names())
+    assert {
+        "sites",
+        "scenes",
+        "scene_sites",
+        "observations",
+        "alerts",
+        "claims",
+        "alembic_version",
+    } <= tables
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("select version_num from alembic_version").scalar() == "0001"
+    assert [s.id for s in store.list_sites()] == ["sanumdong", "sohae", "yongbyon"]
+
+
+def test_reopening_keeps_data_and_does_not_reseed(db_url: str) -> None:
+    with Store(db_url) as s:
+        s.remove_site("sohae")
+    with Store(db_url) as s:
+        assert [x.id for x in s.list_sites()] == ["sanumdong", "yongbyon"]
+
+
+def test_db_location_from_path_url_and_env(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, runner: CliRunner
+) -> None:
+    assert resolve_db_url(str(tmp_path / "a.db")) == f"sqlite:///{tmp_path / 'a.db'}"
+    assert resolve_db_url("sqlite:///x.db") == "sqlite:///x.db"
+    monkeypatch.setenv("SITEWATCH_DB", str(tmp_path / "env.db"))
+    assert resolve_db_url(None) == f"sqlite:///{tmp_path / 'env.db'}"
+    from sitewatch.cli.main import cli
+
+    r = runner.invoke(cli, ["sites", "list", "--json"])
+    assert r.exit_code == 0
+    assert (tmp_path / "env.db").exists()
+
+
+def test_not_a_database_is_one_line_error(tmp_path: Path, runner: CliRunner) -> None:
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"this is not sqlite" * 100)
+    r = run_cli(runner, str(junk), "sites", "list")
+    assert_one_line_error(r, "cannot open the database")
+    missing_dir = tmp_path / "no" / "such" / "dir.db"
+    assert_one_line_error(run_cli(runner, str(missing_dir), "sites", "list"), "does not exist")
+
+
+def test_crash_mid_ingest_leaves_store_consistent(
+    data_dir: Path, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A crash after the scene row is written but before its links are: the scene is rolled
+    back, scenes finished before it stay, nothing half-written remains."""
+    store.import_sites([s for s in demo_sites() if s.id == "demo-naip-nd"])
+    calls = {"n": 0}
+    real = geo.coverage_of
+
+    def crashing(footprint: object, aoi: object) -> float:
+        calls["n"] += 1
+        if calls["n"] == 3 * 4 + 1:  # 4 sites: the 4th scene's first link
+            raise RuntimeError("simulated crash")
+        return real(footprint, aoi)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(store_db, "coverage_of", crashing)
+    source = FileSource(
+        data_dir / "timeseries" / "naip", band_names=["red", "green", "blue", "nir"]
+    )
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        ingest(source, store)
+    monkeypatch.setattr(store_db, "coverage_of", real)
+    entries = store.list_scenes()
+    assert len(entries) == 3
+    assert all(e.sites == {"demo-naip-nd": pytest.approx(1.0)} for e in entries)
+    with sqlite3.connect(store.url.removeprefix("sqlite:///")) as conn:
+        orphans = conn.execute(
+            "select count(*) from scene_sites where scene_id not in (select id from scenes)"
+        ).fetchone()[0]
+        assert orphans == 0
+        assert conn.execute("pragma integrity_check").fetchone()[0] == "ok"
+    # Resuming finishes the job; finished scenes are not rewritten.
+    report = ingest(source, store)
+    assert (len(report.added), len(report.unchanged)) == (7, 3)
+
+
+def test_observations_round_trip_and_cascade(data_dir: Path, store: Store) -> None:
+    ingest(FileSource(data_dir / "timeseries" / "landsat"), store)
+    t = datetime(1990, 1, 1, tzinfo=UTC)
+    ob = Observation(
+        "sohae",
+        "change_magnitude",
+        0.5,
+        t,
+        "landsat/1990",
+        "landsat/1985",
+        evidence={"scenes": ["landsat/1985", "landsat/1990"]},
+    )
+    store.put_observations([ob])
+    store.put_observations(
+        [Observation("sohae", "change_magnitude", 0.7, t, "landsat/1990", "landsat/1985")]
+    )
+    got = store.observations("sohae")
+    assert len(got) == 1
+    assert got[0].value == 0.7
+    assert got[0].time == t
+    with pytest.raises(StoreError, match="unknown site or scene"):
+        store.put_observations([Observation("sohae", "x", 1.0, t, "no-such-scene")])
+    assert len(store.observations("sohae")) == 1  # the failed write left nothing behind
+    store.remove_site("sohae")
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("select count(*) from observations").scalar() == 0
+
+
+def test_scene_times_are_utc_in_json(data_dir: Path, runner: CliRunner, db_url: str) -> None:
+    run_cli(runner, db_url, "ingest", str(data_dir / "timeseries" / "naip"))
+    listed = json.loads(run_cli(runner, db_url, "scenes", "list", "--json").stdout)
+    assert listed[0]["datetime"] == "2009-08-18T00:00:00Z"
+    assert listed[0]["time_precision"] == "day"
+    assert listed[0]["footprint"]["type"] == "Polygon"
