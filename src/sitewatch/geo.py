@@ -187,7 +187,7 @@ def footprint_lonlat(crs: CRS, transform: Affine, width: int, height: int) -> Po
     if CRS(crs).equals(WGS84):
         return shapely.geometry.polygon.orient(outline, 1.0)
     xmin, ymin, xmax, ymax = outline.bounds
-    dense = shapely.segmentize(outline, max(xmax - xmin, ymax - ymin) / 32.0)
+    dense = shapely.segmentize(outline, max(xmax - xmin, ymax - ymin) / 128.0)
     lonlat = to_crs(dense, CRS(crs), WGS84)
     assert isinstance(lonlat, Polygon)
     return shapely.geometry.polygon.orient(lonlat, 1.0)

@@ -89,15 +89,20 @@ def read_bands_to_grid(
     """
     pixels = np.zeros((len(bands), grid.height, grid.width), dtype=dtype)
     mask = np.ones(grid.shape, dtype=bool)
+    # Bands that share a file are warped together: one open, one warp.
+    by_file: dict[str, list[int]] = {}
     for i, ref in enumerate(bands):
-        with open_raster(ref.href) as src:
+        by_file.setdefault(ref.href, []).append(i)
+    for href, positions in by_file.items():
+        indexes = [bands[i].index for i in positions]
+        with open_raster(href) as src:
             if src.crs is None:
                 raise NotGeoreferencedError(
-                    f"{ref.href} has no CRS; only georeferenced images can be placed on a site grid"
+                    f"{href} has no CRS; only georeferenced images can be placed on a site grid"
                 )
-            if not 1 <= ref.index <= src.count:
+            if not all(1 <= k <= src.count for k in indexes):
                 raise CorruptImageError(
-                    f"{ref.href} has {src.count} band(s); band index {ref.index} does not exist"
+                    f"{href} has {src.count} band(s); band indexes {indexes} do not all exist"
                 )
             vrt_opts: dict[str, Any] = {
                 "crs": grid.crs.to_wkt(),
@@ -105,17 +110,25 @@ def read_bands_to_grid(
                 "width": grid.width,
                 "height": grid.height,
                 "resampling": resampling,
+                "warp_extras": {"NUM_THREADS": "ALL_CPUS"},
             }
             if src.nodata is not None:
                 vrt_opts["src_nodata"] = src.nodata
                 vrt_opts["nodata"] = src.nodata
+            else:
+                vrt_opts["add_alpha"] = True  # marks pixels outside the source
             try:
                 with WarpedVRT(src, **vrt_opts) as vrt:
-                    pixels[i] = vrt.read(ref.index, out_dtype=dtype)
-                    valid = vrt.read_masks(ref.index) > 0
+                    if src.nodata is None:
+                        data = vrt.read([*indexes, vrt.count], out_dtype=dtype)
+                        pixels[positions] = data[:-1]
+                        mask &= data[-1] > 0
+                    else:
+                        data = vrt.read(indexes, out_dtype=dtype)
+                        pixels[positions] = data
+                        mask &= np.all(data != src.nodata, axis=0)
             except RasterioIOError as exc:
-                raise CorruptImageError(f"cannot read {ref.href}: {_first_line(exc)}") from None
-            mask &= valid
+                raise CorruptImageError(f"cannot read {href}: {_first_line(exc)}") from None
     pixels[:, ~mask] = 0
     return GeoImage(
         pixels=pixels,
