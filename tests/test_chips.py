@@ -10,7 +10,7 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 import rasterio
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import box
@@ -138,66 +138,26 @@ def test_chip_cli(data_dir: Path, runner: CliRunner, db_url: str, tmp_path: Path
         "--bbox",
         "35.50,33.89,35.53,33.91",
     )
+
+    def chip(scene: str, out: Path, *extra: str) -> Result:
+        args = ["chip", "--site", "bport", "--scene", scene, "--out", str(out), *extra]
+        return run_cli(runner, db_url, *args)
+
     png = tmp_path / "port.png"
-    r = run_cli(
-        runner, db_url, "chip", "--site", "bport", "--scene", "beirut_20150820", "--out", str(png)
-    )
+    r = chip("beirut_20150820", png)
     assert r.exit_code == 0, r.output
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     tif = tmp_path / "port.tif"
-    r = run_cli(
-        runner,
-        db_url,
-        "chip",
-        "--site",
-        "bport",
-        "--scene",
-        "beirut_20150820",
-        "--out",
-        str(tif),
-        "--bands",
-        "B08,B11",
-        "--gsd",
-        "20",
-    )
+    r = chip("beirut_20150820", tif, "--bands", "B08,B11", "--gsd", "20")
     assert r.exit_code == 0, r.output
     with rasterio.open(tif) as ds:
         assert ds.res == (20.0, 20.0)
         assert ds.count == 2
+    assert_one_line_error(chip("dubai_20151211", tmp_path / "x.tif"), "does not cover site bport")
     assert_one_line_error(
-        run_cli(
-            runner,
-            db_url,
-            "chip",
-            "--site",
-            "bport",
-            "--scene",
-            "dubai_20151211",
-            "--out",
-            str(tmp_path / "x.tif"),
-        ),
-        "does not cover site bport",
+        chip("beirut_20150820", tmp_path / "y.tif", "--bands", "B99"), "no band 'B99'"
     )
-    assert_one_line_error(
-        run_cli(
-            runner,
-            db_url,
-            "chip",
-            "--site",
-            "bport",
-            "--scene",
-            "beirut_20150820",
-            "--out",
-            str(tmp_path / "y.tif"),
-            "--bands",
-            "B99",
-        ),
-        "no band 'B99'",
-    )
-    assert_one_line_error(
-        run_cli(runner, db_url, "chip", "--site", "bport", "--scene", "nope", "--out", "z.tif"),
-        "no scene 'nope'",
-    )
+    assert_one_line_error(chip("nope", tmp_path / "z.tif"), "no scene 'nope'")
     listed = json.loads(
         run_cli(runner, db_url, "scenes", "list", "--site", "bport", "--json").stdout
     )

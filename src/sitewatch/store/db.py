@@ -208,12 +208,7 @@ class Store:
 
     def get_site(self, site_id: str) -> Site:
         with self.transaction() as s:
-            row = s.get(SiteRow, site_id)
-            if row is None:
-                raise SiteNotFoundError(
-                    f"no site {site_id!r} in the watchlist; see `sitewatch sites list`"
-                )
-            return _row_to_site(row)
+            return _row_to_site(_require_site(s, site_id))
 
     def add_site(self, site: Site, *, replace: bool = False) -> None:
         self.import_sites([site], replace=replace)
@@ -300,8 +295,8 @@ class Store:
     def list_scenes(self, site_id: str | None = None) -> list[SceneEntry]:
         """Stored scenes by acquisition time, optionally only those covering a site."""
         with self.transaction() as s:
-            if site_id is not None and s.get(SiteRow, site_id) is None:
-                raise SiteNotFoundError(f"no site {site_id!r}; see `sitewatch sites list`")
+            if site_id is not None:
+                _require_site(s, site_id)
             query = select(SceneRow).order_by(SceneRow.acquired, SceneRow.id)
             if site_id is not None:
                 query = query.join(SceneSiteRow).where(SceneSiteRow.site_id == site_id)
@@ -357,6 +352,13 @@ class Store:
                 query = query.where(ObservationRow.figure == figure)
             rows = s.scalars(query.order_by(ObservationRow.time, ObservationRow.figure))
             return [_row_to_obs(r) for r in rows]
+
+
+def _require_site(session: Session, site_id: str) -> SiteRow:
+    row = session.get(SiteRow, site_id)
+    if row is None:
+        raise SiteNotFoundError(f"no site {site_id!r} in the watchlist; see `sitewatch sites list`")
+    return row
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
