@@ -11,6 +11,7 @@ import argparse
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 
 import rasterio
 
@@ -33,7 +34,12 @@ def best_of(repeat: int, fn: Callable[[], object]) -> float:
     return min(times)
 
 
-def raw_read(store: Store, site: Site, scene_ids: list[str]) -> None:
+def read_chips(scenes: list[Scene], site: Site) -> None:
+    for scene in scenes:
+        read_chip(scene, site)
+
+
+def raw_read(store: Store, scene_ids: list[str]) -> None:
     """Only reading the source pixels (whole band files), no reprojection: the floor."""
     for sid in scene_ids:
         for ref in chip_bands(store.get_scene(sid)):
@@ -59,7 +65,7 @@ def main() -> None:
             t0 = time.perf_counter()
             report = ingest(source, store)
             first = time.perf_counter() - t0
-            again = best_of(args.repeat, lambda s=source: ingest(s, store))
+            again = best_of(args.repeat, partial(ingest, source, store))
             rows.append(
                 (
                     f"ingest {rel}",
@@ -73,14 +79,8 @@ def main() -> None:
             scenes = [e.scene for e in store.list_scenes(site_id)]
             area_km2 = geodesic_area_m2(site.aoi) / 1e6 * len(scenes)
 
-            def chips(site: Site = site, scenes: list[Scene] = scenes) -> None:
-                for sc in scenes:
-                    read_chip(sc, site)
-
-            t_chip = best_of(args.repeat, chips)
-            t_raw = best_of(
-                args.repeat, lambda s=site, sc=scenes: raw_read(store, s, [x.id for x in sc])
-            )
+            t_chip = best_of(args.repeat, partial(read_chips, scenes, site))
+            t_raw = best_of(args.repeat, partial(raw_read, store, [x.id for x in scenes]))
             sample = read_chip(scenes[0], site)
             rows.append(
                 (
