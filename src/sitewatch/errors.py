@@ -39,6 +39,10 @@ class NoOverlapError(SitewatchError, ValueError):
     """An image does not cover the area asked for."""
 
 
+class InsufficientDataError(SitewatchError, ValueError):
+    """Too few valid, overlapping pixels for a measurement (co-registration, statistics)."""
+
+
 class EmptyCatalogError(SitewatchError, ValueError):
     """A STAC catalog, collection or search returned no items."""
 
