@@ -186,3 +186,19 @@ def test_site_grid_snaps_and_contains_the_aoi(
     assert grid.footprint().buffer(1e-6).contains(aoi)
     # And it is deterministic.
     assert site_grid(aoi, gsd) == grid
+
+
+def test_read_image_plain_and_georeferenced(data_dir: Path) -> None:
+    from sitewatch.errors import NotGeoreferencedError
+    from sitewatch.raster import read_image
+
+    png = read_image(data_dir / "airchange" / "szada" / "1" / "before.png")
+    assert not png.is_georeferenced
+    assert png.pixels.shape[0] == 3
+    with pytest.raises(NotGeoreferencedError, match="no CRS or geotransform"):
+        read_image(data_dir / "airchange" / "szada" / "1" / "before.png", require_georef=True)
+    tif = read_image(data_dir / "rasterio-rgb" / "RGB.byte.tif", require_georef=True)
+    assert tif.crs is not None
+    assert tif.crs.to_epsg() == 32618
+    assert tif.shape == (718, 791)
+    assert 0.5 < tif.mask.mean() < 1.0  # nodata=0 collar is masked

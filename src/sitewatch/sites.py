@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any, Final
 
@@ -172,8 +173,6 @@ def load_sites_file(path: str) -> list[Site]:
 
 def _packaged(name: str) -> list[Site]:
     text = resources.files("sitewatch.data").joinpath(name).read_text(encoding="utf-8")
-    import json
-
     return sites_from_geojson(json.loads(text), f"sitewatch/data/{name}")
 
 
@@ -185,7 +184,3 @@ def builtin_sites() -> list[Site]:
 def demo_sites() -> list[Site]:
     """Demo sites over the sample imagery (OSCD cities, NAIP and Landsat series)."""
     return _packaged("demo_sites.geojson")
-
-
-def with_id(site: Site, new_id: str) -> Site:
-    return replace(site, id=new_id)

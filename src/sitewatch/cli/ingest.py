@@ -69,7 +69,7 @@ def ingest_cmd(
         report = ingest(src, state.store, step)
     if report.failed and not report.recorded and len(report.failed) == 1:
         # Nothing usable at all: the input itself is bad.
-        raise report_error(report.failed[0][1])
+        raise SitewatchError(report.failed[0][1])
     if as_json:
         emit_json(report.to_dict())
     else:
@@ -82,7 +82,3 @@ def ingest_cmd(
     if report.failed:
         click.echo(f"{len(report.failed)} item(s) failed", err=True)
         raise SystemExit(1)
-
-
-def report_error(message: str) -> SitewatchError:
-    return SitewatchError(message)
