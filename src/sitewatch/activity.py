@@ -56,7 +56,7 @@ class Observation:
 
 def common_bands(before: GeoImage, after: GeoImage) -> tuple[str, ...]:
     """Band names present in both images, in ``before``'s order."""
-    bands = tuple(b for b in before.band_names if b in after.band_names)
+    bands = before.shared_bands(after)
     if not bands:
         raise MissingBandError(
             f"the two images share no band (before: {', '.join(before.band_names)}; "

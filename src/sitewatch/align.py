@@ -15,7 +15,7 @@ Sign convention: a :class:`Shift` is what to apply to the *moving* image
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -131,7 +131,7 @@ def apply_shift(image: GeoImage, shift: Shift, order: int = 3) -> GeoImage:
     mask = inside > 0.999
     pixels[:, ~mask] = 0
     meta = {**image.meta, "shift_dy": f"{shift.dy:.4f}", "shift_dx": f"{shift.dx:.4f}"}
-    return GeoImage(pixels, mask, image.band_names, image.transform, image.crs, image.time, meta)
+    return replace(image, pixels=pixels, mask=mask, meta=meta)
 
 
 def coregister(
@@ -151,7 +151,7 @@ def coregister(
             "read both as chips of one site"
         )
     if band is None:
-        shared = [b for b in reference.band_names if b in moving.band_names]
+        shared = reference.shared_bands(moving)
         band = next((b for b in ("nir", "red") if b in shared), shared[0] if shared else None)
         if band is None:
             raise InsufficientDataError("the two images share no band to match on")

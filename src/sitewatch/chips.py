@@ -8,6 +8,7 @@ of a site compare pixel for pixel whatever their source grids were.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 import numpy.typing as npt
@@ -61,15 +62,7 @@ def read_chip(
         raise NoOverlapError(
             f"scene {scene.id} holds no valid pixels over site {site.id} (all nodata there)"
         )
-    return GeoImage(
-        image.pixels,
-        image.mask,
-        image.band_names,
-        image.transform,
-        image.crs,
-        image.time,
-        {"scene": scene.id, "site": site.id},
-    )
+    return replace(image, meta={"scene": scene.id, "site": site.id})
 
 
 def display_bands(image: GeoImage) -> tuple[str, ...]:

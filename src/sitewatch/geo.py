@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -127,9 +127,11 @@ class GeoImage:
     def select(self, names: Sequence[str]) -> GeoImage:
         """A new image with only the named bands, in that order."""
         stack = np.stack([self.band(n) for n in names])
-        return GeoImage(
-            stack, self.mask, tuple(names), self.transform, self.crs, self.time, dict(self.meta)
-        )
+        return replace(self, pixels=stack, band_names=tuple(names), meta=dict(self.meta))
+
+    def shared_bands(self, other: GeoImage) -> tuple[str, ...]:
+        """Band names present in both images, in this image's order (may be empty)."""
+        return tuple(b for b in self.band_names if b in other.band_names)
 
 
 def utm_crs_for(lon: float, lat: float) -> CRS:

@@ -75,7 +75,7 @@ def run_site(
                 evidence={
                     "scenes": [before.id, after.id],
                     "valid_fraction": round(float((a.mask & b.mask).mean()), 4),
-                    "bands": [n for n in a.band_names if n in b.band_names],
+                    "bands": list(a.shared_bands(b)),
                 },
             )
         )

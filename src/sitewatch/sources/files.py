@@ -18,7 +18,7 @@ from typing import Any
 from sitewatch.errors import EmptyCatalogError, InvalidSceneError, NotGeoreferencedError
 from sitewatch.geo import footprint_lonlat, gsd_metres
 from sitewatch.raster import open_raster
-from sitewatch.scene import COMMON_NAMES, BandRef, Scene, TimePrecision
+from sitewatch.scene import COMMON_NAMES, BandRef, Scene, TimePrecision, parse_iso_utc
 from sitewatch.sources.base import ImagerySource
 
 TIFF_SUFFIXES = (".tif", ".tiff")
@@ -57,10 +57,9 @@ def parse_tag_time(text: str) -> datetime | None:
         except ValueError:
             pass
     try:
-        t = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        return parse_iso_utc(text)
     except ValueError:
         return None
-    return t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC)
 
 
 def acquisition_time(tags: dict[str, str], name: str) -> tuple[datetime, TimePrecision, str]:

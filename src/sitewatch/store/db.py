@@ -232,9 +232,7 @@ class Store:
                 s.execute(delete(SceneSiteRow).where(SceneSiteRow.site_id == site.id))
                 s.flush()
                 for scene_id, footprint in scenes:
-                    cov = coverage_of(footprint, site.aoi)
-                    if cov > 0:
-                        s.add(SceneSiteRow(scene_id=scene_id, site_id=site.id, coverage=cov))
+                    _link(s, scene_id, footprint, site.id, site.aoi)
         return counts
 
     def remove_site(self, site_id: str) -> None:
@@ -278,9 +276,7 @@ class Store:
             s.execute(delete(SceneSiteRow).where(SceneSiteRow.scene_id == scene.id))
             s.flush()
             for site_row in s.scalars(select(SiteRow)):
-                cov = coverage_of(scene.footprint, _polygon(site_row.aoi_wkt))
-                if cov > 0:
-                    s.add(SceneSiteRow(scene_id=scene.id, site_id=site_row.id, coverage=cov))
+                _link(s, scene.id, scene.footprint, site_row.id, _polygon(site_row.aoi_wkt))
         return status
 
     def get_scene(self, scene_id: str) -> Scene:
@@ -352,6 +348,13 @@ class Store:
                 query = query.where(ObservationRow.figure == figure)
             rows = s.scalars(query.order_by(ObservationRow.time, ObservationRow.figure))
             return [_row_to_obs(r) for r in rows]
+
+
+def _link(session: Session, scene_id: str, footprint: Polygon, site_id: str, aoi: Polygon) -> None:
+    """Record that a scene covers a site, when it covers any of it."""
+    cov = coverage_of(footprint, aoi)
+    if cov > 0:
+        session.add(SceneSiteRow(scene_id=scene_id, site_id=site_id, coverage=cov))
 
 
 def _require_site(session: Session, site_id: str) -> SiteRow:
