@@ -8,6 +8,7 @@ the file.  Files are written atomically (temporary file, then rename).
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import tempfile
@@ -180,6 +181,13 @@ def atomic_path(dest: str | os.PathLike[str]) -> Iterator[Path]:
             leftover.unlink(missing_ok=True)
 
 
+def write_json(obj: Any, dest: str | os.PathLike[str]) -> Path:
+    """Write ``obj`` as indented UTF-8 JSON, atomically."""
+    with atomic_path(dest) as tmp:
+        tmp.write_text(json.dumps(obj, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return Path(dest)
+
+
 def write_cog(image: GeoImage, dest: str | os.PathLike[str]) -> Path:
     """Write a Cloud Optimized GeoTIFF (deflate, internal mask, band descriptions)."""
     grid = image.grid
@@ -216,3 +224,44 @@ def write_png(rgb: npt.NDArray[np.uint8], dest: str | os.PathLike[str]) -> Path:
     with atomic_path(dest) as tmp:
         matplotlib.image.imsave(tmp, rgb, format="png")
     return Path(dest)
+
+
+def write_mask(mask: npt.NDArray[np.bool_], dest: str | os.PathLike[str], like: GeoImage) -> Path:
+    """Write a change mask with ``like``'s size: ``.png`` as 0/255, anything else as a
+    uint8 GeoTIFF with 1 = change, 0 = no change (a COG when ``like`` is georeferenced)."""
+    dest = Path(dest)
+    if mask.shape != like.shape:
+        raise ValueError(f"mask shape {mask.shape} differs from image shape {like.shape}")
+    rows, cols = mask.shape
+    if dest.suffix.lower() == ".png":
+        profile: dict[str, Any] = {
+            "driver": "PNG",
+            "width": cols,
+            "height": rows,
+            "count": 1,
+            "dtype": "uint8",
+        }
+        data = np.where(mask, 255, 0).astype("uint8")
+    else:
+        profile = {
+            "driver": "COG" if like.is_georeferenced else "GTiff",
+            "width": cols,
+            "height": rows,
+            "count": 1,
+            "dtype": "uint8",
+            "compress": "deflate",
+        }
+        if like.transform is not None and like.crs is not None:
+            profile.update(crs=like.crs.to_wkt(), transform=like.transform, blocksize=256)
+        data = mask.astype("uint8")
+    with (
+        atomic_path(dest) as tmp,
+        warnings.catch_warnings(),
+    ):
+        warnings.simplefilter("ignore", NotGeoreferencedWarning)
+        with rasterio.open(tmp, "w", **profile) as dst:
+            dst.write(data, 1)
+            if dest.suffix.lower() != ".png":
+                dst.set_band_description(1, "change")
+                dst.update_tags(1, VALUES="1 = change, 0 = no change")
+    return dest

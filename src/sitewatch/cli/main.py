@@ -48,13 +48,16 @@ def cli(ctx: click.Context, db: str | None, verbose: int) -> None:
 
 
 def _register() -> None:
-    from sitewatch.cli import chip, demo, ingest, scenes, sites
+    from sitewatch.cli import change, chip, demo, ingest, scenes, sites
 
     cli.add_command(sites.sites)
     cli.add_command(ingest.ingest_cmd)
     cli.add_command(scenes.scenes)
     cli.add_command(chip.chip)
     cli.add_command(demo.demo)
+    cli.add_command(change.change_cmd)
+    cli.add_command(change.eval_group)
+    cli.add_command(change.align_cmd)
 
 
 _register()

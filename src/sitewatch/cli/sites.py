@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 from rich.table import Table
 
 from sitewatch.cli.options import CliState, console, emit_json, json_option, parse_bbox, pass_state
 from sitewatch.geo import bbox_polygon, geodesic_area_m2
 from sitewatch.geojson import area_polygon_from_geojson, read_json
-from sitewatch.raster import atomic_path
+from sitewatch.raster import write_json
 from sitewatch.sites import SITE_KINDS, Site, load_sites_file, sites_to_geojson
 
 
@@ -147,12 +145,11 @@ def import_(state: CliState, path: str, replace: bool, as_json: bool) -> None:
 @pass_state
 def export(state: CliState, path: str) -> None:
     """Export the watchlist as RFC 7946 GeoJSON to PATH (default: stdout)."""
-    text = json.dumps(sites_to_geojson(state.store.list_sites()), indent=2, ensure_ascii=False)
+    collection = sites_to_geojson(state.store.list_sites())
     if path == "-":
-        click.echo(text)
+        emit_json(collection)
         return
-    with atomic_path(path) as tmp:
-        tmp.write_text(text + "\n", encoding="utf-8")
+    write_json(collection, path)
     click.echo(f"wrote {path}", err=True)
 
 

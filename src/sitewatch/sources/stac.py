@@ -151,7 +151,7 @@ def scene_from_item(item: pystac.Item, source: str) -> Scene:
     )
 
 
-def _read_stac(href: str) -> pystac.STACObject:
+def read_stac(href: str) -> pystac.STACObject:
     try:
         return pystac.read_file(href)
     except FileNotFoundError:
@@ -172,7 +172,7 @@ class StaticStacSource(ImagerySource):
         self.description = f"stac:{self.path}"
 
     def refs(self) -> list[str]:
-        root = _read_stac(str(self.path))
+        root = read_stac(str(self.path))
         if isinstance(root, pystac.Item):
             return [str(self.path)]
         if not isinstance(root, pystac.Catalog):
@@ -190,7 +190,7 @@ class StaticStacSource(ImagerySource):
                     continue
                 seen.add(href)
                 try:
-                    child = _read_stac(href)
+                    child = read_stac(href)
                 except InvalidSceneError:
                     hrefs.append(href)  # reported as a failed item when loaded
                     continue
@@ -203,7 +203,7 @@ class StaticStacSource(ImagerySource):
         return sorted(set(hrefs))
 
     def load(self, ref: str) -> Scene:
-        obj = _read_stac(ref)
+        obj = read_stac(ref)
         if not isinstance(obj, pystac.Item):
             raise InvalidSceneError(f"{ref} is a STAC {obj.STAC_OBJECT_TYPE.value}, not an item")
         return scene_from_item(obj, self.description)

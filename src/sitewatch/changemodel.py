@@ -1,0 +1,251 @@
+"""The learned change model at inference time: input preparation and tiled ONNX inference.
+
+The models are compact siamese networks (see ``sitewatch.train.change``) that take
+the same bands of both dates (red, green, blue for any sensor; or Sentinel-2's six),
+each band standardised on its own image (median and scaled MAD over valid pixels),
+and return a change logit per pixel.  Inference runs with onnxruntime only, tile by
+tile with overlap, so any image size runs in bounded memory; tiles are blended with a
+tapered weight so that seams do not show.  Images finer than the model's finest
+working GSD are resampled down to it first, and the result is brought back to the
+input grid.
+
+The input preparation here is the one used in training, so the two cannot drift.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from scipy import ndimage
+
+from sitewatch.errors import MissingBandError, SitewatchError
+from sitewatch.geo import GeoImage
+
+FloatArray = npt.NDArray[np.float32]
+MODEL_BANDS = ("red", "green", "blue")
+#: Band sets the models are trained on: true colour (any sensor) and Sentinel-2's six.
+BAND_SETS: dict[str, tuple[str, ...]] = {
+    "rgb": MODEL_BANDS,
+    "s2": ("red", "green", "blue", "nir", "swir16", "swir22"),
+}
+#: Spatial size of the network's inputs must be a multiple of this.
+STRIDE = 8
+
+
+class ModelNotFoundError(SitewatchError, FileNotFoundError):
+    """The change model file is missing from the installation."""
+
+
+def standardise_band(band: npt.NDArray[Any], valid: npt.NDArray[np.bool_]) -> FloatArray:
+    """(band - median) / (1.4826 MAD) over valid pixels, clipped to +-6; invalid pixels 0."""
+    values = band[valid].astype("float64")
+    if values.size == 0:
+        return np.zeros(band.shape, dtype="float32")
+    med = float(np.median(values))
+    scale = 1.4826 * float(np.median(np.abs(values - med)))
+    if scale <= 1e-9:
+        scale = float(values.std()) or 1.0
+    out = np.clip((band.astype("float32") - med) / scale, -6.0, 6.0)
+    out[~valid] = 0.0
+    return out.astype("float32")
+
+
+def image_bands(image: GeoImage, bands: tuple[str, ...] = MODEL_BANDS) -> tuple[str, ...]:
+    """The model's band names as found in ``image`` (plain b1..b3 stand for red, green, blue)."""
+    if all(b in image.band_names for b in bands):
+        return bands
+    plain = tuple(f"b{i + 1}" for i in range(len(bands)))
+    if bands == MODEL_BANDS and all(b in image.band_names for b in plain):
+        return plain
+    raise MissingBandError(
+        f"the change model needs bands {', '.join(bands)}; the image has "
+        f"{', '.join(image.band_names)}. Use --method cva or irmad for other band sets"
+    )
+
+
+def model_input(
+    before: GeoImage, after: GeoImage, bands: tuple[str, ...] = MODEL_BANDS
+) -> FloatArray:
+    """(2 x bands, rows, cols) float32: standardised bands of before, then of after."""
+    valid = before.mask & after.mask
+    planes = [
+        standardise_band(img.band(name), valid)
+        for img in (before, after)
+        for name in image_bands(img, bands)
+    ]
+    return np.stack(planes)
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """A model file and what it needs: working GSD range, threshold, tile size."""
+
+    path: Path
+    threshold: float
+    min_gsd: float
+    tile: int
+    meta: dict[str, Any]
+    bands: tuple[str, ...] = MODEL_BANDS
+
+
+def models_dir() -> Path:
+    return Path(str(resources.files("sitewatch") / "models" / "change"))
+
+
+def load_manifest(folder: Path | None = None) -> dict[str, Any]:
+    folder = folder or models_dir()
+    path = folder / "manifest.json"
+    if not path.is_file():
+        raise ModelNotFoundError(
+            f"no change model manifest at {path}; train one with "
+            "`python -m sitewatch.train.change` or use --method cva|irmad"
+        )
+    manifest: dict[str, Any] = json.loads(path.read_text())
+    return manifest
+
+
+def model_info(entry: dict[str, Any], folder: Path | None = None) -> ModelInfo:
+    folder = folder or models_dir()
+    path = folder / entry["file"]
+    if not path.is_file():
+        raise ModelNotFoundError(f"change model file {path} is missing; reinstall sitewatch")
+    return ModelInfo(
+        path=path,
+        threshold=float(entry["threshold"]),
+        min_gsd=float(entry.get("min_gsd", 0.0)),
+        tile=int(entry.get("tile", 256)),
+        meta=entry,
+        bands=tuple(entry.get("bands", MODEL_BANDS)),
+    )
+
+
+def _has_bands(image: GeoImage, bands: tuple[str, ...]) -> bool:
+    try:
+        image_bands(image, bands)
+    except MissingBandError:
+        return False
+    return True
+
+
+def default_model(before: GeoImage, after: GeoImage) -> ModelInfo:
+    """The best shipped model these images can feed: the Sentinel-2 six-band model when
+    both have its bands, else the true-colour one (each trained on all labelled data).
+
+    Raises ModelNotFoundError when none is installed and MissingBandError when the
+    images lack red, green and blue.
+    """
+    manifest = load_manifest()
+    defaults: dict[str, str] = manifest.get("default", {})
+    for family in ("s2", "rgb"):
+        name = defaults.get(family)
+        if name is None:
+            continue
+        info = model_info(manifest["models"][name])
+        if _has_bands(before, info.bands) and _has_bands(after, info.bands):
+            return info
+    if not defaults:
+        raise ModelNotFoundError("the change model manifest names no default model")
+    image_bands(before)
+    image_bands(after)
+    raise ModelNotFoundError("no installed change model fits these bands")
+
+
+@cache
+def _session(path: str, threads: int) -> Any:
+    import onnxruntime as ort
+
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = threads
+    opts.inter_op_num_threads = 1
+    return ort.InferenceSession(path, sess_options=opts, providers=["CPUExecutionProvider"])
+
+
+def _taper(size: int, overlap: int) -> FloatArray:
+    ramp = np.ones(size, dtype="float32")
+    if overlap > 0:
+        edge = (np.arange(overlap, dtype="float32") + 0.5) / overlap
+        ramp[:overlap] = edge
+        ramp[-overlap:] = edge[::-1]
+    out: FloatArray = np.outer(ramp, ramp)
+    return out
+
+
+def _starts(length: int, tile: int, step: int) -> list[int]:
+    if length <= tile:
+        return [0]
+    starts = list(range(0, length - tile, step))
+    starts.append(length - tile)
+    return starts
+
+
+def predict_logits(
+    x: FloatArray,
+    model: ModelInfo,
+    *,
+    overlap: int = 32,
+    threads: int = 2,
+    progress: Callable[[int, int], None] | None = None,
+) -> FloatArray:
+    """Change logit per pixel for a prepared (6, rows, cols) input, tile by tile."""
+    session = _session(str(model.path), threads)
+    name = session.get_inputs()[0].name
+    _, rows, cols = x.shape
+    tile = model.tile
+    # Pad to at least one tile and to a multiple of the network's stride.
+    ph = max(tile, -(-rows // STRIDE) * STRIDE) - rows
+    pw = max(tile, -(-cols // STRIDE) * STRIDE) - cols
+    padded = np.pad(
+        x, ((0, 0), (0, ph), (0, pw)), mode="reflect" if min(rows, cols) > 1 else "edge"
+    )
+    prow, pcol = padded.shape[1:]
+    acc = np.zeros((prow, pcol), dtype="float32")
+    weight = np.zeros((prow, pcol), dtype="float32")
+    taper = _taper(tile, overlap)
+    step = tile - overlap
+    windows = [(y, xx) for y in _starts(prow, tile, step) for xx in _starts(pcol, tile, step)]
+    for i, (y, xx) in enumerate(windows):
+        batch = padded[None, :, y : y + tile, xx : xx + tile]
+        out = session.run(None, {name: np.ascontiguousarray(batch)})[0][0, 0]
+        acc[y : y + tile, xx : xx + tile] += out * taper
+        weight[y : y + tile, xx : xx + tile] += taper
+        if progress is not None:
+            progress(i + 1, len(windows))
+    logits = (acc / np.maximum(weight, np.float32(1e-6)))[:rows, :cols]
+    return logits.astype("float32")
+
+
+def predict_probability(
+    before: GeoImage,
+    after: GeoImage,
+    model: ModelInfo,
+    *,
+    gsd: float | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> FloatArray:
+    """Change probability per pixel of ``before``'s grid (images already on one grid).
+
+    When the pixels are finer than the model's working GSD (``gsd`` in metres, from
+    the georeference or the caller), the input is resampled down first and the
+    probabilities are brought back up to the input grid.
+    """
+    x = model_input(before, after, model.bands)
+    factor = 1.0
+    if gsd is not None and gsd > 0 and gsd < model.min_gsd:
+        factor = gsd / model.min_gsd
+        x = np.stack([ndimage.zoom(p, factor, order=1) for p in x]).astype("float32")
+    logits = predict_logits(x, model, progress=progress)
+    prob = (1.0 / (1.0 + np.exp(-logits))).astype("float32")
+    if factor != 1.0:
+        rows, cols = before.shape
+        zoom = (rows / prob.shape[0], cols / prob.shape[1])
+        prob = ndimage.zoom(prob, zoom, order=1).astype("float32")[:rows, :cols]
+    prob[~(before.mask & after.mask)] = 0.0
+    return prob

@@ -1,0 +1,1 @@
+"""Training code (needs the ``train`` extra: torch). Inference never imports this package."""
