@@ -97,7 +97,7 @@ def irmad(
     x: FloatArray,
     y: FloatArray,
     *,
-    max_iter: int = 30,
+    max_iter: int = 10,
     tol: float = 1e-3,
     sample: int = 50_000,
 ) -> IrmadResult:
@@ -136,9 +136,15 @@ def irmad(
         rho = new_rho
         if done:
             break
+    # The final statistic scales each MAD variate by its robust spread over all pixels
+    # (1.4826 x MAD) instead of the weighted variance 2(1 - rho): on scenes with large
+    # very stable areas (sea) the weights settle there and 2(1 - rho) becomes tiny,
+    # which would make nearly every land pixel look changed.
     mad_all = (x - mx) @ a - (y - my) @ b
-    var = np.maximum(2.0 * (1.0 - rho), 1e-9)
-    chi2_all = (mad_all**2 / var).sum(axis=1)
+    centre = np.median(mad_all, axis=0)
+    scale = 1.4826 * np.median(np.abs(mad_all - centre), axis=0)
+    scale = np.where(scale > 1e-12, scale, mad_all.std(axis=0) + 1e-12)
+    chi2_all = (((mad_all - centre) / scale) ** 2).sum(axis=1)
     return IrmadResult(chi2_all, rho, stats.chi2.sf(chi2_all, p), iterations)
 
 

@@ -75,8 +75,8 @@ class ChangeObject:
 def _vegetation_index(image: GeoImage) -> npt.NDArray[np.float32] | None:
     names = image.band_names
     if "nir" in names and "red" in names:
-        nir = image.band("nir").astype("float32")
-        red = image.band("red").astype("float32")
+        nir = np.clip(image.band("nir").astype("float32"), 0, None)
+        red = np.clip(image.band("red").astype("float32"), 0, None)
         out: npt.NDArray[np.float32] = (nir - red) / np.maximum(nir + red, 1e-6)
         return out
     rgb = next(
@@ -84,7 +84,7 @@ def _vegetation_index(image: GeoImage) -> npt.NDArray[np.float32] | None:
     )
     if rgb is None:
         return None
-    r, g, b = (image.band(n).astype("float32") for n in rgb)
+    r, g, b = (np.clip(image.band(n).astype("float32"), 0, None) for n in rgb)
     total = np.maximum(r + g + b, 1e-6)
     exg: npt.NDArray[np.float32] = (2 * g - r - b) / total
     return exg

@@ -4,18 +4,22 @@ One command trains every model the package ships and writes the manifest::
 
     python -m sitewatch.train.change --out src/sitewatch/models/change --seed 0
 
-It trains, each for the same number of steps with the same seed:
+Two families: ``rgb`` (red, green, blue: any sensor; trained on OSCD and SZTAKI
+Szada together) and ``s2`` (Sentinel-2's six 10/20 m bands; OSCD only).  It trains,
+each for the same number of steps with the same seed:
 
-* ``fold-K.onnx`` for K in 0..6: leave-cities-out folds; fold K holds out two OSCD
-  cities and one Szada pair (so every labelled city and pair is scored by exactly one
-  model that never saw it);
-* ``oscd-only.onnx`` and ``airchange-only.onnx``: for cross-dataset scores;
-* ``all.onnx``: trained on everything, the model ``sitewatch change`` uses.
+* ``<family>-fold-K.onnx`` for K in 0..6: leave-cities-out folds; fold K holds out
+  OSCD cities K and K+7 (and, for rgb, Szada pair K+1), so every labelled city and
+  pair is scored by exactly one model that never saw it;
+* ``rgb-oscd-only.onnx`` and ``rgb-airchange-only.onnx``: cross-dataset scores;
+* ``<family>-all.onnx``: trained on everything; what ``sitewatch change`` uses.
 
-Each model's decision threshold is chosen on its own training pairs (pooled F1),
-never on held-out data.  Architecture: FC-Siam-diff style; a shared encoder of four
-levels (widths 16-32-48-64), absolute feature differences as skip connections, and a
-light decoder; about 0.2 M parameters.
+Decision thresholds are chosen from out-of-fold predictions on each model's own
+training pairs (see :func:`calibrate`), never on the data it is scored on.
+
+Architecture: FC-Siam-diff style; a shared encoder of four levels (widths
+16-32-48-64), absolute feature differences as skip connections, and a light
+decoder; about 0.23 M parameters.
 """
 
 from __future__ import annotations
@@ -244,6 +248,53 @@ def choose_threshold(path: Path, samples: Sequence[Sample], tile: int) -> float:
     return best_threshold(np.concatenate(probs), np.concatenate(labels))
 
 
+def calibrate(
+    manifest: dict[str, Any], folder: Path, samples: Mapping[str, Sequence[Sample]]
+) -> None:
+    """Re-choose thresholds from out-of-fold predictions, without touching scored data.
+
+    Each fold model scores the pairs it held out.  Fold K's threshold is then the
+    best pooled-F1 threshold over the out-of-fold predictions of the *other* folds'
+    pairs (all of them training pairs of fold K, predicted by models that did not see
+    them), which estimates how the model behaves on unseen data far better than its
+    own training predictions.  ``*-all`` models use every out-of-fold prediction of
+    their family; ``rgb-<dataset>-only`` models those of their training dataset.
+    """
+    models: dict[str, dict[str, Any]] = manifest["models"]
+    for family, fam_samples in samples.items():
+        folds = {n: e for n, e in models.items() if e.get("family") == family and "held_out" in e}
+        oof: dict[str, tuple[npt.NDArray[np.float32], npt.NDArray[np.bool_]]] = {}
+        by_name = {s.name: s for s in fam_samples}
+        for entry in folds.values():
+            info = ModelInfo(folder / entry["file"], 0.5, 0.0, entry["tile"], entry)
+            for name in entry["held_out"]:
+                s = by_name[name]
+                prob = 1 / (1 + np.exp(-predict_logits(s.x, info)[s.valid]))
+                oof[name] = (prob.astype("float32"), s.label[s.valid])
+        if len(folds) < N_FOLDS:
+            continue
+
+        def best(names: Sequence[str], oof: dict[str, Any] = oof) -> float:
+            probs = np.concatenate([oof[n][0] for n in names])
+            labels = np.concatenate([oof[n][1] for n in names])
+            return best_threshold(probs, labels)
+
+        for name, entry in models.items():
+            if entry.get("family") != family:
+                continue
+            if "held_out" in entry:
+                pool = [n for n in oof if n not in entry["held_out"]]
+            else:
+                datasets = set(entry.get("trained_on", []))
+                pool = [n for n in oof if by_name[n].dataset in datasets]
+            entry["threshold"] = round(best(pool), 4)
+            entry["threshold_basis"] = (
+                f"best pooled F1 over out-of-fold predictions on {len(pool)} of its "
+                "training pairs (never on pairs it is scored on)"
+            )
+            print(f"[{name}] calibrated threshold {entry['threshold']}", flush=True)
+
+
 def fold_of(index: int, n_folds: int = N_FOLDS) -> int:
     return index % n_folds
 
@@ -282,6 +333,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     p.add_argument("--steps", type=int, default=800)
     p.add_argument("--only", default="", help="comma-separated model names to (re)train")
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument(
+        "--calibrate-only", action="store_true", help="only re-choose thresholds (no training)"
+    )
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
     root = data_dir(args.data)
@@ -298,8 +352,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     manifest.setdefault("models", {})
     manifest.setdefault("default", {})
     tile = 256
-    for name, family, train, extra in plan_jobs(oscd, szada):
-        if only and name not in only:
+    jobs = sorted(plan_jobs(oscd, szada), key=lambda j: (not j[0].endswith("-all"), j[1] != "s2"))
+    for name, family, train, extra in jobs:
+        if args.calibrate_only or (only and name not in only):
             continue
         t0 = time.perf_counter()
         model = train_model(train, steps=args.steps, seed=args.seed, tag=name)
@@ -310,6 +365,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             "file": path.name,
             "family": family,
             "threshold": round(threshold, 4),
+            "threshold_basis": "best pooled F1 on its own training pairs (in-sample)",
             "min_gsd": 1.0,
             "tile": tile,
             "bands": list(BAND_SETS[family]),
@@ -325,6 +381,9 @@ def main(argv: Sequence[str] | None = None) -> None:
             manifest["default"][family] = name
         manifest_path.write_text(json.dumps(manifest, indent=2) + "\n")
         print(f"[{name}] threshold {threshold:.3f}, {entry['train_seconds']} s", flush=True)
+    samples = {"rgb": [*oscd["rgb"], *szada["rgb"]], "s2": oscd["s2"]}
+    calibrate(manifest, args.out, samples)
+    manifest_path.write_text(json.dumps(manifest, indent=2) + "\n")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,195 @@
+"""Change detection: normalisation, CVA/IR-MAD, the learned model, objects, scores."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+from affine import Affine
+from pyproj import CRS
+from shapely.geometry import shape
+
+from sitewatch.change import cva, detect_change, irmad_statistic, normalise_radiometry
+from sitewatch.changemodel import default_model, predict_logits, predict_probability
+from sitewatch.datasets import ChangePair, airchange_pairs, oscd_pairs
+from sitewatch.errors import MissingBandError, NoOverlapError
+from sitewatch.evaluation import Counts, best_threshold, confusion
+from sitewatch.geo import GeoImage
+from sitewatch.objects import change_objects, objects_geojson
+
+
+@pytest.fixture(scope="module")
+def szada1(data_dir: Path) -> ChangePair:
+    return next(airchange_pairs(data_dir / "airchange"))
+
+
+@pytest.fixture(scope="module")
+def beirut(data_dir: Path) -> ChangePair:
+    return next(oscd_pairs(data_dir / "oscd", ["beirut"]))
+
+
+def _with_patch(image: GeoImage, rows: slice, cols: slice, source: GeoImage) -> GeoImage:
+    """``image`` with a block replaced by the same block of ``source`` shifted far away."""
+    pixels = image.pixels.copy()
+    h, w = rows.stop - rows.start, cols.stop - cols.start
+    pixels[:, rows, cols] = source.pixels[:, -h:, -w:]
+    return replace(image, pixels=pixels)
+
+
+def test_pif_normalisation_undoes_a_linear_radiometric_change(beirut: ChangePair) -> None:
+    before = beirut.before
+    after = replace(before, pixels=(before.pixels.astype("float32") * 1.35 + 120))
+    for method in ("pif", "histogram"):
+        normalised, info = normalise_radiometry(before, after, method)
+        red_b = before.band("red").astype("float64")
+        red_n = normalised.band("red").astype("float64")
+        rel = np.abs(red_n - red_b)[before.mask].mean() / red_b[before.mask].mean()
+        assert rel < 0.02, (method, rel, info)
+    untouched, info = normalise_radiometry(before, after, "none")
+    assert untouched is after
+    assert info == {"normalisation": "none"}
+
+
+@pytest.mark.parametrize("method", ["cva", "irmad"])
+def test_unsupervised_methods_find_an_inserted_change(szada1: ChangePair, method: str) -> None:
+    before = szada1.before
+    # After = before, brightened (not change) with one 80 x 80 block of other content.
+    brighter = replace(before, pixels=before.pixels.astype("float32") * 1.2 + 10)
+    after = _with_patch(brighter, slice(200, 280), slice(300, 380), szada1.after)
+    result = detect_change(before, after, method)
+    truth = np.zeros(before.shape, dtype=bool)
+    truth[200:280, 300:380] = True
+    counts = confusion(result.mask, truth)
+    assert counts.recall > 0.4, counts
+    assert counts.precision > 0.8, counts  # brightening alone is not change
+    assert result.method == method
+    assert np.isfinite(result.threshold)
+
+
+def test_statistics_are_zero_outside_the_overlap(szada1: ChangePair) -> None:
+    before = szada1.before
+    mask = before.mask.copy()
+    mask[:, :100] = False
+    after = replace(szada1.after, mask=mask)
+    for stat in (cva(before, after), irmad_statistic(before, after)[0]):
+        assert stat.shape == before.shape
+        assert np.all(stat[:, :100] == 0)
+        assert np.isfinite(stat).all()
+
+
+def test_no_overlap_is_refused(szada1: ChangePair) -> None:
+    after = replace(szada1.after, mask=np.zeros(szada1.after.shape, dtype=bool))
+    with pytest.raises(NoOverlapError):
+        detect_change(szada1.before, after, "cva")
+
+
+def test_model_finds_change_on_a_pair_of_another_sensor(szada1: ChangePair) -> None:
+    """The shipped model on a real Szada pair: well above the CVA floor (F1 ~0.2)."""
+    info = default_model(szada1.before, szada1.after)
+    prob = predict_probability(szada1.before, szada1.after, info, gsd=1.5)
+    counts = confusion(prob >= info.threshold, szada1.label, szada1.valid)
+    assert counts.f1 > 0.35, counts.scores()
+
+
+def test_model_choice_follows_the_bands(beirut: ChangePair, szada1: ChangePair) -> None:
+    assert default_model(beirut.before, beirut.after).bands[3:] == ("nir", "swir16", "swir22")
+    assert default_model(szada1.before, szada1.after).bands == ("red", "green", "blue")
+    gray = GeoImage(pixels=szada1.before.pixels[:1], mask=szada1.before.mask, band_names=("pan",))
+    with pytest.raises(MissingBandError):
+        default_model(gray, gray)
+    assert detect_change(gray, gray, "auto").method == "irmad"
+
+
+@pytest.mark.parametrize("shape", [(37, 53), (300, 520)])
+def test_tiled_inference_covers_any_size(szada1: ChangePair, shape: tuple[int, int]) -> None:
+    info = default_model(szada1.before, szada1.after)
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(6, *shape)).astype("float32")
+    calls: list[tuple[int, int]] = []
+    logits = predict_logits(x, info, progress=lambda d, t: calls.append((d, t)))
+    assert logits.shape == shape
+    assert np.isfinite(logits).all()
+    assert calls[-1][0] == calls[-1][1] >= 1
+
+
+def test_tiles_agree_with_one_pass_away_from_edges(szada1: ChangePair) -> None:
+    """Overlapped tiles blend into the same answer as one big tile, up to edge effects."""
+    info = default_model(szada1.before, szada1.after)
+    from sitewatch.changemodel import model_input
+
+    x = model_input(szada1.before, szada1.after)[:, :256, :512]
+    tiled = predict_logits(x, info)
+    whole = predict_logits(x, replace(info, tile=512))
+    inner = (slice(24, -24), slice(24, -24))
+    prob_t, prob_w = (1 / (1 + np.exp(-v[inner])) for v in (tiled, whole))
+    assert float(np.abs(prob_t - prob_w).mean()) < 0.02
+
+
+def test_change_objects_have_areas_types_and_rfc7946_geometry() -> None:
+    crs = CRS.from_epsg(32637)
+    transform = Affine(10, 0, 500000, 0, -10, 4400000)
+    rng = np.random.default_rng(0)
+    base = rng.normal(1000, 50, (4, 100, 100)).astype("float32")
+    before = GeoImage(
+        pixels=base,
+        mask=np.ones((100, 100), dtype=bool),
+        band_names=("red", "green", "blue", "nir"),
+        transform=transform,
+        crs=crs,
+    )
+    after_px = base + rng.normal(0, 30, base.shape).astype("float32")  # sensor noise
+    after_px[3, 10:30, 10:40] += 3000  # NIR up: vegetation growth
+    checker = (np.indices((30, 10)).sum(axis=0) // 2 % 2).astype("float32")
+    after_px[:3, 60:90, 50:60] += 800 + 1500 * checker  # bright, edged: a new roof
+
+    after = replace(before, pixels=after_px)
+    result = detect_change(before, after, "cva")
+    objects = change_objects(result, before, after)
+    assert len(objects) == 2
+    big, small = objects
+    assert big.area_m2 == pytest.approx(600 * 100, rel=0.05)
+    assert small.area_m2 == pytest.approx(300 * 100, rel=0.1)
+    assert big.change_type == "vegetation"
+    assert small.change_type == "new structure"
+    fc = objects_geojson(objects, method="cva")
+    geom = shape(fc["features"][0]["geometry"])
+    assert geom.is_valid
+    assert 38.9 < geom.centroid.x < 39.1
+    ring = fc["features"][0]["geometry"]["coordinates"][0]
+    signed = sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in itertools.pairwise(ring))
+    assert signed > 0  # counter-clockwise exterior ring (RFC 7946)
+
+
+def test_plain_grids_get_pixel_areas_only_with_a_gsd(szada1: ChangePair) -> None:
+    mask = np.zeros(szada1.before.shape, dtype=bool)
+    mask[100:120, 100:150] = True
+    result = detect_change(szada1.before, szada1.after, "cva")
+    result = replace(result, mask=mask)
+    with_gsd = change_objects(result, szada1.before, szada1.after, gsd=1.5)
+    assert with_gsd[0].area_m2 == pytest.approx(1000 * 2.25)
+    assert with_gsd[0].geometry_lonlat is None
+    assert change_objects(result, szada1.before, szada1.after)[0].area_m2 is None
+
+
+def test_confusion_counts_and_scores() -> None:
+    pred = np.array([1, 1, 0, 0, 1], dtype=bool)
+    truth = np.array([1, 0, 1, 0, 1], dtype=bool)
+    c = confusion(pred, truth)
+    assert (c.tp, c.fp, c.fn, c.tn) == (2, 1, 1, 1)
+    assert c.f1 == pytest.approx(2 / 3)
+    assert c.iou == pytest.approx(0.5)
+    assert (c + c).tp == 4
+    assert Counts().f1 == 0.0
+
+
+def test_best_threshold_maximises_pooled_f1() -> None:
+    rng = np.random.default_rng(1)
+    truth = rng.random(5000) < 0.1
+    scores = np.clip(np.where(truth, 0.7, 0.3) + rng.normal(0, 0.1, 5000), 0, 1)
+    t = best_threshold(scores, truth)
+    assert 0.4 < t < 0.6
+    f1_best = confusion(scores >= t, truth).f1
+    assert all(confusion(scores >= q, truth).f1 <= f1_best + 1e-9 for q in (0.2, 0.35, 0.65))
