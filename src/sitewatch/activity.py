@@ -22,6 +22,7 @@ from sitewatch.geo import GeoImage
 from sitewatch.scene import iso_utc
 
 CHANGE_MAGNITUDE = "change_magnitude"
+CHANGED_AREA = "changed_area"
 
 
 @dataclass(frozen=True)

@@ -62,8 +62,9 @@ def image_bands(image: GeoImage, bands: tuple[str, ...] = MODEL_BANDS) -> tuple[
     """The model's band names as found in ``image`` (plain b1..b3 stand for red, green, blue)."""
     if all(b in image.band_names for b in bands):
         return bands
-    plain = tuple(f"b{i + 1}" for i in range(len(bands)))
-    if bands == MODEL_BANDS and all(b in image.band_names for b in plain):
+    # A plain three-band picture (PNG/JPEG) is taken as red, green, blue.
+    plain = ("b1", "b2", "b3")
+    if bands == MODEL_BANDS and image.band_names == plain:
         return plain
     raise MissingBandError(
         f"the change model needs bands {', '.join(bands)}; the image has "

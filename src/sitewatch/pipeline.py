@@ -6,12 +6,13 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from sitewatch.activity import CHANGE_MAGNITUDE, Observation, change_magnitude
+from sitewatch.activity import CHANGE_MAGNITUDE, CHANGED_AREA, Observation, change_magnitude
 from sitewatch.align import Shift, ShiftField, coregister, coregister_local
 from sitewatch.change import ChangeResult, detect_change
 from sitewatch.chips import read_chip
 from sitewatch.errors import InsufficientDataError, SitewatchError, StoreError
 from sitewatch.geo import GeoImage, gsd_metres
+from sitewatch.objects import CHANGE_TYPES, change_objects, changed_area_m2
 from sitewatch.scene import Scene
 from sitewatch.sites import Site
 from sitewatch.store import Store
@@ -28,6 +29,8 @@ class SiteRun:
     chips: dict[str, GeoImage] = field(default_factory=dict)
     observations: list[Observation] = field(default_factory=list)
     failures: list[tuple[str, str]] = field(default_factory=list)
+    #: Change masks between consecutive scenes, keyed by (before id, after id).
+    changes: dict[tuple[str, str], Comparison] = field(default_factory=dict)
 
 
 def run_site(
@@ -36,10 +39,12 @@ def run_site(
     *,
     bands: Sequence[str] | None = None,
     min_coverage: float = 0.5,
+    detect: bool = True,
     progress: Callable[[str], None] | None = None,
 ) -> SiteRun:
     """Read a chip of every scene covering at least ``min_coverage`` of the site, then
-    store the change magnitude between each pair of consecutive dates.
+    store the change magnitude between each pair of consecutive dates and, with
+    ``detect``, the area of detected change (co-registered, ``auto`` method).
 
     A scene that cannot be read is reported in ``failures`` and skipped.
     """
@@ -81,8 +86,42 @@ def run_site(
                 },
             )
         )
+        if detect:
+            _changed_area(run, before, after, a, b)
     store.put_observations(run.observations)
     return run
+
+
+def _changed_area(run: SiteRun, before: Scene, after: Scene, a: GeoImage, b: GeoImage) -> None:
+    """Detect change between two chips; record the comparison and a changed-area figure."""
+    try:
+        cmp = compare(a, b)
+    except SitewatchError as exc:
+        run.failures.append((after.id, f"change detection: {exc}"))
+        return
+    run.changes[(before.id, after.id)] = cmp
+    objects = change_objects(cmp.result, a, cmp.after, gsd=cmp.gsd)
+    run.observations.append(
+        Observation(
+            site_id=run.site.id,
+            figure=CHANGED_AREA,
+            value=round(changed_area_m2(objects), 1),
+            unit="m2",
+            time=after.time_utc,
+            scene_id=after.id,
+            ref_scene_id=before.id,
+            method=f"change-{cmp.result.method}",
+            evidence={
+                "scenes": [before.id, after.id],
+                "method": cmp.result.method,
+                "threshold": round(cmp.result.threshold, 4),
+                "alignment": cmp.align_note,
+                "objects": len(objects),
+                "types": {t: sum(o.change_type == t for o in objects) for t in CHANGE_TYPES},
+                **{k: v for k, v in cmp.result.details.items() if k in ("model", "normalisation")},
+            },
+        )
+    )
 
 
 ALIGN_MODES = ("global", "local", "none")

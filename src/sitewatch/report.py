@@ -1,5 +1,6 @@
-"""HTML report: per site a before/after pair of chips, the activity figure over time,
-and the metadata of every scene used.  Pictures are written beside the HTML."""
+"""HTML report: per site a before/after pair of chips, the latest detected change outlined
+on its after-chip, the activity figures over time, and the metadata of every scene used.
+Pictures are written beside the HTML."""
 
 from __future__ import annotations
 
@@ -10,10 +11,13 @@ from typing import Any
 
 import jinja2
 import matplotlib.dates as mdates
+import numpy as np
+import numpy.typing as npt
 from matplotlib.figure import Figure
+from scipy import ndimage
 
 import sitewatch
-from sitewatch.activity import CHANGE_MAGNITUDE
+from sitewatch.activity import CHANGE_MAGNITUDE, CHANGED_AREA
 from sitewatch.chips import display_bands, to_rgb8
 from sitewatch.pipeline import SiteRun
 from sitewatch.raster import atomic_path, write_png
@@ -21,28 +25,48 @@ from sitewatch.scene import iso_utc
 
 
 def plot_activity(run: SiteRun, dest: Path) -> Path:
-    """Line plot of the change magnitude against the later date of each pair."""
-    obs = [o for o in run.observations if o.figure == CHANGE_MAGNITUDE]
+    """Change magnitude and detected changed area against the later date of each pair."""
+    panels = [
+        (CHANGE_MAGNITUDE, "change magnitude", 1.0, "#b5442c"),
+        (CHANGED_AREA, "changed area (ha)", 1e-4, "#2c6cb5"),
+    ]
+    panels = [p for p in panels if any(o.figure == p[0] for o in run.observations)]
     # A bare Figure (no pyplot): no global backend state, nothing to close.
-    fig = Figure(figsize=(7, 2.8), dpi=100)
-    ax = fig.subplots()
-    times = mdates.date2num([o.time for o in obs])  # type: ignore[no-untyped-call]
-    ax.plot(times, [o.value for o in obs], marker="o", color="#b5442c")
-    ax.xaxis_date()
-    for scene in run.scenes:
-        when = float(mdates.date2num(scene.time_utc))  # type: ignore[no-untyped-call]
-        ax.axvline(when, color="#bbb", linewidth=0.6, zorder=0)
-    ax.set_ylabel("change magnitude")
-    ax.set_ylim(bottom=0)
-    ax.set_title(f"{run.site.name}: change between consecutive scenes", fontsize=10)
+    fig = Figure(figsize=(7, 1.2 + 1.6 * len(panels)), dpi=100)
+    axes = fig.subplots(len(panels), 1, sharex=True, squeeze=False)[:, 0]
+    for ax, (figure, label, scale, colour) in zip(axes, panels, strict=True):
+        obs = [o for o in run.observations if o.figure == figure]
+        times = mdates.date2num([o.time for o in obs])  # type: ignore[no-untyped-call]
+        ax.plot(times, [o.value * scale for o in obs], marker="o", color=colour)
+        ax.xaxis_date()
+        for scene in run.scenes:
+            when = float(mdates.date2num(scene.time_utc))  # type: ignore[no-untyped-call]
+            ax.axvline(when, color="#bbb", linewidth=0.6, zorder=0)
+        ax.set_ylabel(label, fontsize=8)
+        ax.set_ylim(bottom=0)
+        ax.grid(alpha=0.3)
+    axes[0].set_title(f"{run.site.name}: activity between consecutive scenes", fontsize=10)
     locator = mdates.AutoDateLocator()  # type: ignore[no-untyped-call]
-    ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))  # type: ignore[no-untyped-call]
-    ax.grid(alpha=0.3)
+    axes[-1].xaxis.set_major_locator(locator)
+    axes[-1].xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))  # type: ignore[no-untyped-call]
     fig.tight_layout()
     with atomic_path(dest) as tmp:
         fig.savefig(tmp, format="png")
     return dest
+
+
+def outline_rgb(
+    rgb: npt.NDArray[np.uint8],
+    mask: npt.NDArray[np.bool_],
+    colour: tuple[int, int, int] = (255, 230, 0),
+) -> npt.NDArray[np.uint8]:
+    """``rgb`` with the outline of ``mask`` burnt in (2 px wide where the chip allows)."""
+    edge = mask & ~ndimage.binary_erosion(mask)
+    if min(mask.shape) >= 200:
+        edge = ndimage.binary_dilation(edge)
+    out = rgb.copy()
+    out[edge, :3] = colour
+    return out
 
 
 def _site_context(run: SiteRun, out_dir: Path, asset_dir: str) -> dict[str, Any]:
@@ -59,7 +83,9 @@ def _site_context(run: SiteRun, out_dir: Path, asset_dir: str) -> dict[str, Any]
         "failures": run.failures,
         "before": None,
         "after": None,
+        "change": None,
         "plot": None,
+        "pairs": _pair_rows(run),
     }
     for scene in run.scenes:
         chip = run.chips[scene.id]
@@ -90,11 +116,50 @@ def _site_context(run: SiteRun, out_dir: Path, asset_dir: str) -> dict[str, Any]
                 "time": iso_utc(scene.datetime),
                 "bands": label,
             }
+    if run.changes:
+        (first_id, last_id), cmp = list(run.changes.items())[-1]
+        rel = f"{asset_dir}/{site.id}_change.png"
+        write_png(outline_rgb(to_rgb8(cmp.after), cmp.result.mask), out_dir / rel)
+        area = next(
+            (
+                o.value
+                for o in run.observations
+                if o.figure == CHANGED_AREA and o.scene_id == last_id
+            ),
+            0.0,
+        )
+        ctx["change"] = {
+            "png": rel,
+            "before": first_id,
+            "after": last_id,
+            "method": cmp.result.method,
+            "area_ha": area / 1e4,
+            "alignment": cmp.align_note,
+        }
     if run.observations:
         rel = f"{asset_dir}/{site.id}_activity.png"
         plot_activity(run, out_dir / rel)
         ctx["plot"] = rel
     return ctx
+
+
+def _pair_rows(run: SiteRun) -> list[dict[str, Any]]:
+    """One table row per consecutive scene pair: magnitude, changed area, evidence."""
+    rows: dict[tuple[str, str], dict[str, Any]] = {}
+    for o in run.observations:
+        row = rows.setdefault(
+            (o.ref_scene_id, o.scene_id),
+            {"before": o.ref_scene_id, "after": o.scene_id, "time": iso_utc(o.time),
+             "magnitude": None, "valid": None, "area_ha": None, "method": "", "objects": None},
+        )  # fmt: skip
+        if o.figure == CHANGE_MAGNITUDE:
+            row["magnitude"] = o.value
+            row["valid"] = o.evidence.get("valid_fraction")
+        elif o.figure == CHANGED_AREA:
+            row["area_ha"] = o.value / 1e4
+            row["method"] = o.evidence.get("method", "")
+            row["objects"] = o.evidence.get("objects")
+    return list(rows.values())
 
 
 def write_report(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 from rich.progress import TaskID
 
+from sitewatch.activity import CHANGE_MAGNITUDE, CHANGED_AREA
 from sitewatch.cli.options import progress_bar
 from sitewatch.demo import run_demo
 
@@ -28,6 +29,11 @@ def demo(out_dir: str, data: str | None) -> None:
         for ref, err in rep.failed:
             click.echo(f"  skipped {ref}: {err}", err=True)
     for run in result.runs:
-        values = ", ".join(f"{o.value:.2f}" for o in run.observations)
-        click.echo(f"{run.site.id}: {len(run.scenes)} scene(s); change magnitude {values or '-'}")
+        mags = [o.value for o in run.observations if o.figure == CHANGE_MAGNITUDE]
+        areas = [o.value / 1e4 for o in run.observations if o.figure == CHANGED_AREA]
+        click.echo(
+            f"{run.site.id}: {len(run.scenes)} scene(s); change magnitude "
+            f"{', '.join(f'{v:.2f}' for v in mags) or '-'}; changed area (ha) "
+            f"{', '.join(f'{v:.1f}' for v in areas) or '-'}"
+        )
     click.echo(str(result.report.resolve()))
