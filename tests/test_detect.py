@@ -1,0 +1,177 @@
+"""Vehicle and aircraft detection, window merging, scale handling, movement, scores."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import rasterio
+from affine import Affine
+from click.testing import CliRunner
+from shapely.geometry import Polygon, shape
+
+from sitewatch.detdata import Box, DetImage, load_detection
+from sitewatch.detect import Detection, _resample, default_detector, detect_array
+from sitewatch.evaluation import average_precision, detection_scores
+from sitewatch.movement import Placed, movement
+from sitewatch.sites import Site, Zone
+from tests.helpers import assert_one_line_error, run_cli
+
+
+@pytest.fixture(scope="module")
+def kit_test(data_dir: Path) -> list[DetImage]:
+    return [im for im in load_detection(data_dir, "kit-ais") if im.split == "test"]
+
+
+def test_vehicles_found_on_held_out_kit_images(kit_test: list[DetImage]) -> None:
+    info = default_detector()
+    preds = [detect_array(im.pixels, im.gsd, info) for im in kit_test]
+    s = detection_scores(kit_test, preds, "vehicle", info.thresholds["vehicle"])
+    assert s["objects"] > 400
+    assert s["ap50"] > 0.85, s
+    assert s["count_error"] < 0.15, s
+
+
+def test_large_vehicles_get_boxes_of_their_own_size(data_dir: Path) -> None:
+    images = [im for im in load_detection(data_dir, "minsk-drone") if im.split == "test"]
+    info = default_detector()
+    preds = [detect_array(im.pixels, im.gsd, info) for im in images]
+    s = detection_scores(images, preds, "vehicle", info.thresholds["vehicle"], large_only=True)
+    assert s["objects"] >= 40
+    assert s["ap50"] > 0.5, s  # IoU >= 0.5 with bus-sized boxes needs bus-sized predictions
+
+
+def test_windows_merge_without_duplicates(kit_test: list[DetImage]) -> None:
+    """A 2 x 2 mosaic of one image, read in several windows, finds each car once."""
+    info = default_detector()
+    im = kit_test[0]
+    single = detect_array(im.pixels, im.gsd, info)
+    mosaic = np.concatenate([np.concatenate([im.pixels] * 2, axis=2)] * 2, axis=1)
+    calls: list[int] = []
+    many = detect_array(mosaic, im.gsd, info, progress=lambda d, t: calls.append(t))
+    assert calls[-1] > 4  # really several windows
+    assert abs(len(many) - 4 * len(single)) <= max(2, 0.05 * len(many))
+
+
+def test_coarser_imagery_still_finds_vehicles(kit_test: list[DetImage]) -> None:
+    info = default_detector()
+    im = kit_test[1]
+    rows, cols = im.pixels.shape[1:]
+    f = im.gsd / 0.4
+    small = _resample(im.pixels, round(cols * f), round(rows * f))
+    found = detect_array(small, 0.4, info, classes=("vehicle",))
+    truth = sum(b.cls == "vehicle" for b in im.boxes)
+    assert 0.8 * truth <= len(found) <= 1.2 * truth
+
+
+def test_detect_cli_georeferenced_and_plain(
+    runner: CliRunner, db_url: str, kit_test: list[DetImage], tmp_path: Path
+) -> None:
+    im = kit_test[2]
+    rows, cols = im.pixels.shape[1:]
+    plain = tmp_path / "plain.png"
+    geo = tmp_path / "geo.tif"
+    with rasterio.open(
+        plain, "w", driver="PNG", width=cols, height=rows, count=3, dtype="uint8"
+    ) as dst:
+        dst.write(im.pixels)
+    transform = Affine(0.13, 0, 690000, 0, -0.13, 5335000)
+    profile = {"driver": "GTiff", "width": cols, "height": rows, "count": 3, "dtype": "uint8",
+               "crs": "EPSG:32632", "transform": transform}  # fmt: skip
+    with rasterio.open(geo, "w", **profile) as dst:
+        dst.write(im.pixels)
+    out_p, out_g = tmp_path / "p.geojson", tmp_path / "g.geojson"
+    r1 = run_cli(runner, db_url, "detect", str(plain), "--out", str(out_p), "--gsd", "0.13")
+    r2 = run_cli(runner, db_url, "detect", str(geo), "--out", str(out_g), "--classes", "vehicle")
+    assert r1.exit_code == 0, r1.output
+    assert r2.exit_code == 0, r2.output
+    assert "vehicle:" in r1.stdout
+    fp, fg = (json.loads(p.read_text())["features"] for p in (out_p, out_g))
+    assert len(fp) == len(fg) > 10
+    assert fp[0]["geometry"] is None
+    assert {f["properties"]["class"] for f in fg} == {"vehicle"}
+    poly = shape(fg[0]["geometry"])
+    assert isinstance(poly, Polygon)
+    assert 11.0 < poly.centroid.x < 11.8  # UTM 32N near Munich, as lon/lat
+    x0, y0, x1, y1 = fg[0]["properties"]["bbox_px"]
+    assert 0 <= x0 < x1 <= cols
+    assert 0 <= y0 < y1 <= rows
+    assert 0 < fg[0]["properties"]["score"] <= 1
+    # Plain picture without a GSD: one-line error.
+    assert_one_line_error(
+        run_cli(runner, db_url, "detect", str(plain), "--out", str(out_p)), "--gsd"
+    )
+
+
+def _placed(cls: str, x: float, y: float) -> Placed:
+    return Placed(Detection(cls, 0.9, x - 1, y - 1, x + 1, y + 1), (x, y), None)
+
+
+def test_movement_counts_arrivals_departures_and_stays() -> None:
+    before = [_placed("vehicle", 0, 0), _placed("vehicle", 10, 0), _placed("vehicle", 20, 0),
+              _placed("aircraft", 100, 100)]  # fmt: skip
+    after = [_placed("vehicle", 0.5, 0.2), _placed("vehicle", 10, 5),  # moved 5 m: not a stay
+             _placed("aircraft", 104, 100), _placed("aircraft", 300, 0)]  # fmt: skip
+    report = movement(before, after).to_dict()["counts"]
+    assert report["vehicle"] == {"before": 3, "after": 2, "arrived": 1, "departed": 2, "stayed": 1}
+    assert report["aircraft"] == {"before": 1, "after": 2, "arrived": 1, "departed": 0, "stayed": 1}
+
+
+def test_movement_splits_by_zone() -> None:
+    zone = Zone("apron", Polygon([(10, 10), (11, 10), (11, 11), (10, 11)]))
+    site = Site(
+        id="s",
+        name="S",
+        kind="other",
+        aoi=Polygon([(9, 9), (12, 9), (12, 12), (9, 12)]),
+        zones=(zone,),
+    )
+    inside = Placed(Detection("vehicle", 0.9, 0, 0, 1, 1), (0.0, 0.0), (10.5, 10.5))
+    outside = Placed(Detection("vehicle", 0.9, 0, 0, 1, 1), (500.0, 0.0), (9.5, 9.5))
+    zones = movement([inside], [inside, outside], site=site).zones
+    assert zones["apron"]["vehicle"]["stayed"] == 1
+    assert zones["outside zones"]["vehicle"]["arrived"] == 1
+
+
+def test_movement_cli_on_detection_files(runner: CliRunner, db_url: str, tmp_path: Path) -> None:
+    def fc(boxes: list[list[float]]) -> dict[str, object]:
+        feats = [
+            {
+                "type": "Feature",
+                "geometry": None,
+                "properties": {"class": "vehicle", "score": 0.9, "bbox_px": b},
+            }
+            for b in boxes
+        ]
+        return {"type": "FeatureCollection", "features": feats}
+
+    a, b, bad = tmp_path / "a.geojson", tmp_path / "b.geojson", tmp_path / "bad.geojson"
+    a.write_text(json.dumps(fc([[0, 0, 10, 10], [100, 100, 110, 110]])))
+    b.write_text(json.dumps(fc([[1, 0, 11, 10]])))
+    bad.write_text(json.dumps({"type": "FeatureCollection", "features": [{"properties": {}}]}))
+    r = run_cli(runner, db_url, "movement", str(a), str(b), "--gsd", "0.3", "--json")
+    assert r.exit_code == 0, r.output
+    counts = json.loads(r.stdout)["counts"]["vehicle"]
+    assert counts == {"before": 2, "after": 1, "arrived": 0, "departed": 1, "stayed": 1}
+    assert_one_line_error(run_cli(runner, db_url, "movement", str(a), str(bad)), "bbox_px")
+
+
+def test_average_precision_and_ignored_boxes() -> None:
+    gt = (
+        Box(0, 0, 10, 10, "vehicle"),
+        Box(20, 20, 30, 30, "vehicle"),
+        Box(50, 50, 60, 60, "ignore"),
+    )
+    image = DetImage("t", "t", "test", 0.1, np.zeros((3, 64, 64), dtype="uint8"), gt)
+    perfect = [Detection("vehicle", 0.9, 0, 0, 10, 10), Detection("vehicle", 0.8, 20, 20, 30, 30),
+               Detection("vehicle", 0.95, 50, 50, 60, 60)]  # fmt: skip
+    s = detection_scores([image], [perfect], "vehicle", 0.5)
+    assert s["ap50"] == pytest.approx(1.0)
+    assert (s["precision"], s["recall"]) == (1.0, 1.0)
+    half = [Detection("vehicle", 0.9, 0, 0, 10, 10), Detection("vehicle", 0.99, 40, 0, 50, 10)]
+    s = detection_scores([image], [half], "vehicle", 0.5)
+    assert s["ap50"] == pytest.approx(0.25)
+    assert s["count_error"] == 0.0
+    assert average_precision(np.array([0.5, 1.0]), np.array([1.0, 1.0])) == pytest.approx(1.0)
