@@ -33,6 +33,8 @@ from sitewatch.geojson import feature_collection, rfc7946_geometry
 CLASSES = ("vehicle", "aircraft")
 STRIDE = 4
 WORKING_GSD = {"vehicle": 0.3, "aircraft": 2.0}
+#: Coarsest imagery each class is looked for in (a car is under 8 px at 0.6 m).
+MAX_GSD = {"vehicle": 0.6, "aircraft": 3.0}
 #: Working-scale window and overlap (px); the overlap exceeds the largest object.
 WINDOW = 768
 OVERLAP = 96

@@ -5,6 +5,7 @@ Pictures are written beside the HTML."""
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from scipy import ndimage
 import sitewatch
 from sitewatch.activity import CHANGE_MAGNITUDE, CHANGED_AREA
 from sitewatch.chips import display_bands, to_rgb8
+from sitewatch.detect import Detection
 from sitewatch.pipeline import SiteRun
 from sitewatch.raster import atomic_path, write_png
 from sitewatch.scene import iso_utc
@@ -105,7 +107,7 @@ def _site_context(run: SiteRun, out_dir: Path, asset_dir: str) -> dict[str, Any]
         for key, scene in (("before", run.scenes[0]), ("after", run.scenes[-1])):
             chip = run.chips[scene.id]
             rel = f"{asset_dir}/{site.id}_{key}.png"
-            write_png(to_rgb8(chip), out_dir / rel)
+            write_png(draw_boxes(to_rgb8(chip), run.detections.get(scene.id, [])), out_dir / rel)
             names = display_bands(chip)
             label = (
                 "true colour" if names == ("red", "green", "blue") else "bands " + "/".join(names)
@@ -143,6 +145,29 @@ def _site_context(run: SiteRun, out_dir: Path, asset_dir: str) -> dict[str, Any]
     return ctx
 
 
+BOX_COLOURS = {"vehicle": (0, 220, 255), "aircraft": (255, 60, 200)}
+
+
+def draw_boxes(
+    rgb: npt.NDArray[np.uint8], dets: Sequence[Detection], scale: float = 1.0
+) -> npt.NDArray[np.uint8]:
+    """``rgb`` (rows, cols, 3|4) with detection boxes (scaled by ``scale``) burnt in."""
+    out = rgb.copy()
+    rows, cols = out.shape[:2]
+    for d in dets:
+        x0, y0 = int(d.x0 * scale), int(d.y0 * scale)
+        x1, y1 = min(cols - 1, int(d.x1 * scale)), min(rows - 1, int(d.y1 * scale))
+        colour = BOX_COLOURS.get(d.cls, (255, 255, 255))
+        for xa, xb, ya, yb in (
+            (x0, x1, y0, y0),
+            (x0, x1, y1, y1),
+            (x0, x0, y0, y1),
+            (x1, x1, y0, y1),
+        ):
+            out[max(0, ya) : yb + 1, max(0, xa) : xb + 1, :3] = colour
+    return out
+
+
 def _pair_rows(run: SiteRun) -> list[dict[str, Any]]:
     """One table row per consecutive scene pair: magnitude, changed area, evidence."""
     rows: dict[tuple[str, str], dict[str, Any]] = {}
@@ -162,8 +187,34 @@ def _pair_rows(run: SiteRun) -> list[dict[str, Any]]:
     return list(rows.values())
 
 
+def _grid_context(grid: dict[str, Any], out_dir: Path, asset_dir: str) -> dict[str, Any]:
+    """A pixel-grid image with its detections: picture (downscaled to <= 1024 px) and counts."""
+    pixels: npt.NDArray[np.uint8] = grid["pixels"]
+    dets: list[Detection] = grid["detections"]
+    rows, cols = pixels.shape[1:]
+    scale = min(1.0, 1024 / max(rows, cols))
+    from sitewatch.detect import _resample, counts
+
+    small = _resample(pixels, max(1, round(cols * scale)), max(1, round(rows * scale)))
+    rel = f"{asset_dir}/grid_{grid['name']}.png"
+    write_png(draw_boxes(small.transpose(1, 2, 0), dets, scale), out_dir / rel)
+    return {
+        "name": grid["name"],
+        "title": grid["title"],
+        "png": rel,
+        "gsd": grid["gsd"],
+        "counts": counts(dets),
+        "truth": grid.get("truth", {}),
+    }
+
+
 def write_report(
-    runs: list[SiteRun], dest: str | os.PathLike[str], *, db_url: str = "", title: str = ""
+    runs: list[SiteRun],
+    dest: str | os.PathLike[str],
+    *,
+    db_url: str = "",
+    title: str = "",
+    pixel_grids: Sequence[dict[str, Any]] = (),
 ) -> Path:
     """Render the report and its pictures; returns the HTML path."""
     dest = Path(dest)
@@ -181,6 +232,7 @@ def write_report(
         version=sitewatch.__version__,
         db_url=db_url,
         sites=[_site_context(r, out_dir, asset_dir) for r in runs],
+        pixel_grids=[_grid_context(g, out_dir, asset_dir) for g in pixel_grids],
     )
     with atomic_path(dest) as tmp:
         tmp.write_text(html, encoding="utf-8")
