@@ -23,6 +23,8 @@ from sitewatch.scene import iso_utc
 
 CHANGE_MAGNITUDE = "change_magnitude"
 CHANGED_AREA = "changed_area"
+BRIGHTNESS = "brightness"
+NDVI = "ndvi"
 
 
 @dataclass(frozen=True)
@@ -87,3 +89,22 @@ def change_magnitude(before: GeoImage, after: GeoImage, min_valid: float = 0.05)
         zb = (b - b.mean()) / (b.std() or 1.0)
         sq += (zb - za) ** 2
     return float(np.sqrt(sq / len(bands)).mean())
+
+
+def spectral_indices(image: GeoImage) -> dict[str, float]:
+    """Per-date indices over the valid pixels: mean ``brightness`` of the visible bands
+    (in the image's own units) and mean ``ndvi`` when red and near-infrared exist."""
+    valid = image.mask
+    if not valid.any():
+        return {}
+    out: dict[str, float] = {}
+    visible = [b for b in ("red", "green", "blue") if b in image.band_names]
+    if visible:
+        out[BRIGHTNESS] = float(
+            np.mean([image.band(b)[valid].astype("float64").mean() for b in visible])
+        )
+    if "red" in image.band_names and "nir" in image.band_names:
+        red = image.band("red")[valid].astype("float64")
+        nir = image.band("nir")[valid].astype("float64")
+        out[NDVI] = float(np.mean((nir - red) / np.maximum(nir + red, 1e-9)))
+    return out

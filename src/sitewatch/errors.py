@@ -77,3 +77,7 @@ class SourceError(SitewatchError, ConnectionError):
 
 class StoreError(SitewatchError, RuntimeError):
     """The database could not be opened, migrated or written."""
+
+
+class AlertNotFoundError(SitewatchError, LookupError):
+    """No stored alert has that id."""

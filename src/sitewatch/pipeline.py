@@ -8,7 +8,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sitewatch.activity import CHANGE_MAGNITUDE, CHANGED_AREA, Observation, change_magnitude
+from sitewatch.activity import (
+    CHANGE_MAGNITUDE,
+    CHANGED_AREA,
+    NDVI,
+    Observation,
+    change_magnitude,
+    spectral_indices,
+)
+from sitewatch.alerts import Alert, alerts_for_site
 from sitewatch.align import Shift, ShiftField, coregister, coregister_local
 from sitewatch.change import ChangeResult, detect_change
 from sitewatch.chips import read_chip, to_rgb8
@@ -34,6 +42,8 @@ class SiteRun:
     failures: list[tuple[str, str]] = field(default_factory=list)
     #: Change masks between consecutive scenes, keyed by (before id, after id).
     changes: dict[tuple[str, str], Comparison] = field(default_factory=dict)
+    #: Alerts over all of the site's stored observations.
+    alerts: list[Alert] = field(default_factory=list)
     #: Vehicle and aircraft detections per scene id (chip pixel coordinates).
     detections: dict[str, list[Detection]] = field(default_factory=dict)
 
@@ -69,6 +79,19 @@ def run_site(
             run.failures.append((scene.id, str(exc)))
             continue
         run.scenes.append(scene)
+        for figure, value in spectral_indices(run.chips[scene.id]).items():
+            run.observations.append(
+                Observation(
+                    site_id=site.id,
+                    figure=figure,
+                    value=round(value, 6),
+                    unit="" if figure == NDVI else "DN",
+                    time=scene.time_utc,
+                    scene_id=scene.id,
+                    method="mean over valid site pixels",
+                    evidence={"scenes": [scene.id]},
+                )
+            )
         if detect:
             _count_objects(run, scene, run.chips[scene.id])
     for before, after in zip(run.scenes, run.scenes[1:], strict=False):
@@ -97,6 +120,8 @@ def run_site(
         if detect:
             _changed_area(run, before, after, a, b)
     store.put_observations(run.observations)
+    run.alerts = alerts_for_site(store.observations(site.id))
+    store.put_alerts(run.alerts)
     return run
 
 

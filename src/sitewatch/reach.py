@@ -33,11 +33,8 @@ MAX_RANGE_KM = 20003.93
 _NOT_CONUS = {"AK", "HI"}
 
 
-class TargetNotFoundError(SitewatchError, KeyError):
+class TargetNotFoundError(SitewatchError, LookupError):
     """No listed target has that name."""
-
-    def __str__(self) -> str:
-        return str(self.args[0]) if self.args else ""
 
 
 @dataclass(frozen=True)

@@ -48,7 +48,18 @@ def cli(ctx: click.Context, db: str | None, verbose: int) -> None:
 
 
 def _register() -> None:
-    from sitewatch.cli import change, chip, demo, detect, ingest, reach, scenes, sites
+    from sitewatch.cli import (
+        change,
+        chip,
+        claims,
+        demo,
+        detect,
+        ingest,
+        reach,
+        scenes,
+        sites,
+        timeline,
+    )
 
     cli.add_command(sites.sites)
     cli.add_command(ingest.ingest_cmd)
@@ -61,6 +72,9 @@ def _register() -> None:
     cli.add_command(detect.detect_cmd)
     cli.add_command(detect.movement_cmd)
     cli.add_command(reach.reach_cmd)
+    cli.add_command(timeline.timeline_cmd)
+    cli.add_command(timeline.alerts_group)
+    cli.add_command(claims.claims_group)
 
 
 _register()

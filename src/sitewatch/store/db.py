@@ -27,11 +27,26 @@ from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from sitewatch.activity import Observation
-from sitewatch.errors import SceneNotFoundError, SiteExistsError, SiteNotFoundError, StoreError
+from sitewatch.alerts import Alert
+from sitewatch.claims import Claim
+from sitewatch.errors import (
+    AlertNotFoundError,
+    SceneNotFoundError,
+    SiteExistsError,
+    SiteNotFoundError,
+    StoreError,
+)
 from sitewatch.geo import coverage_of
 from sitewatch.scene import BandRef, Scene
 from sitewatch.sites import Site, Zone, builtin_sites
-from sitewatch.store.models import ObservationRow, SceneRow, SceneSiteRow, SiteRow
+from sitewatch.store.models import (
+    AlertRow,
+    ClaimRow,
+    ObservationRow,
+    SceneRow,
+    SceneSiteRow,
+    SiteRow,
+)
 
 log = logging.getLogger(__name__)
 
@@ -348,6 +363,170 @@ class Store:
                 query = query.where(ObservationRow.figure == figure)
             rows = s.scalars(query.order_by(ObservationRow.time, ObservationRow.figure))
             return [_row_to_obs(r) for r in rows]
+
+    # -- alerts --------------------------------------------------------------------------
+
+    def put_alerts(self, alerts: Iterable[Alert]) -> dict[str, int]:
+        """Store alerts; one per (site, zone, figure, start). A re-run updates an event's
+        end, message and evidence but keeps its id and acknowledgement."""
+        counts = {"added": 0, "updated": 0}
+        with self.transaction() as s:
+            for a in alerts:
+                _require_site(s, a.site_id)
+                row = s.scalars(
+                    select(AlertRow).where(
+                        AlertRow.site_id == a.site_id,
+                        AlertRow.zone == a.zone,
+                        AlertRow.figure == a.figure,
+                        AlertRow.start_time == a.start,
+                    )
+                ).one_or_none()
+                if row is None:
+                    row = AlertRow(
+                        site_id=a.site_id,
+                        zone=a.zone,
+                        figure=a.figure,
+                        start_time=a.start,
+                        created_at=_now(),
+                        acknowledged=False,
+                    )
+                    counts["added"] += 1
+                else:
+                    counts["updated"] += 1
+                row.severity = a.severity
+                row.end_time = a.end
+                row.message = a.message
+                row.evidence = a.evidence
+                s.add(row)
+        return counts
+
+    def list_alerts(
+        self,
+        site_id: str | None = None,
+        since: datetime | None = None,
+        *,
+        unacknowledged: bool = False,
+    ) -> list[Alert]:
+        """Alerts, oldest first; ``since`` keeps events still going on at or after it."""
+        with self.transaction() as s:
+            query = select(AlertRow)
+            if site_id is not None:
+                _require_site(s, site_id)
+                query = query.where(AlertRow.site_id == site_id)
+            if since is not None:
+                query = query.where(AlertRow.end_time >= since)
+            if unacknowledged:
+                query = query.where(AlertRow.acknowledged.is_(False))
+            rows = s.scalars(query.order_by(AlertRow.start_time, AlertRow.id))
+            return [_row_to_alert(r) for r in rows]
+
+    # -- claims --------------------------------------------------------------------------
+
+    def put_claims(self, claims: Iterable[Claim]) -> list[Claim]:
+        """Store claims (one per source, sentence, site and activity: re-extracting the
+        same article adds nothing); returns them with their ids."""
+        out = []
+        with self.transaction() as s:
+            for c in claims:
+                if c.site_id is not None:
+                    _require_site(s, c.site_id)
+                row = s.scalars(
+                    select(ClaimRow).where(
+                        ClaimRow.source == c.source,
+                        ClaimRow.sentence == c.sentence,
+                        ClaimRow.site_id == c.site_id,
+                        ClaimRow.activity == c.activity,
+                    )
+                ).one_or_none()
+                if row is None:
+                    row = ClaimRow(
+                        source=c.source,
+                        sentence=c.sentence,
+                        site_id=c.site_id,
+                        activity=c.activity,
+                        created_at=_now(),
+                        status=c.status,
+                    )
+                row.attribution = c.attribution
+                row.hedged = c.hedged
+                row.published = c.published
+                row.window_start = c.window_start
+                row.window_end = c.window_end
+                row.evidence = {**(row.evidence or {}), **_claim_meta(c)}
+                s.add(row)
+                s.flush()
+                c.id = row.id
+                out.append(c)
+        return out
+
+    def list_claims(self, site_id: str | None = None) -> list[Claim]:
+        with self.transaction() as s:
+            query = select(ClaimRow)
+            if site_id is not None:
+                _require_site(s, site_id)
+                query = query.where(ClaimRow.site_id == site_id)
+            return [_row_to_claim(r) for r in s.scalars(query.order_by(ClaimRow.id))]
+
+    def set_claim_status(self, claim: Claim) -> None:
+        with self.transaction() as s:
+            row = s.get(ClaimRow, claim.id)
+            if row is None:
+                raise StoreError(f"claim {claim.id} is not stored")
+            row.status = claim.status
+            row.evidence = {**_claim_meta(claim), "check": claim.evidence}
+
+    def acknowledge_alert(self, alert_id: int) -> Alert:
+        with self.transaction() as s:
+            row = s.get(AlertRow, alert_id)
+            if row is None:
+                raise AlertNotFoundError(
+                    f"no alert {alert_id}; list them with `sitewatch alerts list`"
+                )
+            row.acknowledged = True
+            row.acknowledged_at = _now()
+            s.flush()
+            return _row_to_alert(row)
+
+
+def _row_to_alert(r: AlertRow) -> Alert:
+    return Alert(
+        id=r.id,
+        site_id=r.site_id,
+        zone=r.zone,
+        figure=r.figure,
+        severity=r.severity,
+        start=r.start_time,
+        end=r.end_time,
+        message=r.message,
+        evidence=dict(r.evidence or {}),
+        acknowledged=r.acknowledged,
+        acknowledged_at=r.acknowledged_at,
+    )
+
+
+def _claim_meta(c: Claim) -> dict[str, Any]:
+    return {"attribution_type": c.attribution_type, "hedges": c.hedges, "date_basis": c.date_basis}
+
+
+def _row_to_claim(r: ClaimRow) -> Claim:
+    ev = dict(r.evidence or {})
+    return Claim(
+        id=r.id,
+        activity=r.activity,
+        sentence=r.sentence,
+        site_id=r.site_id,
+        window_start=r.window_start or r.created_at,
+        window_end=r.window_end or r.created_at,
+        date_basis=str(ev.get("date_basis", "")),
+        attribution=r.attribution,
+        attribution_type=str(ev.get("attribution_type", "")),
+        hedged=r.hedged,
+        hedges=list(ev.get("hedges", [])),
+        source=r.source,
+        published=r.published,
+        status=r.status,
+        evidence=dict(ev.get("check", {})),
+    )
 
 
 def _link(session: Session, scene_id: str, footprint: Polygon, site_id: str, aoi: Polygon) -> None:
