@@ -103,6 +103,10 @@ def detect_alerts(
     return [_alert(event, threshold) for event in events if event]
 
 
+def _fmt(v: float) -> str:
+    return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.3g}"
+
+
 def _alert(event: list[tuple[Observation, float, float, float]], threshold: float) -> Alert:
     first = event[0][0]
     peak = max(event, key=lambda e: abs(e[1]))
@@ -112,8 +116,8 @@ def _alert(event: list[tuple[Observation, float, float, float]], threshold: floa
         f" to {iso_utc(event[-1][0].time)[:10]}" if len(event) > 1 else ""
     )
     message = (
-        f"{first.figure} {direction} to {peak[0].value:g}{unit} at {first.site_id}"
-        f"{' / ' + first.zone if first.zone else ''} ({dates}); baseline {peak[2]:g}{unit}, "
+        f"{first.figure} {direction} to {_fmt(peak[0].value)}{unit} at {first.site_id}"
+        f"{' / ' + first.zone if first.zone else ''} ({dates}); baseline {_fmt(peak[2])}{unit}, "
         f"robust z {peak[1]:+.1f}"
     )
     scenes: list[str] = []

@@ -124,6 +124,7 @@ _ABBREV = re.compile(r"\b(U\.S|U\.N|Mr|Mrs|Ms|Dr|Gen|Lt|Col|Sen|Rep|St|No|Jan|Fe
                      r"Jul|Aug|Sep|Sept|Oct|Nov|Dec|a\.m|p\.m|e\.g|i\.e)\.", re.I)  # fmt: skip
 
 
+_DATELINE = re.compile(r"^[A-Z][A-Z ./,]+(\([^)]*\))?\s+[-\u2013\u2014]+\s+")
 _PRONOUN_SAID = re.compile(r"\b(they|he|she) (said|say|says|added|told)\b", re.I)
 
 
@@ -252,7 +253,7 @@ def _resolve(s: str, published: date) -> tuple[datetime, datetime, str] | None:
     if m:
         d = date(int(m[1]), int(m[2]), int(m[3]))
         return (*_day(d), f"explicit date {m[0]}")
-    m = re.search(_MONTH + r"\s+(\d{1,2})(?:st|nd|rd|th)?(?:,?\s+(\d{4}))?", s)
+    m = re.search(_MONTH + r"\s+(\d{1,2})(?!\d)(?:st|nd|rd|th)?(?:,?\s+(\d{4}))?", s)
     m2 = re.search(r"\b(\d{1,2})\s+" + _MONTH + r"(?:\s+(\d{4}))?", s)
     if m or m2:
         if m:
@@ -333,7 +334,8 @@ def extract_claims(
     previous_named = False
     previous_who = ("", "")
     for sentence in split_sentences(text):
-        named = match_sites(sentence, names)
+        # A dateline ("SEOUL (Reuters) -") names where the report was filed, not a site.
+        named = match_sites(_DATELINE.sub("", sentence), names)
         activities = [a for a, p in ACTIVITIES.items() if p.search(sentence)]
         refers_back = previous_named or _REFERS_BACK.search(sentence)
         previous_named = bool(named)
@@ -395,7 +397,8 @@ MIN_CHANGED_AREA_M2 = 500.0
 def check_claim(claim: Claim, observations: Sequence[Any], alerts: Sequence[Any]) -> Claim:
     """Set a claim's status from the site's observations and alerts within its window.
 
-    * ``no imagery``: no observation of the site falls in the window;
+    * ``no imagery``: no observation of a relevant figure falls in the window (no
+      scene, or none fine enough: vehicles need sub-metre imagery);
     * ``supported``: an alert on a relevant figure overlaps the window, or (for vehicle
       movement) vehicle counts differ between dates in the window, or (for
       construction) detected change of at least 500 m2 lies in it;
@@ -419,7 +422,7 @@ def check_claim(claim: Claim, observations: Sequence[Any], alerts: Sequence[Any]
     area = max((o.value for o in relevant if o.figure == "changed_area"), default=0.0)
     if claim.activity != "vehicle movement" and area >= MIN_CHANGED_AREA_M2:
         reasons.append(f"up to {area:,.0f} m2 of detected change")
-    if not inside:
+    if not relevant and not hits:
         status = "no imagery"
     elif reasons:
         status = "supported"

@@ -1,16 +1,21 @@
-"""The demo: demo sites over the sample imagery, ingest, chips, first activity figure, report."""
+"""The demo: demo sites over the sample imagery, ingest, chips, activity figures, alerts,
+change and detections, claims checked against imagery, missile reach, and the report."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from sitewatch.claims import Claim, check_claim, extract_claims
 from sitewatch.errors import InputNotFoundError
 from sitewatch.ingest import IngestReport, ingest
 from sitewatch.pipeline import SiteRun, run_site
+from sitewatch.reach import KM_PER_MILE, reach_report
 from sitewatch.report import write_report
 from sitewatch.sites import demo_sites
 from sitewatch.sources import open_source
@@ -39,6 +44,20 @@ def data_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
             f"sample data folder not found: {path.resolve()}; set SITEWATCH_DATA to it"
         )
     return path
+
+
+def demo_claims(store: Store) -> list[Claim]:
+    """Claims of the packaged demo article (a text written for the demo, labelled as
+    such), stored and checked against the demo sites' observations and alerts."""
+    text = (resources.files("sitewatch") / "data" / "demo_article.txt").read_text(encoding="utf-8")
+    claims = store.put_claims(
+        extract_claims(text, store.list_sites(), date(2019, 3, 8), source="demo_article.txt")
+    )
+    for c in claims:
+        if c.site_id is not None:
+            check_claim(c, store.observations(c.site_id), store.list_alerts(c.site_id))
+            store.set_claim_status(c)
+    return claims
 
 
 def pixel_grid_detections(root: Path, airports: int = 3) -> list[dict[str, Any]]:
@@ -102,11 +121,17 @@ def run_demo(
         if progress is not None:
             progress("detection on pixel grids", 0, 1, "")
         grids = pixel_grid_detections(root)
+        if progress is not None:
+            progress("claims and reach", 0, 1, "")
+        claims = demo_claims(store)
+        reach = reach_report(store.get_site("sanumdong"), 8000 * KM_PER_MILE)
         report = write_report(
             runs,
             out / "report.html",
             db_url=db_url,
             title="SiteWatch demo report",
             pixel_grids=grids,
+            claims=[c.to_dict() for c in claims],
+            reach=reach,
         )
     return DemoResult(report=report, ingests=ingests, runs=runs)

