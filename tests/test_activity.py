@@ -70,9 +70,14 @@ def test_run_site_on_naip_series(data_dir: Path, store: Store) -> None:
     run = run_site(store, site)
     assert len(run.scenes) == 10
     assert not run.failures
-    assert len(run.observations) == 9
+    mags = [o for o in run.observations if o.figure == "change_magnitude"]
+    assert len(mags) == 9
+    # Per pair also the changed area; per date NDVI and brightness (10 m imagery: no counts).
+    assert sum(o.figure == "changed_area" for o in run.observations) == 9
+    assert sum(o.figure == "ndvi" for o in run.observations) == 10
+    assert not any(o.figure.endswith("_count") for o in run.observations)
     stored = store.observations(site.id, "change_magnitude")
-    assert [o.value for o in stored] == [o.value for o in run.observations]
+    assert [o.value for o in stored] == [o.value for o in mags]
     assert all(0.2 < o.value < 1.5 for o in stored)
     first = stored[0]
     assert (first.ref_scene_id, first.scene_id) == (
@@ -102,4 +107,4 @@ def test_unreadable_scene_is_skipped_not_fatal(
     assert len(run.scenes) == 2
     assert len(run.failures) == 1
     assert "not found" in run.failures[0][1]
-    assert len(run.observations) == 1
+    assert sum(o.figure == "change_magnitude" for o in run.observations) == 1

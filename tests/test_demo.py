@@ -38,8 +38,21 @@ def test_demo_writes_report(data_dir: Path, tmp_path: Path, runner: CliRunner) -
     assert re.search(r"EPSG:4326", html)
     with Store(f"sqlite:///{out / 'sitewatch.db'}") as store:
         assert len(store.list_scenes()) == 50
-        assert len(store.observations("demo-naip-nd")) == 9
-        assert len(store.observations("demo-beirut")) == 1
+        assert len(store.observations("demo-naip-nd", "change_magnitude")) == 9
+        assert len(store.observations("demo-naip-nd", "changed_area")) == 9
+        assert len(store.observations("demo-beirut", "changed_area")) == 1
+        claims = store.list_claims()
+        assert {c.status for c in claims} <= {"supported", "not supported", "no imagery"}
+        assert any(c.site_id == "sohae" and c.status == "no imagery" for c in claims)
+    for needle in (
+        "Claims checked against imagery",
+        "Reach: Sanumdong",
+        "Detected change",
+        "Pixel-grid images",
+        "aircraft",
+    ):
+        assert needle in html, needle
+    assert (out / "report_files" / "reach.png").stat().st_size > 1000
 
 
 def test_demo_without_data_is_one_line_error(tmp_path: Path, runner: CliRunner) -> None:

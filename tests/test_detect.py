@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +11,7 @@ import pytest
 import rasterio
 from affine import Affine
 from click.testing import CliRunner
+from rasterio.errors import NotGeoreferencedWarning
 from shapely.geometry import Polygon, shape
 
 from sitewatch.detdata import Box, DetImage, load_detection
@@ -73,9 +75,12 @@ def test_detect_cli_georeferenced_and_plain(
     rows, cols = im.pixels.shape[1:]
     plain = tmp_path / "plain.png"
     geo = tmp_path / "geo.tif"
-    with rasterio.open(
-        plain, "w", driver="PNG", width=cols, height=rows, count=3, dtype="uint8"
-    ) as dst:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", NotGeoreferencedWarning)
+        dst = rasterio.open(
+            plain, "w", driver="PNG", width=cols, height=rows, count=3, dtype="uint8"
+        )
+    with dst:
         dst.write(im.pixels)
     transform = Affine(0.13, 0, 690000, 0, -0.13, 5335000)
     profile = {"driver": "GTiff", "width": cols, "height": rows, "count": 3, "dtype": "uint8",
