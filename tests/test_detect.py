@@ -15,7 +15,7 @@ from rasterio.errors import NotGeoreferencedWarning
 from shapely.geometry import Polygon, shape
 
 from sitewatch.detdata import Box, DetImage, load_detection
-from sitewatch.detect import Detection, _resample, default_detector, detect_array
+from sitewatch.detect import Detection, default_detector, detect_array, resample_rgb
 from sitewatch.evaluation import average_precision, detection_scores
 from sitewatch.movement import Placed, movement
 from sitewatch.sites import Site, Zone
@@ -62,7 +62,7 @@ def test_coarser_imagery_still_finds_vehicles(kit_test: list[DetImage]) -> None:
     im = kit_test[1]
     rows, cols = im.pixels.shape[1:]
     f = im.gsd / 0.4
-    small = _resample(im.pixels, round(cols * f), round(rows * f))
+    small = resample_rgb(im.pixels, round(cols * f), round(rows * f))
     found = detect_array(small, 0.4, info, classes=("vehicle",))
     truth = sum(b.cls == "vehicle" for b in im.boxes)
     assert 0.8 * truth <= len(found) <= 1.2 * truth

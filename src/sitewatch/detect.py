@@ -225,7 +225,7 @@ def _detect(
     return nms(dets)
 
 
-def _resample(a: npt.NDArray[np.uint8], out_w: int, out_h: int) -> npt.NDArray[np.uint8]:
+def resample_rgb(a: npt.NDArray[np.uint8], out_w: int, out_h: int) -> npt.NDArray[np.uint8]:
     """Resize (3, h, w) to (3, out_h, out_w): Gaussian prefilter when shrinking."""
     _, h, w = a.shape
     zy, zx = out_h / h, out_w / w
@@ -255,7 +255,7 @@ def detect_array(
     """Detections in an in-memory (3, rows, cols) uint8 RGB image with pixel size ``gsd`` m."""
 
     def read(x0: int, y0: int, w: int, h: int, ow: int, oh: int) -> npt.NDArray[np.uint8]:
-        return _resample(pixels[:3, y0 : y0 + h, x0 : x0 + w], ow, oh)
+        return resample_rgb(pixels[:3, y0 : y0 + h, x0 : x0 + w], ow, oh)
 
     return _detect(read, pixels.shape[1:3], gsd, info, classes, min_score, threads, progress)
 

@@ -318,7 +318,7 @@ def evaluate_detection(
     """Scores of the detector on held-out images: per class at native GSD, large vehicles
     separately, and (for images finer than 0.3 m) vehicles with the images first
     downsampled to 0.3 m."""
-    from sitewatch.detect import CLASSES, _resample, detect_array
+    from sitewatch.detect import CLASSES, detect_array, resample_rgb
 
     results: dict[str, Any] = {}
     native = [detect_array(im.pixels, im.gsd, info) for im in images]
@@ -339,7 +339,7 @@ def evaluate_detection(
         for im in fine:
             f = im.gsd / 0.3
             rows, cols = im.pixels.shape[1:]
-            small = _resample(im.pixels, max(8, round(cols * f)), max(8, round(rows * f)))
+            small = resample_rgb(im.pixels, max(8, round(cols * f)), max(8, round(rows * f)))
             preds = detect_array(small, 0.3, info, classes=("vehicle",))
             # Score in the original pixel frame: scale boxes back up.
             from dataclasses import replace as _replace

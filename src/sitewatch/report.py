@@ -244,9 +244,9 @@ def _grid_context(grid: dict[str, Any], out_dir: Path, asset_dir: str) -> dict[s
     dets: list[Detection] = grid["detections"]
     rows, cols = pixels.shape[1:]
     scale = min(1.0, 1024 / max(rows, cols))
-    from sitewatch.detect import _resample, counts
+    from sitewatch.detect import counts, resample_rgb
 
-    small = _resample(pixels, max(1, round(cols * scale)), max(1, round(rows * scale)))
+    small = resample_rgb(pixels, max(1, round(cols * scale)), max(1, round(rows * scale)))
     rel = f"{asset_dir}/grid_{grid['name']}.png"
     write_png(draw_boxes(small.transpose(1, 2, 0), dets, scale), out_dir / rel)
     return {
