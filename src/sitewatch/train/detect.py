@@ -93,7 +93,7 @@ class CropSampler:
 
     def one(self) -> tuple[torch.Tensor, list[tuple[float, float, float, float, int, bool]]]:
         rng = self.rng
-        if self.aircraft and rng.random() < 0.3:
+        if self.aircraft and rng.random() < 0.35:
             im = self.aircraft[rng.integers(len(self.aircraft))]
             target = WORKING_GSD["aircraft"] * float(np.exp(rng.uniform(-0.22, 0.22)))
             source = im.gsd
@@ -243,7 +243,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     p.add_argument("--out", type=Path, default=Path("src/sitewatch/models/detect"))
     p.add_argument("--data", type=Path, default=None)
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--steps", type=int, default=2000)
+    p.add_argument("--steps", type=int, default=6000)
     p.add_argument("--batch", type=int, default=12)
     p.add_argument("--lr", type=float, default=4e-3)
     p.add_argument("--threads", type=int, default=2)
