@@ -21,12 +21,13 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from pyproj import CRS
 from rasterio.enums import Resampling
 from rasterio.windows import Window
 from scipy import ndimage
 from shapely.geometry import Polygon, box
 
-from sitewatch.errors import SitewatchError
+from sitewatch.errors import MissingBandError, SitewatchError
 from sitewatch.geo import WGS84, GeoImage, gsd_metres, to_crs
 from sitewatch.geojson import feature_collection, rfc7946_geometry
 
@@ -288,8 +289,6 @@ def detect_file(
                 )
             gsd = gsd_metres(src.crs, src.transform, src.width, src.height)
         if src.count < 3:
-            from sitewatch.errors import MissingBandError
-
             raise MissingBandError(f"{href} has {src.count} band(s); the detector needs RGB")
 
         def read(x0: int, y0: int, w: int, h: int, ow: int, oh: int) -> npt.NDArray[np.uint8]:
@@ -307,7 +306,6 @@ def detect_file(
         dets = _detect(
             read, (src.height, src.width), gsd, info, classes, min_score, threads, progress
         )
-        from pyproj import CRS
 
         frame = GeoImage(
             pixels=np.zeros((0, src.height, src.width), dtype="uint8"),

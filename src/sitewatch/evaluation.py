@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -342,10 +342,8 @@ def evaluate_detection(
             small = resample_rgb(im.pixels, max(8, round(cols * f)), max(8, round(rows * f)))
             preds = detect_array(small, 0.3, info, classes=("vehicle",))
             # Score in the original pixel frame: scale boxes back up.
-            from dataclasses import replace as _replace
-
             coarse_preds.append(
-                [_replace(d, x0=d.x0 / f, y0=d.y0 / f, x1=d.x1 / f, y1=d.y1 / f) for d in preds]
+                [replace(d, x0=d.x0 / f, y0=d.y0 / f, x1=d.x1 / f, y1=d.y1 / f) for d in preds]
             )
             coarse_imgs.append(im)
         results["vehicle (downsampled to 0.3 m)"] = detection_scores(
