@@ -124,7 +124,7 @@ def run_demo(
         if progress is not None:
             progress("claims and reach", 0, 1, "")
         claims = demo_claims(store)
-        reach = reach_report(store.get_site("sanumdong"), 8000 * KM_PER_MILE)
+        reach = reach_report(store.get_site("sanumdong"), 8000 * KM_PER_MILE, limit=10_000)
         report = write_report(
             runs,
             out / "report.html",

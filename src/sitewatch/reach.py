@@ -154,10 +154,29 @@ def range_ring(lon: float, lat: float, range_km: float, points: int = 720) -> Ba
         pole = 90.0 if north else -90.0
         # Azimuth runs clockwise: with the north pole inside, longitudes grow round
         # the ring; closing along the pole latitude keeps the pole inside.
-        ring = list(zip(lons, lats, strict=True))
-        ring += [(lons[-1], pole), (lons[0], pole)]
-        return Polygon(ring).buffer(0)
+        return _polar_cap(lons, lats, pole)
     return Polygon(zip(lons, lats, strict=True)).buffer(0)
+
+
+def _polar_cap(lons: np.ndarray, lats: np.ndarray, pole: float) -> Polygon:
+    """A ring that winds once round a pole as one polygon from -180 to 180: the points
+    are re-ordered to start where the ring crosses the antimeridian, the crossing
+    latitude is interpolated onto both edges, and the polygon closes along the pole."""
+    wrapped = ((lons + 180.0) % 360.0) - 180.0
+    jump = int(np.argmax(np.abs(np.diff(np.append(wrapped, wrapped[0])))))
+    order = np.roll(np.arange(len(lons)), -(jump + 1))
+    x = np.rad2deg(np.unwrap(np.deg2rad(wrapped[order])))
+    y = lats[order]
+    rising = x[-1] > x[0]
+    x -= 360.0 * np.floor((x[0] + 180.0) / 360.0)  # first point within [-180, 180)
+    edge = 180.0 if rising else -180.0
+    # Latitude where the ring crosses the antimeridian, between its last and first point.
+    x_last, x_first = x[-1], x[0] + (360.0 if rising else -360.0)
+    t = (edge - x_last) / (x_first - x_last) if x_first != x_last else 0.0
+    lat_edge = float(y[-1] + t * (y[0] - y[-1]))
+    pts = [(-edge, lat_edge), *zip(x.tolist(), y.tolist(), strict=True), (edge, lat_edge)]
+    pts += [(edge, pole), (-edge, pole)]
+    return Polygon(pts).buffer(0)
 
 
 def in_range(lon: float, lat: float, range_km: float) -> list[tuple[Target, float]]:
