@@ -68,6 +68,25 @@ def _prepare(a: FloatArray, valid: npt.NDArray[np.bool_], taper: FloatArray) -> 
     return out
 
 
+def _inputs(
+    reference: npt.ArrayLike,
+    moving: npt.ArrayLike,
+    reference_mask: npt.ArrayLike | None,
+    moving_mask: npt.ArrayLike | None,
+) -> tuple[FloatArray, FloatArray, npt.NDArray[np.bool_]]:
+    """Both images as float64 and the pixels valid (finite, unmasked) in both."""
+    ref = np.asarray(reference, dtype="float64")
+    mov = np.asarray(moving, dtype="float64")
+    if ref.ndim != 2 or ref.shape != mov.shape:
+        raise ValueError(f"need two 2-D arrays of one shape, got {ref.shape} and {mov.shape}")
+    valid = np.isfinite(ref) & np.isfinite(mov)
+    if reference_mask is not None:
+        valid &= np.asarray(reference_mask, dtype=bool)
+    if moving_mask is not None:
+        valid &= np.asarray(moving_mask, dtype=bool)
+    return ref, mov, valid
+
+
 def estimate_shift(
     reference: npt.ArrayLike,
     moving: npt.ArrayLike,
@@ -84,15 +103,7 @@ def estimate_shift(
     Raises InsufficientDataError when fewer than ``min_valid`` of them are valid in
     both images or the window is under 16 pixels a side.
     """
-    ref = np.asarray(reference, dtype="float64")
-    mov = np.asarray(moving, dtype="float64")
-    if ref.ndim != 2 or ref.shape != mov.shape:
-        raise ValueError(f"need two 2-D arrays of one shape, got {ref.shape} and {mov.shape}")
-    valid = np.isfinite(ref) & np.isfinite(mov)
-    if reference_mask is not None:
-        valid &= np.asarray(reference_mask, dtype=bool)
-    if moving_mask is not None:
-        valid &= np.asarray(moving_mask, dtype=bool)
+    ref, mov, valid = _inputs(reference, moving, reference_mask, moving_mask)
     rows, cols = _central_window(ref.shape, window)
     return _window_shift(ref[rows, cols], mov[rows, cols], valid[rows, cols], upsample, min_valid)
 
@@ -298,15 +309,7 @@ def estimate_shift_field(
     """
     from scipy.interpolate import RBFInterpolator
 
-    ref = np.asarray(reference, dtype="float64")
-    mov = np.asarray(moving, dtype="float64")
-    if ref.ndim != 2 or ref.shape != mov.shape:
-        raise ValueError(f"need two 2-D arrays of one shape, got {ref.shape} and {mov.shape}")
-    valid = np.isfinite(ref) & np.isfinite(mov)
-    if reference_mask is not None:
-        valid &= np.asarray(reference_mask, dtype=bool)
-    if moving_mask is not None:
-        valid &= np.asarray(moving_mask, dtype=bool)
+    ref, mov, valid = _inputs(reference, moving, reference_mask, moving_mask)
     rows, cols = ref.shape
     if min(rows, cols) < window:
         raise InsufficientDataError(

@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -28,6 +27,7 @@ from scipy import ndimage
 
 from sitewatch.errors import MissingBandError, SitewatchError
 from sitewatch.geo import GeoImage
+from sitewatch.inference import onnx_session, window_starts
 
 FloatArray = npt.NDArray[np.float32]
 MODEL_BANDS = ("red", "green", "blue")
@@ -159,16 +159,6 @@ def default_model(before: GeoImage, after: GeoImage) -> ModelInfo:
     raise ModelNotFoundError("no installed change model fits these bands")
 
 
-@cache
-def _session(path: str, threads: int) -> Any:
-    import onnxruntime as ort
-
-    opts = ort.SessionOptions()
-    opts.intra_op_num_threads = threads
-    opts.inter_op_num_threads = 1
-    return ort.InferenceSession(path, sess_options=opts, providers=["CPUExecutionProvider"])
-
-
 def _taper(size: int, overlap: int) -> FloatArray:
     ramp = np.ones(size, dtype="float32")
     if overlap > 0:
@@ -177,14 +167,6 @@ def _taper(size: int, overlap: int) -> FloatArray:
         ramp[-overlap:] = edge[::-1]
     out: FloatArray = np.outer(ramp, ramp)
     return out
-
-
-def _starts(length: int, tile: int, step: int) -> list[int]:
-    if length <= tile:
-        return [0]
-    starts = list(range(0, length - tile, step))
-    starts.append(length - tile)
-    return starts
 
 
 def predict_logits(
@@ -196,7 +178,7 @@ def predict_logits(
     progress: Callable[[int, int], None] | None = None,
 ) -> FloatArray:
     """Change logit per pixel for a prepared (6, rows, cols) input, tile by tile."""
-    session = _session(str(model.path), threads)
+    session = onnx_session(str(model.path), threads)
     name = session.get_inputs()[0].name
     _, rows, cols = x.shape
     tile = model.tile
@@ -211,7 +193,9 @@ def predict_logits(
     weight = np.zeros((prow, pcol), dtype="float32")
     taper = _taper(tile, overlap)
     step = tile - overlap
-    windows = [(y, xx) for y in _starts(prow, tile, step) for xx in _starts(pcol, tile, step)]
+    windows = [
+        (y, xx) for y in window_starts(prow, tile, step) for xx in window_starts(pcol, tile, step)
+    ]
     for i, (y, xx) in enumerate(windows):
         batch = padded[None, :, y : y + tile, xx : xx + tile]
         out = session.run(None, {name: np.ascontiguousarray(batch)})[0][0, 0]

@@ -14,7 +14,6 @@ import json
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -30,6 +29,7 @@ from shapely.geometry import Polygon, box
 from sitewatch.errors import MissingBandError, SitewatchError
 from sitewatch.geo import WGS84, GeoImage, gsd_metres, to_crs
 from sitewatch.geojson import feature_collection, rfc7946_geometry
+from sitewatch.inference import onnx_session, window_starts
 
 CLASSES = ("vehicle", "aircraft")
 STRIDE = 4
@@ -97,16 +97,6 @@ def default_detector(folder: Path | None = None) -> DetectorInfo:
     return DetectorInfo(path=path, thresholds=dict(meta["thresholds"]), meta=meta)
 
 
-@cache
-def _session(path: str, threads: int) -> Any:
-    import onnxruntime as ort
-
-    opts = ort.SessionOptions()
-    opts.intra_op_num_threads = threads
-    opts.inter_op_num_threads = 1
-    return ort.InferenceSession(path, sess_options=opts, providers=["CPUExecutionProvider"])
-
-
 def _decode(
     out: FloatArray, k: int, min_score: float, topk: int = 2000
 ) -> list[tuple[float, float, float, float, float]]:
@@ -151,14 +141,6 @@ def nms(dets: list[Detection], iou: float = 0.5) -> list[Detection]:
     return sorted(out, key=lambda d: -d.score)
 
 
-def _starts(length: int, window: int, step: int) -> list[int]:
-    if length <= window:
-        return [0]
-    starts = list(range(0, length - window, step))
-    starts.append(length - window)
-    return starts
-
-
 Reader = Callable[[int, int, int, int, int, int], npt.NDArray[np.uint8]]
 
 
@@ -177,7 +159,7 @@ def _detect(
     ``read(x0, y0, w, h, out_w, out_h)`` returns a (3, out_h, out_w) uint8 window of
     the image resampled to ``out_w`` x ``out_h``.
     """
-    session = _session(str(info.path), threads)
+    session = onnx_session(str(info.path), threads)
     name = session.get_inputs()[0].name
     rows, cols = shape
     plans = []
@@ -186,8 +168,8 @@ def _detect(
         win = max(1, round(WINDOW / factor))
         ovl = round(OVERLAP / factor)
         step = max(1, win - ovl)
-        for y0 in _starts(rows, win, step):
-            for x0 in _starts(cols, win, step):
+        for y0 in window_starts(rows, win, step):
+            for x0 in window_starts(cols, win, step):
                 plans.append((cls, factor, x0, y0, min(win, cols - x0), min(win, rows - y0), ovl))
     dets: list[Detection] = []
     for i, (cls, factor, x0, y0, w, h, ovl) in enumerate(plans):

@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import json
 import time
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +42,7 @@ from sitewatch.changemodel import BAND_SETS, STRIDE, ModelInfo, model_input, pre
 from sitewatch.datasets import ChangePair, airchange_pairs, oscd_cities, oscd_pairs
 from sitewatch.demo import data_dir
 from sitewatch.evaluation import best_threshold
+from sitewatch.train import export_onnx
 
 WIDTHS = (16, 32, 48, 64)
 N_FOLDS = 7
@@ -215,28 +215,6 @@ def train_model(
     return model
 
 
-def export_onnx(model: SiamDiff, path: Path) -> None:
-    dummy = torch.zeros(1, 2 * model.bands, 64, 64)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with warnings.catch_warnings():
-        # The TorchScript exporter is the one that needs no onnxscript; its notice is noise.
-        warnings.simplefilter("ignore", DeprecationWarning)
-        _export(model, dummy, path)
-
-
-def _export(model: SiamDiff, dummy: torch.Tensor, path: Path) -> None:
-    torch.onnx.export(
-        model,
-        (dummy,),
-        str(path),
-        input_names=["x"],
-        output_names=["logit"],
-        dynamic_axes={"x": {0: "n", 2: "h", 3: "w"}, "logit": {0: "n", 2: "h", 3: "w"}},
-        opset_version=17,
-        dynamo=False,
-    )
-
-
 def calibrate(
     manifest: dict[str, Any], folder: Path, samples: Mapping[str, Sequence[Sample]]
 ) -> None:
@@ -348,7 +326,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         t0 = time.perf_counter()
         model = train_model(train, steps=args.steps, seed=args.seed, tag=name)
         path = args.out / f"{name}.onnx"
-        export_onnx(model, path)
+        export_onnx(model, path, 2 * model.bands, "logit")
         threshold = 0.5  # replaced by calibrate() once all folds exist
         entry = {
             "file": path.name,

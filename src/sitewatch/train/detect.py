@@ -18,7 +18,6 @@ import argparse
 import json
 import math
 import time
-import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -39,6 +38,7 @@ from sitewatch.detect import (
     detect_array,
 )
 from sitewatch.evaluation import detection_scores
+from sitewatch.train import export_onnx
 
 CROP = 192
 
@@ -204,23 +204,6 @@ def loss_fn(out: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
     return (pos_loss + neg_loss) / n_pos + reg
 
 
-def export_onnx(model: nn.Module, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    dummy = torch.zeros(1, 3, 64, 64)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        torch.onnx.export(
-            model,
-            (dummy,),
-            str(path),
-            input_names=["x"],
-            output_names=["out"],
-            dynamic_axes={"x": {0: "n", 2: "h", 3: "w"}, "out": {0: "n", 2: "h", 3: "w"}},
-            opset_version=17,
-            dynamo=False,
-        )
-
-
 def choose_thresholds(info: DetectorInfo, images: Sequence[DetImage]) -> dict[str, float]:
     """Per-class score threshold with the best F1 on the given (validation) images."""
     thresholds = {}
@@ -281,7 +264,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             running = 0.0
     model.eval()
     path = args.out / "detector.onnx"
-    export_onnx(model, path)
+    export_onnx(model, path, 3, "out")
     meta: dict[str, Any] = {
         "file": path.name,
         "classes": list(CLASSES),
