@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from rasterio.errors import NotGeoreferencedWarning
 from shapely.geometry import Polygon, shape
 
-from sitewatch.detdata import Box, DetImage, load_detection
+from sitewatch.detdata import Box, DetImage, drop_duplicates, load_detection
 from sitewatch.detect import Detection, default_detector, detect_array, resample_rgb
 from sitewatch.evaluation import average_precision, detection_scores
 from sitewatch.movement import Placed, movement
@@ -199,3 +199,26 @@ def test_average_precision_and_ignored_boxes() -> None:
     assert s["ap50"] == pytest.approx(0.25)
     assert s["count_error"] == 0.0
     assert average_precision(np.array([0.5, 1.0]), np.array([1.0, 1.0])) == pytest.approx(1.0)
+
+
+def test_repeated_annotations_count_once() -> None:
+    a = Box(0, 0, 40, 20, "aircraft")
+    twice = Box(1, 1, 41, 22, "aircraft")  # the same aircraft drawn again, IoU ~0.86
+    neighbour = Box(30, 0, 70, 20, "aircraft")  # a wingtip overlap, IoU 0.14: kept
+    other_class = Box(0, 0, 40, 20, "ignore")
+    assert drop_duplicates([a, twice, neighbour, other_class]) == [a, neighbour, other_class]
+
+
+def test_ap_counts_detections_below_the_operating_threshold(
+    kit_test: list[DetImage], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """AP ranks every detection down to AP_MIN_SCORE; the threshold only sets P/R/counts."""
+    from sitewatch import evaluation
+
+    info = default_detector()
+    images = kit_test
+    full = evaluation.evaluate_detection(images, info)["results"]["vehicle (native GSD)"]
+    monkeypatch.setattr(evaluation, "AP_MIN_SCORE", info.thresholds["vehicle"])
+    cut = evaluation.evaluate_detection(images, info)["results"]["vehicle (native GSD)"]
+    assert full["ap50"] > cut["ap50"]
+    assert (full["precision"], full["recall"]) == (cut["precision"], cut["recall"])

@@ -39,6 +39,8 @@ MAX_GSD = {"vehicle": 0.6, "aircraft": 3.0}
 #: Working-scale window and overlap (px); the overlap exceeds the largest object.
 WINDOW = 768
 OVERLAP = 96
+#: Black margin (working px) added beyond the image's edges.
+BORDER = 16
 
 FloatArray = npt.NDArray[np.float32]
 
@@ -175,9 +177,14 @@ def _detect(
     for i, (cls, factor, x0, y0, w, h, ovl) in enumerate(plans):
         ow, oh = max(8, round(w * factor)), max(8, round(h * factor))
         pixels = read(x0, y0, w, h, ow, oh)
-        pw, ph = -(-ow // 8) * 8, -(-oh // 8) * 8
-        x = np.zeros((1, 3, ph, pw), dtype="float32")
-        x[0, :, :oh, :ow] = pixels.astype("float32") / 255.0 - 0.5
+        # Beyond the image edge the network sees black, as in training (crops reaching
+        # past an image are filled with black), so it knows where the picture ends.
+        left = BORDER if x0 == 0 else 0
+        top = BORDER if y0 == 0 else 0
+        pw = -(-(left + ow + (BORDER if x0 + w >= cols else 0)) // 8) * 8
+        ph = -(-(top + oh + (BORDER if y0 + h >= rows else 0)) // 8) * 8
+        x = np.full((1, 3, ph, pw), -0.5, dtype="float32")
+        x[0, :, top : top + oh, left : left + ow] = pixels.astype("float32") / 255.0 - 0.5
         out = session.run(None, {name: x})[0][0]
         thr = info.thresholds.get(cls, 0.3) if min_score is None else min_score
         sx, sy = w / ow, h / oh  # image px per working px
@@ -186,8 +193,9 @@ def _detect(
         cy0 = y0 + (ovl / 2 if y0 > 0 else 0)
         cx1 = x0 + w - (ovl / 2 if x0 + w < cols else 0)
         cy1 = y0 + h - (ovl / 2 if y0 + h < rows else 0)
-        for score, cx, cy, bw, bh in _decode(out, CLASSES.index(cls), thr):
-            if cx >= ow or cy >= oh:
+        for score, px, py, bw, bh in _decode(out, CLASSES.index(cls), thr):
+            cx, cy = px - left, py - top
+            if not (0 <= cx < ow and 0 <= cy < oh):
                 continue
             gx, gy = x0 + cx * sx, y0 + cy * sy
             if not (cx0 <= gx < cx1 and cy0 <= gy < cy1):

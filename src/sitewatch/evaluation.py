@@ -309,6 +309,11 @@ def detection_scores(
     }
 
 
+#: Lowest score kept when computing AP (as in the VOC and COCO evaluations, which
+#: rank all detections; a cut at the operating threshold would truncate the curve).
+AP_MIN_SCORE = 0.05
+
+
 def evaluate_detection(
     images: Sequence[Any],
     info: Any,
@@ -321,7 +326,9 @@ def evaluate_detection(
     from sitewatch.detect import CLASSES, detect_array, resample_rgb
 
     results: dict[str, Any] = {}
-    native = [detect_array(im.pixels, im.gsd, info) for im in images]
+    # AP integrates the whole precision-recall curve, so detections are kept down to
+    # AP_MIN_SCORE; precision, recall and counts use the thresholds.
+    native = [detect_array(im.pixels, im.gsd, info, min_score=AP_MIN_SCORE) for im in images]
     if progress is not None:
         progress(1, 2)
     for cls in CLASSES:
@@ -340,7 +347,7 @@ def evaluate_detection(
             f = im.gsd / 0.3
             rows, cols = im.pixels.shape[1:]
             small = resample_rgb(im.pixels, max(8, round(cols * f)), max(8, round(rows * f)))
-            preds = detect_array(small, 0.3, info, classes=("vehicle",))
+            preds = detect_array(small, 0.3, info, classes=("vehicle",), min_score=AP_MIN_SCORE)
             # Score in the original pixel frame: scale boxes back up.
             coarse_preds.append(
                 [replace(d, x0=d.x0 / f, y0=d.y0 / f, x1=d.x1 / f, y1=d.y1 / f) for d in preds]
