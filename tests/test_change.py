@@ -13,7 +13,13 @@ from pyproj import CRS
 from shapely.geometry import shape
 
 from sitewatch.change import cva, detect_change, irmad_statistic, normalise_radiometry
-from sitewatch.changemodel import default_model, predict_logits, predict_probability
+from sitewatch.changemodel import (
+    default_model,
+    fit_normalisation,
+    model_input,
+    predict_logits,
+    predict_probability,
+)
 from sitewatch.datasets import ChangePair, airchange_pairs, oscd_pairs
 from sitewatch.errors import MissingBandError, NoOverlapError
 from sitewatch.evaluation import Counts, best_threshold, confusion
@@ -94,6 +100,25 @@ def test_model_finds_change_on_a_pair_of_another_sensor(szada1: ChangePair) -> N
     assert counts.f1 > 0.35, counts.scores()
 
 
+def test_sentinel2_input_keeps_absolute_reflectance(beirut: ChangePair) -> None:
+    """The s2 models see fixed per-band constants, so a scene-wide brightening is visible
+    to them; per-image standardisation (the rgb models) removes it."""
+    info = default_model(beirut.before, beirut.after)
+    assert info.normalisation is not None
+    assert set(info.normalisation) == set(info.bands)
+    before = beirut.before
+    brighter = replace(before, pixels=before.pixels.astype("float32") * 1.5)
+    fixed = model_input(before, brighter, info.bands, info.normalisation)
+    per_image = model_input(before, brighter, info.bands)
+    n, valid = len(info.bands), before.mask
+    assert float(np.abs(fixed[n:] - fixed[:n])[:, valid].mean()) > 0.3
+    assert float(np.abs(per_image[n:] - per_image[:n])[:, valid].mean()) < 1e-3
+    norm = fit_normalisation([before], ("red", "nir"))
+    red = np.log1p(before.band("red")[valid].astype("float64"))
+    assert norm["red"][0] == pytest.approx(np.median(red), abs=0.05)
+    assert norm["nir"][1] > 0
+
+
 def test_model_choice_follows_the_bands(beirut: ChangePair, szada1: ChangePair) -> None:
     assert default_model(beirut.before, beirut.after).bands[3:] == ("nir", "swir16", "swir22")
     assert default_model(szada1.before, szada1.after).bands == ("red", "green", "blue")
@@ -118,8 +143,6 @@ def test_tiled_inference_covers_any_size(szada1: ChangePair, shape: tuple[int, i
 def test_tiles_agree_with_one_pass_away_from_edges(szada1: ChangePair) -> None:
     """Overlapped tiles blend into the same answer as one big tile, up to edge effects."""
     info = default_model(szada1.before, szada1.after)
-    from sitewatch.changemodel import model_input
-
     x = model_input(szada1.before, szada1.after)[:, :256, :512]
     tiled = predict_logits(x, info)
     whole = predict_logits(x, replace(info, tile=512))

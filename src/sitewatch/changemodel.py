@@ -1,13 +1,15 @@
 """The learned change model at inference time: input preparation and tiled ONNX inference.
 
 The models are compact siamese networks (see ``sitewatch.train.change``) that take
-the same bands of both dates (red, green, blue for any sensor; or Sentinel-2's six),
-each band standardised on its own image (median and scaled MAD over valid pixels),
-and return a change logit per pixel.  Inference runs with onnxruntime only, tile by
-tile with overlap, so any image size runs in bounded memory; tiles are blended with a
-tapered weight so that seams do not show.  Images finer than the model's finest
-working GSD are resampled down to it first, and the result is brought back to the
-input grid.
+the same bands of both dates (red, green, blue for any sensor; or Sentinel-2's six)
+and return a change logit per pixel.  True-colour input is standardised band by band
+on its own image (median and scaled MAD over valid pixels), since brightness scales
+differ between sensors; Sentinel-2 input, calibrated reflectance, goes through fixed
+per-band constants of log(1 + reflectance) stored with the model.  Inference runs
+with onnxruntime only, tile by tile with overlap, so any image size runs in bounded
+memory; tiles are blended with a tapered weight so that seams do not show.  Images
+finer than the model's finest working GSD are resampled down to it first, and the
+result is brought back to the input grid.
 
 The input preparation here is the one used in training, so the two cannot drift.
 """
@@ -15,7 +17,7 @@ The input preparation here is the one used in training, so the two cannot drift.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -72,16 +74,57 @@ def image_bands(image: GeoImage, bands: tuple[str, ...] = MODEL_BANDS) -> tuple[
     )
 
 
+#: Per-band (centre, scale) of log(1 + value), shared by both dates of every image.
+Normalisation = dict[str, tuple[float, float]]
+
+
+def fit_normalisation(
+    images: Sequence[GeoImage], bands: tuple[str, ...], step: int = 7
+) -> Normalisation:
+    """Median and 1.4826 MAD of log(1 + value) per band over the valid pixels of
+    ``images`` (every ``step``-th pixel): fixed constants for calibrated sensors such as
+    Sentinel-2, where absolute reflectance carries meaning that per-image
+    standardisation would discard."""
+    out: Normalisation = {}
+    for band in bands:
+        values = np.concatenate(
+            [np.log1p(np.maximum(img.band(band)[img.mask][::step], 0.0)) for img in images]
+        ).astype("float64")
+        if values.size == 0:
+            raise ValueError(f"no valid pixels of band {band!r} to fit a normalisation on")
+        centre = float(np.median(values))
+        scale = 1.4826 * float(np.median(np.abs(values - centre))) or float(values.std()) or 1.0
+        out[band] = (round(centre, 6), round(scale, 6))
+    return out
+
+
+def _fixed_band(band: npt.NDArray[Any], centre: float, scale: float) -> FloatArray:
+    x = (np.log1p(np.maximum(band.astype("float32"), 0.0)) - centre) / scale
+    out: FloatArray = np.clip(x, -6.0, 6.0).astype("float32")
+    return out
+
+
 def model_input(
-    before: GeoImage, after: GeoImage, bands: tuple[str, ...] = MODEL_BANDS
+    before: GeoImage,
+    after: GeoImage,
+    bands: tuple[str, ...] = MODEL_BANDS,
+    normalisation: Normalisation | None = None,
 ) -> FloatArray:
-    """(2 x bands, rows, cols) float32: standardised bands of before, then of after."""
+    """(2 x bands, rows, cols) float32: the bands of before, then of after.
+
+    Without ``normalisation`` each band is standardised on its own image (any sensor);
+    with it, every image goes through the same fixed per-band constants.
+    """
     valid = before.mask & after.mask
-    planes = [
-        standardise_band(img.band(name), valid)
-        for img in (before, after)
-        for name in image_bands(img, bands)
-    ]
+    planes = []
+    for img in (before, after):
+        for model_band, name in zip(bands, image_bands(img, bands), strict=True):
+            if normalisation is None:
+                planes.append(standardise_band(img.band(name), valid))
+            else:
+                plane = _fixed_band(img.band(name), *normalisation[model_band])
+                plane[~valid] = 0.0
+                planes.append(plane)
     return np.stack(planes)
 
 
@@ -95,6 +138,7 @@ class ModelInfo:
     tile: int
     meta: dict[str, Any]
     bands: tuple[str, ...] = MODEL_BANDS
+    normalisation: Normalisation | None = None
 
 
 def models_dir() -> Path:
@@ -125,6 +169,11 @@ def model_info(entry: dict[str, Any], folder: Path | None = None) -> ModelInfo:
         tile=int(entry.get("tile", 256)),
         meta=entry,
         bands=tuple(entry.get("bands", MODEL_BANDS)),
+        normalisation=(
+            {b: (float(c), float(k)) for b, (c, k) in entry["normalisation"].items()}
+            if entry.get("normalisation")
+            else None
+        ),
     )
 
 
@@ -221,7 +270,7 @@ def predict_probability(
     the georeference or the caller), the input is resampled down first and the
     probabilities are brought back up to the input grid.
     """
-    x = model_input(before, after, model.bands)
+    x = model_input(before, after, model.bands, model.normalisation)
     factor = 1.0
     if gsd is not None and gsd > 0 and gsd < model.min_gsd:
         factor = gsd / model.min_gsd

@@ -38,7 +38,15 @@ import torch
 import torch.nn.functional as F  # noqa: N812
 from torch import nn
 
-from sitewatch.changemodel import BAND_SETS, STRIDE, ModelInfo, model_input, predict_logits
+from sitewatch.changemodel import (
+    BAND_SETS,
+    STRIDE,
+    Normalisation,
+    fit_normalisation,
+    model_info,
+    model_input,
+    predict_probability,
+)
 from sitewatch.datasets import ChangePair, airchange_pairs, oscd_cities, oscd_pairs
 from sitewatch.demo import data_dir
 from sitewatch.evaluation import best_threshold
@@ -46,6 +54,9 @@ from sitewatch.train import export_onnx
 
 WIDTHS = (16, 32, 48, 64)
 N_FOLDS = 7
+#: Families whose input uses fixed per-band constants fitted on the training images
+#: (calibrated reflectance); the others standardise each image on its own.
+FIXED_NORMALISATION = {"s2"}
 
 
 def _block(cin: int, cout: int) -> nn.Sequential:
@@ -102,8 +113,10 @@ class Sample:
     dataset: str
 
 
-def prepare(pair: ChangePair, bands: tuple[str, ...]) -> Sample:
-    x = model_input(pair.before, pair.after, bands)
+def prepare(
+    pair: ChangePair, bands: tuple[str, ...], normalisation: Normalisation | None = None
+) -> Sample:
+    x = model_input(pair.before, pair.after, bands, normalisation)
     return Sample(pair.name, x, pair.label, pair.valid, pair.dataset)
 
 
@@ -216,7 +229,7 @@ def train_model(
 
 
 def calibrate(
-    manifest: dict[str, Any], folder: Path, samples: Mapping[str, Sequence[Sample]]
+    manifest: dict[str, Any], folder: Path, pairs: Mapping[str, Sequence[ChangePair]]
 ) -> None:
     """Re-choose thresholds from out-of-fold predictions, without touching scored data.
 
@@ -228,16 +241,16 @@ def calibrate(
     their family; ``rgb-<dataset>-only`` models those of their training dataset.
     """
     models: dict[str, dict[str, Any]] = manifest["models"]
-    for family, fam_samples in samples.items():
+    for family, fam_pairs in pairs.items():
         folds = {n: e for n, e in models.items() if e.get("family") == family and "held_out" in e}
         oof: dict[str, tuple[npt.NDArray[np.float32], npt.NDArray[np.bool_]]] = {}
-        by_name = {s.name: s for s in fam_samples}
+        by_name = {p.name: p for p in fam_pairs}
         for entry in folds.values():
-            info = ModelInfo(folder / entry["file"], 0.5, 0.0, entry["tile"], entry)
+            info = model_info(entry, folder)
             for name in entry["held_out"]:
-                s = by_name[name]
-                prob = 1 / (1 + np.exp(-predict_logits(s.x, info)[s.valid]))
-                oof[name] = (prob.astype("float32"), s.label[s.valid])
+                p = by_name[name]
+                prob = predict_probability(p.before, p.after, info, gsd=p.gsd)
+                oof[name] = (prob[p.valid], p.label[p.valid])
         if len(folds) < N_FOLDS:
             continue
 
@@ -320,10 +333,18 @@ def main(argv: Sequence[str] | None = None) -> None:
     manifest.setdefault("default", {})
     tile = 256
     jobs = sorted(plan_jobs(oscd, szada), key=lambda j: (not j[0].endswith("-all"), j[1] != "s2"))
+    raw = {p.name: p for p in [*oscd_raw, *szada_raw]}
     for name, family, train, extra in jobs:
         if args.calibrate_only or (only and name not in only):
             continue
         t0 = time.perf_counter()
+        norm: Normalisation | None = None
+        if family in FIXED_NORMALISATION:
+            # Constants from this model's training images only, then its inputs again.
+            train_pairs = [raw[s.name] for s in train]
+            images = [img for p in train_pairs for img in (p.before, p.after)]
+            norm = fit_normalisation(images, BAND_SETS[family])
+            train = [prepare(p, BAND_SETS[family], norm) for p in train_pairs]
         model = train_model(train, steps=args.steps, seed=args.seed, tag=name)
         path = args.out / f"{name}.onnx"
         export_onnx(model, path, 2 * model.bands, "logit")
@@ -336,6 +357,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             "min_gsd": 1.0,
             "tile": tile,
             "bands": list(BAND_SETS[family]),
+            **({"normalisation": {b: list(v) for b, v in norm.items()}} if norm else {}),
             "trained_on_pairs": sorted(s.name for s in train),
             "steps": args.steps,
             "seed": args.seed,
@@ -348,8 +370,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             manifest["default"][family] = name
         manifest_path.write_text(json.dumps(manifest, indent=2) + "\n")
         print(f"[{name}] threshold {threshold:.3f}, {entry['train_seconds']} s", flush=True)
-    samples = {"rgb": [*oscd["rgb"], *szada["rgb"]], "s2": oscd["s2"]}
-    calibrate(manifest, args.out, samples)
+    calibrate(manifest, args.out, {"rgb": [*oscd_raw, *szada_raw], "s2": oscd_raw})
     manifest_path.write_text(json.dumps(manifest, indent=2) + "\n")
 
 
