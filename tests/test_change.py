@@ -119,6 +119,21 @@ def test_sentinel2_input_keeps_absolute_reflectance(beirut: ChangePair) -> None:
     assert norm["nir"][1] > 0
 
 
+def test_true_colour_input_keeps_colour(szada1: ChangePair) -> None:
+    """rgb models standardise all bands of an image with one median and MAD, so colour
+    (differences between bands) survives; per-band standardisation would change it."""
+    info = default_model(szada1.before, szada1.after)
+    assert info.shared_scale
+    shared = model_input(szada1.before, szada1.after, shared_scale=True)
+    valid = szada1.valid
+    red = szada1.before.band("red")[valid].astype("float64")
+    green = szada1.before.band("green")[valid].astype("float64")
+    # One affine map for every band (up to the +-6 clip): band differences scale alike.
+    ratio = (shared[0][valid] - shared[1][valid]) / np.where(red != green, red - green, np.nan)
+    finite = ratio[np.isfinite(ratio) & (np.abs(shared[0][valid]) < 6)]
+    assert float(np.nanstd(finite)) < 1e-3 * float(np.abs(np.nanmedian(finite)))
+
+
 def test_model_choice_follows_the_bands(beirut: ChangePair, szada1: ChangePair) -> None:
     assert default_model(beirut.before, beirut.after).bands[3:] == ("nir", "swir16", "swir22")
     assert default_model(szada1.before, szada1.after).bands == ("red", "green", "blue")

@@ -2,10 +2,10 @@
 
 The models are compact siamese networks (see ``sitewatch.train.change``) that take
 the same bands of both dates (red, green, blue for any sensor; or Sentinel-2's six)
-and return a change logit per pixel.  True-colour input is standardised band by band
-on its own image (median and scaled MAD over valid pixels), since brightness scales
-differ between sensors; Sentinel-2 input, calibrated reflectance, goes through fixed
-per-band constants of log(1 + reflectance) stored with the model.  Inference runs
+and return a change logit per pixel.  True-colour input is standardised on its own
+image (one median and scaled MAD for all three bands, so colour survives), since
+brightness scales differ between sensors; Sentinel-2 input, calibrated reflectance,
+goes through fixed per-band constants of log(1 + reflectance) stored with the model.  Inference runs
 with onnxruntime only, tile by tile with overlap, so any image size runs in bounded
 memory; tiles are blended with a tapered weight so that seams do not show.  Images
 finer than the model's finest working GSD are resampled down to it first, and the
@@ -109,16 +109,27 @@ def model_input(
     after: GeoImage,
     bands: tuple[str, ...] = MODEL_BANDS,
     normalisation: Normalisation | None = None,
+    shared_scale: bool = False,
 ) -> FloatArray:
     """(2 x bands, rows, cols) float32: the bands of before, then of after.
 
-    Without ``normalisation`` each band is standardised on its own image (any sensor);
-    with it, every image goes through the same fixed per-band constants.
+    Without ``normalisation`` each band is standardised on its own image (any sensor),
+    or, with ``shared_scale``, all bands of an image by one median and MAD so that their
+    ratios (colour) survive; with ``normalisation``, every image goes through the same
+    fixed per-band constants.
     """
     valid = before.mask & after.mask
-    planes = []
+    planes: list[FloatArray] = []
     for img in (before, after):
-        for model_band, name in zip(bands, image_bands(img, bands), strict=True):
+        names = image_bands(img, bands)
+        if normalisation is None and shared_scale:
+            stack = np.stack([img.band(n) for n in names]).astype("float32")
+            flat = standardise_band(
+                stack.reshape(-1, *valid.shape[1:]), np.tile(valid, (len(names), 1))
+            )
+            planes.extend(flat.reshape(stack.shape))
+            continue
+        for model_band, name in zip(bands, names, strict=True):
             if normalisation is None:
                 planes.append(standardise_band(img.band(name), valid))
             else:
@@ -139,6 +150,7 @@ class ModelInfo:
     meta: dict[str, Any]
     bands: tuple[str, ...] = MODEL_BANDS
     normalisation: Normalisation | None = None
+    shared_scale: bool = False
 
 
 def models_dir() -> Path:
@@ -174,6 +186,7 @@ def model_info(entry: dict[str, Any], folder: Path | None = None) -> ModelInfo:
             if entry.get("normalisation")
             else None
         ),
+        shared_scale=entry.get("standardise") == "shared",
     )
 
 
@@ -270,7 +283,7 @@ def predict_probability(
     the georeference or the caller), the input is resampled down first and the
     probabilities are brought back up to the input grid.
     """
-    x = model_input(before, after, model.bands, model.normalisation)
+    x = model_input(before, after, model.bands, model.normalisation, model.shared_scale)
     factor = 1.0
     if gsd is not None and gsd > 0 and gsd < model.min_gsd:
         factor = gsd / model.min_gsd

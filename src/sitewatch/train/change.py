@@ -57,6 +57,8 @@ N_FOLDS = 7
 #: Families whose input uses fixed per-band constants fitted on the training images
 #: (calibrated reflectance); the others standardise each image on its own.
 FIXED_NORMALISATION = {"s2"}
+#: Families standardised with one median and MAD for all bands of an image.
+SHARED_SCALE = {"rgb"}
 
 
 def _block(cin: int, cout: int) -> nn.Sequential:
@@ -114,9 +116,12 @@ class Sample:
 
 
 def prepare(
-    pair: ChangePair, bands: tuple[str, ...], normalisation: Normalisation | None = None
+    pair: ChangePair,
+    bands: tuple[str, ...],
+    normalisation: Normalisation | None = None,
+    shared_scale: bool = False,
 ) -> Sample:
-    x = model_input(pair.before, pair.after, bands, normalisation)
+    x = model_input(pair.before, pair.after, bands, normalisation, shared_scale)
     return Sample(pair.name, x, pair.label, pair.valid, pair.dataset)
 
 
@@ -322,8 +327,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     cities = oscd_cities(root / "oscd")
     oscd_raw = list(oscd_pairs(root / "oscd", cities))
     szada_raw = list(airchange_pairs(root / "airchange"))
-    oscd = {f: [prepare(pr, bands) for pr in oscd_raw] for f, bands in BAND_SETS.items()}
-    szada = {"rgb": [prepare(pr, BAND_SETS["rgb"]) for pr in szada_raw]}
+    oscd = {
+        f: [prepare(pr, bands, shared_scale=f in SHARED_SCALE) for pr in oscd_raw]
+        for f, bands in BAND_SETS.items()
+    }
+    szada = {"rgb": [prepare(pr, BAND_SETS["rgb"], shared_scale=True) for pr in szada_raw]}
     only = {n for n in args.only.split(",") if n}
     manifest_path = args.out / "manifest.json"
     manifest: dict[str, Any] = (
@@ -358,6 +366,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             "tile": tile,
             "bands": list(BAND_SETS[family]),
             **({"normalisation": {b: list(v) for b, v in norm.items()}} if norm else {}),
+            **({"standardise": "shared"} if family in SHARED_SCALE else {}),
             "trained_on_pairs": sorted(s.name for s in train),
             "steps": args.steps,
             "seed": args.seed,
