@@ -16,7 +16,7 @@ from shapely.geometry import Polygon, shape
 
 from sitewatch.detdata import Box, DetImage, drop_duplicates, load_detection
 from sitewatch.detect import Detection, default_detector, detect_array, resample_rgb
-from sitewatch.evaluation import average_precision, detection_scores
+from sitewatch.evaluation import average_precision, box_iou, detection_scores
 from sitewatch.movement import Placed, movement
 from sitewatch.sites import Site, Zone
 from tests.helpers import assert_one_line_error, run_cli
@@ -49,12 +49,9 @@ def test_large_vehicles_get_boxes_of_their_own_size(data_dir: Path) -> None:
         for b in im.boxes:
             if b.cls != "vehicle":
                 continue
-            ix = np.clip(np.minimum(pb[:, 2], b.x1) - np.maximum(pb[:, 0], b.x0), 0, None)
-            iy = np.clip(np.minimum(pb[:, 3], b.y1) - np.maximum(pb[:, 1], b.y0), 0, None)
-            inter = ix * iy
-            union = (pb[:, 2] - pb[:, 0]) * (pb[:, 3] - pb[:, 1]) + (b.x1 - b.x0) * (b.y1 - b.y0)
-            k = int(np.argmax(inter / (union - inter)))
-            if inter[k] / (union[k] - inter[k]) >= 0.3:
+            ious = box_iou(np.array([[b.x0, b.y0, b.x1, b.y1]]), pb)[0]
+            k = int(np.argmax(ious))
+            if ious[k] >= 0.3:
                 d = preds[k]
                 lengths[b.large].append(max(d.x1 - d.x0, d.y1 - d.y0) * im.gsd)
     assert len(lengths[True]) >= 20, len(lengths[True])  # most large vehicles are found

@@ -31,6 +31,7 @@ import numpy as np
 import numpy.typing as npt
 
 from sitewatch.errors import InputNotFoundError
+from sitewatch.evaluation import box_iou
 from sitewatch.raster import read_image
 
 DETECTION_DATASETS = ("kit-ais", "minsk-drone", "airbus")
@@ -143,14 +144,8 @@ def minsk_drone(root: Path) -> list[DetImage]:
 DUPLICATE_IOU = 0.5
 
 
-def _iou(a: Box, b: Box) -> float:
-    iw = min(a.x1, b.x1) - max(a.x0, b.x0)
-    ih = min(a.y1, b.y1) - max(a.y0, b.y0)
-    if iw <= 0 or ih <= 0:
-        return 0.0
-    inter = iw * ih
-    union = (a.x1 - a.x0) * (a.y1 - a.y0) + (b.x1 - b.x0) * (b.y1 - b.y0) - inter
-    return inter / union if union > 0 else 0.0
+def _xyxy(boxes: list[Box]) -> npt.NDArray[np.float64]:
+    return np.array([[b.x0, b.y0, b.x1, b.y1] for b in boxes], dtype="float64").reshape(-1, 4)
 
 
 def drop_duplicates(boxes: list[Box], iou: float = DUPLICATE_IOU) -> list[Box]:
@@ -158,7 +153,8 @@ def drop_duplicates(boxes: list[Box], iou: float = DUPLICATE_IOU) -> list[Box]:
     the same class by IoU >= ``iou`` is dropped."""
     kept: list[Box] = []
     for box in boxes:
-        if not any(k.cls == box.cls and _iou(k, box) >= iou for k in kept):
+        same = [k for k in kept if k.cls == box.cls]
+        if not same or float(box_iou(_xyxy([box]), _xyxy(same)).max()) < iou:
             kept.append(box)
     return kept
 

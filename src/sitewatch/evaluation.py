@@ -196,7 +196,7 @@ def evaluate_change(
 # --- Detection -----------------------------------------------------------------------
 
 
-def _iou_matrix(a: npt.NDArray[np.float64], b: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+def box_iou(a: npt.NDArray[np.float64], b: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     """IoU between (n, 4) and (m, 4) boxes (x0, y0, x1, y1)."""
     if len(a) == 0 or len(b) == 0:
         return np.zeros((len(a), len(b)))
@@ -221,8 +221,8 @@ def _match_image(
 ) -> npt.NDArray[np.int8]:
     """Per prediction (sorted by score, descending): 1 true positive, 0 false, -1 ignored."""
     result = np.zeros(len(pred), dtype="int8")
-    ious = _iou_matrix(pred, gt)
-    ign = _iou_matrix(pred, ignore)
+    ious = box_iou(pred, gt)
+    ign = box_iou(pred, ignore)
     taken = np.zeros(len(gt), dtype=bool)
     for i in range(len(pred)):
         if len(gt):
