@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 from dataclasses import replace
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from shapely.geometry import shape
 
 from sitewatch.change import cva, detect_change, irmad_statistic, normalise_radiometry
 from sitewatch.changemodel import (
+    InputPrep,
     default_model,
     fit_normalisation,
     model_input,
@@ -104,11 +106,12 @@ def test_sentinel2_input_keeps_absolute_reflectance(beirut: ChangePair) -> None:
     """The s2 models see fixed per-band constants, so a scene-wide brightening is visible
     to them; per-image standardisation (the rgb models) removes it."""
     info = default_model(beirut.before, beirut.after)
-    assert info.normalisation is not None
-    assert set(info.normalisation) == set(info.bands)
+    assert info.prep.kind == "fixed"
+    assert info.prep.constants is not None
+    assert set(info.prep.constants) == set(info.bands)
     before = beirut.before
     brighter = replace(before, pixels=before.pixels.astype("float32") * 1.5)
-    fixed = model_input(before, brighter, info.bands, info.normalisation)
+    fixed = model_input(before, brighter, info.bands, info.prep)
     per_image = model_input(before, brighter, info.bands)
     n, valid = len(info.bands), before.mask
     assert float(np.abs(fixed[n:] - fixed[:n])[:, valid].mean()) > 0.3
@@ -119,12 +122,26 @@ def test_sentinel2_input_keeps_absolute_reflectance(beirut: ChangePair) -> None:
     assert norm["nir"][1] > 0
 
 
+@pytest.mark.parametrize(
+    "prep", [InputPrep(), InputPrep("shared"), InputPrep.fixed({"red": (6.5, 0.4)})]
+)
+def test_input_preparation_survives_the_manifest(prep: InputPrep) -> None:
+    assert InputPrep.from_manifest(json.loads(json.dumps(prep.manifest_fields()))) == prep
+
+
+def test_fixed_input_preparation_needs_constants() -> None:
+    with pytest.raises(ValueError, match="constants"):
+        InputPrep("fixed")
+    with pytest.raises(ValueError, match="constants"):
+        InputPrep("shared", {"red": (1.0, 1.0)})
+
+
 def test_true_colour_input_keeps_colour(szada1: ChangePair) -> None:
     """rgb models standardise all bands of an image with one median and MAD, so colour
     (differences between bands) survives; per-band standardisation would change it."""
     info = default_model(szada1.before, szada1.after)
-    assert info.shared_scale
-    shared = model_input(szada1.before, szada1.after, shared_scale=True)
+    assert info.prep == InputPrep("shared")
+    shared = model_input(szada1.before, szada1.after, prep=info.prep)
     valid = szada1.valid
     red = szada1.before.band("red")[valid].astype("float64")
     green = szada1.before.band("green")[valid].astype("float64")

@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -104,25 +104,59 @@ def _fixed_band(band: npt.NDArray[Any], centre: float, scale: float) -> FloatArr
     return out
 
 
+PrepKind = Literal["band", "shared", "fixed"]
+
+
+@dataclass(frozen=True)
+class InputPrep:
+    """How a model's bands are scaled before the network sees them.
+
+    ``"band"``: each band standardised on its own image (median and 1.4826 MAD);
+    ``"shared"``: all bands of an image by one median and MAD, so that colour (the
+    ratios between bands) survives; ``"fixed"``: per-band ``constants`` of
+    log(1 + value), the same for every image (calibrated sensors such as Sentinel-2).
+    """
+
+    kind: PrepKind = "band"
+    constants: Normalisation | None = None
+
+    def __post_init__(self) -> None:
+        if (self.kind == "fixed") != (self.constants is not None):
+            raise ValueError("fixed input preparation needs constants, and only it")
+
+    @classmethod
+    def fixed(cls, constants: Normalisation) -> InputPrep:
+        return cls("fixed", constants)
+
+    @classmethod
+    def from_manifest(cls, entry: dict[str, Any]) -> InputPrep:
+        """Read from a manifest entry (keys ``normalisation`` or ``standardise``)."""
+        if entry.get("normalisation"):
+            return cls.fixed(
+                {b: (float(c), float(k)) for b, (c, k) in entry["normalisation"].items()}
+            )
+        return cls("shared") if entry.get("standardise") == "shared" else cls()
+
+    def manifest_fields(self) -> dict[str, Any]:
+        """The manifest keys that :meth:`from_manifest` reads back."""
+        if self.constants is not None:
+            return {"normalisation": {b: list(v) for b, v in self.constants.items()}}
+        return {"standardise": "shared"} if self.kind == "shared" else {}
+
+
 def model_input(
     before: GeoImage,
     after: GeoImage,
     bands: tuple[str, ...] = MODEL_BANDS,
-    normalisation: Normalisation | None = None,
-    shared_scale: bool = False,
+    prep: InputPrep = InputPrep(),
 ) -> FloatArray:
-    """(2 x bands, rows, cols) float32: the bands of before, then of after.
-
-    Without ``normalisation`` each band is standardised on its own image (any sensor),
-    or, with ``shared_scale``, all bands of an image by one median and MAD so that their
-    ratios (colour) survive; with ``normalisation``, every image goes through the same
-    fixed per-band constants.
-    """
+    """(2 x bands, rows, cols) float32: the bands of before, then of after, scaled as
+    ``prep`` says (see :class:`InputPrep`)."""
     valid = before.mask & after.mask
     planes: list[FloatArray] = []
     for img in (before, after):
         names = image_bands(img, bands)
-        if normalisation is None and shared_scale:
+        if prep.kind == "shared":
             stack = np.stack([img.band(n) for n in names]).astype("float32")
             flat = standardise_band(
                 stack.reshape(-1, *valid.shape[1:]), np.tile(valid, (len(names), 1))
@@ -130,10 +164,10 @@ def model_input(
             planes.extend(flat.reshape(stack.shape))
             continue
         for model_band, name in zip(bands, names, strict=True):
-            if normalisation is None:
+            if prep.constants is None:
                 planes.append(standardise_band(img.band(name), valid))
             else:
-                plane = _fixed_band(img.band(name), *normalisation[model_band])
+                plane = _fixed_band(img.band(name), *prep.constants[model_band])
                 plane[~valid] = 0.0
                 planes.append(plane)
     return np.stack(planes)
@@ -149,8 +183,7 @@ class ModelInfo:
     tile: int
     meta: dict[str, Any]
     bands: tuple[str, ...] = MODEL_BANDS
-    normalisation: Normalisation | None = None
-    shared_scale: bool = False
+    prep: InputPrep = InputPrep()
 
 
 def models_dir() -> Path:
@@ -181,12 +214,7 @@ def model_info(entry: dict[str, Any], folder: Path | None = None) -> ModelInfo:
         tile=int(entry.get("tile", 256)),
         meta=entry,
         bands=tuple(entry.get("bands", MODEL_BANDS)),
-        normalisation=(
-            {b: (float(c), float(k)) for b, (c, k) in entry["normalisation"].items()}
-            if entry.get("normalisation")
-            else None
-        ),
-        shared_scale=entry.get("standardise") == "shared",
+        prep=InputPrep.from_manifest(entry),
     )
 
 
@@ -283,7 +311,7 @@ def predict_probability(
     the georeference or the caller), the input is resampled down first and the
     probabilities are brought back up to the input grid.
     """
-    x = model_input(before, after, model.bands, model.normalisation, model.shared_scale)
+    x = model_input(before, after, model.bands, model.prep)
     factor = 1.0
     if gsd is not None and gsd > 0 and gsd < model.min_gsd:
         factor = gsd / model.min_gsd

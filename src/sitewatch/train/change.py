@@ -41,7 +41,8 @@ from torch import nn
 from sitewatch.changemodel import (
     BAND_SETS,
     STRIDE,
-    Normalisation,
+    InputPrep,
+    PrepKind,
     fit_normalisation,
     model_info,
     model_input,
@@ -54,11 +55,10 @@ from sitewatch.train import export_onnx
 
 WIDTHS = (16, 32, 48, 64)
 N_FOLDS = 7
-#: Families whose input uses fixed per-band constants fitted on the training images
-#: (calibrated reflectance); the others standardise each image on its own.
-FIXED_NORMALISATION = {"s2"}
-#: Families standardised with one median and MAD for all bands of an image.
-SHARED_SCALE = {"rgb"}
+#: How each family's input is scaled (see sitewatch.changemodel.InputPrep): true colour
+#: standardised per image with one scale for all bands; Sentinel-2 through fixed
+#: per-band constants fitted on each model's own training images.
+FAMILY_PREP: dict[str, PrepKind] = {"rgb": "shared", "s2": "fixed"}
 
 
 def _block(cin: int, cout: int) -> nn.Sequential:
@@ -118,10 +118,9 @@ class Sample:
 def prepare(
     pair: ChangePair,
     bands: tuple[str, ...],
-    normalisation: Normalisation | None = None,
-    shared_scale: bool = False,
+    prep: InputPrep = InputPrep(),  # noqa: B008 (frozen, immutable default)
 ) -> Sample:
-    x = model_input(pair.before, pair.after, bands, normalisation, shared_scale)
+    x = model_input(pair.before, pair.after, bands, prep)
     return Sample(pair.name, x, pair.label, pair.valid, pair.dataset)
 
 
@@ -285,18 +284,18 @@ def fold_of(index: int, n_folds: int = N_FOLDS) -> int:
 
 
 def plan_jobs(
-    oscd: Mapping[str, Sequence[Sample]], szada: Mapping[str, Sequence[Sample]]
-) -> list[tuple[str, str, list[Sample], dict[str, Any]]]:
-    """(name, band set, training samples, manifest extras) for every model to train.
+    oscd: Sequence[ChangePair], szada: Sequence[ChangePair]
+) -> list[tuple[str, str, list[ChangePair], dict[str, Any]]]:
+    """(name, family, training pairs, manifest extras) for every model to train.
 
     ``rgb`` models train on OSCD and Szada together; fold K holds out OSCD cities K and
     K+7 and Szada pair K+1.  ``s2`` models use Sentinel-2's six bands, OSCD only, with
     the same city folds.
     """
-    jobs: list[tuple[str, str, list[Sample], dict[str, Any]]] = []
+    jobs: list[tuple[str, str, list[ChangePair], dict[str, Any]]] = []
     for family in ("rgb", "s2"):
-        ox = list(oscd[family])
-        sx = list(szada[family]) if family == "rgb" else []
+        ox = list(oscd)
+        sx = list(szada) if family == "rgb" else []
         for k in range(N_FOLDS):
             held = {s.name for i, s in enumerate(ox) if fold_of(i) == k}
             held |= {s.name for i, s in enumerate(sx) if fold_of(i) == k}
@@ -308,6 +307,16 @@ def plan_jobs(
         trained_on = ["oscd", "airchange"] if sx else ["oscd"]
         jobs.append((f"{family}-all", family, ox + sx, {"trained_on": trained_on}))
     return jobs
+
+
+def job_prep(family: str, pairs: Sequence[ChangePair]) -> InputPrep:
+    """The input preparation of one model: fixed constants come from its own training
+    images only."""
+    bands = BAND_SETS[family]
+    if FAMILY_PREP[family] == "fixed":
+        images = [img for p in pairs for img in (p.before, p.after)]
+        return InputPrep.fixed(fit_normalisation(images, bands))
+    return InputPrep(FAMILY_PREP[family])
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -327,11 +336,6 @@ def main(argv: Sequence[str] | None = None) -> None:
     cities = oscd_cities(root / "oscd")
     oscd_raw = list(oscd_pairs(root / "oscd", cities))
     szada_raw = list(airchange_pairs(root / "airchange"))
-    oscd = {
-        f: [prepare(pr, bands, shared_scale=f in SHARED_SCALE) for pr in oscd_raw]
-        for f, bands in BAND_SETS.items()
-    }
-    szada = {"rgb": [prepare(pr, BAND_SETS["rgb"], shared_scale=True) for pr in szada_raw]}
     only = {n for n in args.only.split(",") if n}
     manifest_path = args.out / "manifest.json"
     manifest: dict[str, Any] = (
@@ -340,19 +344,23 @@ def main(argv: Sequence[str] | None = None) -> None:
     manifest.setdefault("models", {})
     manifest.setdefault("default", {})
     tile = 256
-    jobs = sorted(plan_jobs(oscd, szada), key=lambda j: (not j[0].endswith("-all"), j[1] != "s2"))
-    raw = {p.name: p for p in [*oscd_raw, *szada_raw]}
-    for name, family, train, extra in jobs:
+    jobs = sorted(
+        plan_jobs(oscd_raw, szada_raw), key=lambda j: (not j[0].endswith("-all"), j[1] != "s2")
+    )
+    # Inputs that do not depend on the training set are prepared once per pair.
+    cache: dict[tuple[str, str], Sample] = {}
+    for name, family, pairs, extra in jobs:
         if args.calibrate_only or (only and name not in only):
             continue
         t0 = time.perf_counter()
-        norm: Normalisation | None = None
-        if family in FIXED_NORMALISATION:
-            # Constants from this model's training images only, then its inputs again.
-            train_pairs = [raw[s.name] for s in train]
-            images = [img for p in train_pairs for img in (p.before, p.after)]
-            norm = fit_normalisation(images, BAND_SETS[family])
-            train = [prepare(p, BAND_SETS[family], norm) for p in train_pairs]
+        prep = job_prep(family, pairs)
+        if prep.kind == "fixed":
+            train = [prepare(pair, BAND_SETS[family], prep) for pair in pairs]
+        else:
+            for pair in pairs:
+                if (family, pair.name) not in cache:
+                    cache[family, pair.name] = prepare(pair, BAND_SETS[family], prep)
+            train = [cache[family, pair.name] for pair in pairs]
         model = train_model(train, steps=args.steps, seed=args.seed, tag=name)
         path = args.out / f"{name}.onnx"
         export_onnx(model, path, 2 * model.bands, "logit")
@@ -365,9 +373,8 @@ def main(argv: Sequence[str] | None = None) -> None:
             "min_gsd": 1.0,
             "tile": tile,
             "bands": list(BAND_SETS[family]),
-            **({"normalisation": {b: list(v) for b, v in norm.items()}} if norm else {}),
-            **({"standardise": "shared"} if family in SHARED_SCALE else {}),
-            "trained_on_pairs": sorted(s.name for s in train),
+            **prep.manifest_fields(),
+            "trained_on_pairs": sorted(p.name for p in pairs),
             "steps": args.steps,
             "seed": args.seed,
             "parameters": sum(p.numel() for p in model.parameters()),

@@ -56,15 +56,16 @@ class TinyCenterNet(nn.Module):
     2 heatmap logits (vehicle, aircraft), log width and height (in output cells),
     and x/y offsets of the centre within its cell."""
 
-    def __init__(self) -> None:
+    def __init__(self, width: float = 1.0) -> None:
         super().__init__()
-        self.stem = nn.Sequential(_cbr(3, 12, 2), _cbr(12, 24, 2), _cbr(24, 24))
-        self.down = nn.Sequential(_cbr(24, 64, 2), _cbr(64, 64), _cbr(64, 64, dilation=2))
+        a, b, c, d = (max(4, round(n * width)) for n in (12, 24, 64, 32))
+        self.stem = nn.Sequential(_cbr(3, a, 2), _cbr(a, b, 2), _cbr(b, b))
+        self.down = nn.Sequential(_cbr(b, c, 2), _cbr(c, c), _cbr(c, c, dilation=2))
         self.fuse = nn.Sequential(
-            nn.Conv2d(88, 32, 1, bias=False), nn.BatchNorm2d(32), nn.ReLU(inplace=True),
-            _cbr(32, 32),
+            nn.Conv2d(b + c, d, 1, bias=False), nn.BatchNorm2d(d), nn.ReLU(inplace=True),
+            _cbr(d, d),
         )  # fmt: skip
-        self.head = nn.Conv2d(32, 6, 1)
+        self.head = nn.Conv2d(d, 6, 1)
         with torch.no_grad():
             self.head.bias[:2] = -2.19  # type: ignore[index]  # prior 0.1 for heatmaps
 
@@ -85,29 +86,45 @@ def _resize(x: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
 class CropSampler:
     """Random crops at the working scale with scale degradation and photometric jitter."""
 
-    def __init__(self, images: Sequence[DetImage], rng: np.random.Generator) -> None:
+    def __init__(
+        self,
+        images: Sequence[DetImage],
+        rng: np.random.Generator,
+        *,
+        centred: float = 0.6,
+        large: float = 0.0,
+    ) -> None:
         self.rng = rng
+        self.centred = centred
+        self.large = large
         self.vehicle = [im for im in images if im.dataset != "airbus"]
         self.aircraft = [im for im in images if im.dataset == "airbus"]
+        self.large_boxes = [(im, b) for im in self.vehicle for b in im.boxes if b.large]
         self.tensors = {id(im): torch.from_numpy(im.pixels) for im in images}
 
     def one(self) -> tuple[torch.Tensor, list[tuple[float, float, float, float, int, bool]]]:
         rng = self.rng
-        if self.aircraft and rng.random() < 0.35:
+        focus = None
+        if self.large > 0 and self.large_boxes and rng.random() < self.large:
+            # A crop centred on a large vehicle (buses, trucks are rare in the data).
+            im, focus = self.large_boxes[rng.integers(len(self.large_boxes))]
+        elif self.aircraft and rng.random() < 0.35:
             im = self.aircraft[rng.integers(len(self.aircraft))]
+        else:
+            im = self.vehicle[rng.integers(len(self.vehicle))]
+        if im.dataset == "airbus":
             target = WORKING_GSD["aircraft"] * float(np.exp(rng.uniform(-0.22, 0.22)))
             source = im.gsd
         else:
-            im = self.vehicle[rng.integers(len(self.vehicle))]
             target = WORKING_GSD["vehicle"] * float(np.exp(rng.uniform(-0.15, 0.15)))
             source = float(rng.uniform(im.gsd, 0.5)) if rng.random() < 0.7 else im.gsd
         pix = self.tensors[id(im)]
         _, rows, cols = pix.shape
         span = round(CROP * target / im.gsd)  # native px under one crop
         boxes = [b for b in im.boxes]
-        # Centre crops on objects half of the time.
-        if boxes and rng.random() < 0.6:
-            b = boxes[rng.integers(len(boxes))]
+        # Centre crops on objects a share ``centred`` of the time.
+        if focus is not None or (boxes and rng.random() < self.centred):
+            b = focus or boxes[rng.integers(len(boxes))]
             cx, cy = (b.x0 + b.x1) / 2, (b.y0 + b.y1) / 2
             x0 = int(cx - rng.uniform(0.1, 0.9) * span)
             y0 = int(cy - rng.uniform(0.1, 0.9) * span)
@@ -230,6 +247,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     p.add_argument("--batch", type=int, default=12)
     p.add_argument("--lr", type=float, default=4e-3)
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--width", type=float, default=1.0, help="channel multiplier")
+    p.add_argument("--centred", type=float, default=0.6, help="share of object-centred crops")
+    p.add_argument(
+        "--large", type=float, default=0.0, help="share of crops centred on large vehicles"
+    )
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
@@ -238,12 +260,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     images = [im for ds in ("kit-ais", "minsk-drone", "airbus") for im in load_detection(root, ds)]
     train = [im for im in images if im.split == "train"]
     val = [im for im in images if im.split == "val"]
-    model = TinyCenterNet()
+    model = TinyCenterNet(args.width)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
     sched = torch.optim.lr_scheduler.OneCycleLR(
         opt, max_lr=args.lr, total_steps=args.steps, pct_start=0.05
     )
-    sampler = CropSampler(train, rng)
+    sampler = CropSampler(train, rng, centred=args.centred, large=args.large)
     t0 = time.perf_counter()
     running = 0.0
     model.train()
