@@ -219,3 +219,39 @@ def test_ap_counts_detections_below_the_operating_threshold(
     cut = evaluation.evaluate_detection(images, info)["results"]["vehicle (native GSD)"]
     assert full["ap50"] > cut["ap50"]
     assert (full["precision"], full["recall"]) == (cut["precision"], cut["recall"])
+
+
+def test_ensemble_averages_members_and_int8_stays_close(tmp_path: Path) -> None:
+    """The shipped graph is the mean of its members; int8 quantisation keeps the
+    heatmap logits close to float32 on realistic input."""
+    import onnxruntime as ort
+    import torch
+
+    from sitewatch.train import export_onnx
+    from sitewatch.train.detect import TinyCenterNet, merge_members, quantize
+
+    paths = []
+    for seed in (0, 1):
+        torch.manual_seed(seed)
+        paths.append(tmp_path / f"m{seed}.onnx")
+        export_onnx(TinyCenterNet().eval(), paths[-1], 3, "out")
+    merge_members(paths, tmp_path / "ens.onnx")
+    rng = np.random.default_rng(0)
+    pixels = rng.integers(0, 255, (3, 400, 400), dtype=np.uint8)
+    box = Box(100, 100, 130, 115, "vehicle")
+    images = [
+        DetImage("kit-ais", "a", "train", 0.13, pixels, (box,)),
+        DetImage("airbus", "b", "train", 0.5, pixels, (Box(50, 50, 150, 150, "aircraft"),)),
+    ]
+    quantize(tmp_path / "ens.onnx", tmp_path / "q.onnx", images, seed=0, crops=8)
+
+    def run(p: Path, x: np.ndarray) -> np.ndarray:
+        s = ort.InferenceSession(str(p), providers=["CPUExecutionProvider"])
+        out: np.ndarray = s.run(None, {"x": x})[0]
+        return out
+
+    x = (pixels[None, :, :96, :128].astype("float32") / 255.0) - 0.5
+    a, b, e, q = (run(p, x) for p in (*paths, tmp_path / "ens.onnx", tmp_path / "q.onnx"))
+    assert np.allclose(e, (a + b) / 2, atol=1e-5)
+    assert float(np.abs(q - e)[:, :2].mean()) < 0.1 * float(np.abs(e[:, :2]).mean())
+    assert (tmp_path / "q.onnx").stat().st_size < (tmp_path / "ens.onnx").stat().st_size / 2

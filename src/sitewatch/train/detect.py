@@ -1,6 +1,6 @@
 """Train the compact vehicle and aircraft detector and export it to ONNX.
 
-    python -m sitewatch.train.detect --out src/sitewatch/models/detect --seed 0
+    python -m sitewatch.train.detect --out src/sitewatch/models/detect --seeds 0,1
 
 A CenterNet-style network (per-class centre heatmaps, box size and sub-cell
 offset at output stride 4), about 0.1 M parameters, trained from scratch on the
@@ -8,8 +8,14 @@ offset at output stride 4), about 0.1 M parameters, trained from scratch on the
 :mod:`sitewatch.detdata`).  One network serves both classes at two working scales:
 vehicles are seen at 0.3 m per pixel, aircraft at 2.0 m (so both span 10-50 px).
 Vehicle crops are degraded to a random source GSD in [native, 0.5 m] before being
-brought to 0.3 m, so the model works on imagery from 0.1 m to 0.5 m.  Score
+brought to 0.3 m, so the model works on imagery from 0.1 m to 0.5 m.
+
+One member is trained per seed (6000 steps, about 11 min each on two idle cores);
+the shipped file is one ONNX graph that averages the members' outputs, quantised to
+int8 (weights per channel, activations calibrated on training crops), which runs
+about 2.3 times faster than float32 on CPUs with VNNI instructions.  Score
 thresholds are chosen per class on the *val* splits (best F1), never on *test*.
+``--members`` rebuilds the ensemble from member files already trained.
 """
 
 from __future__ import annotations
@@ -238,28 +244,77 @@ def choose_thresholds(info: DetectorInfo, images: Sequence[DetImage]) -> dict[st
     return thresholds
 
 
-def main(argv: Sequence[str] | None = None) -> None:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    p.add_argument("--out", type=Path, default=Path("src/sitewatch/models/detect"))
-    p.add_argument("--data", type=Path, default=None)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--steps", type=int, default=6000)
-    p.add_argument("--batch", type=int, default=12)
-    p.add_argument("--lr", type=float, default=4e-3)
-    p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--width", type=float, default=1.0, help="channel multiplier")
-    p.add_argument("--centred", type=float, default=0.6, help="share of object-centred crops")
-    p.add_argument(
-        "--large", type=float, default=0.0, help="share of crops centred on large vehicles"
+def merge_members(paths: Sequence[Path], out: Path) -> None:
+    """One ONNX graph that runs every member detector on the shared input ``x`` and
+    returns the mean of their outputs (heatmap logits, log sizes and offsets)."""
+    import onnx
+    from onnx import compose, helper
+
+    members = [onnx.load(str(p)) for p in paths]
+    first = members[0]
+    nodes: list[Any] = []
+    inits: list[Any] = []
+    outputs = []
+    for i, m in enumerate(members):
+        g = compose.add_prefix_graph(m.graph, f"m{i}/", rename_inputs=False)
+        nodes.extend(g.node)
+        inits.extend(g.initializer)
+        outputs.append(g.output[0].name)
+    nodes.append(helper.make_node("Mean", outputs, [first.graph.output[0].name], name="mean"))
+    graph = helper.make_graph(
+        nodes, "detector", list(first.graph.input), list(first.graph.output), inits
     )
-    args = p.parse_args(argv)
-    torch.set_num_threads(args.threads)
-    torch.manual_seed(args.seed)
-    rng = np.random.default_rng(args.seed)
-    root = data_dir(args.data)
-    images = [im for ds in ("kit-ais", "minsk-drone", "airbus") for im in load_detection(root, ds)]
-    train = [im for im in images if im.split == "train"]
-    val = [im for im in images if im.split == "val"]
+    model = helper.make_model(graph, opset_imports=list(first.opset_import))
+    model.ir_version = first.ir_version
+    onnx.checker.check_model(model)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    onnx.save(model, str(out))
+
+
+def quantize(src: Path, out: Path, images: Sequence[DetImage], seed: int, crops: int = 128) -> None:
+    """Static int8 quantisation (QDQ, per-channel weights, percentile-calibrated
+    activations) from ``crops`` training crops: about 2.3 times faster on CPUs with
+    VNNI instructions, run by onnxruntime as is."""
+    import tempfile
+
+    from onnxruntime.quantization import (
+        CalibrationDataReader,
+        CalibrationMethod,
+        QuantFormat,
+        QuantType,
+        quantize_static,
+    )
+    from onnxruntime.quantization.shape_inference import quant_pre_process
+
+    sampler = CropSampler(images, np.random.default_rng(seed))
+    feeds = [{"x": sampler.one()[0].numpy()[None]} for _ in range(crops)]
+
+    class Reader(CalibrationDataReader):  # type: ignore[misc]
+        def __init__(self) -> None:
+            self.it = iter(feeds)
+
+        def get_next(self) -> dict[str, Any] | None:
+            return next(self.it, None)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        pre = Path(tmp) / "pre.onnx"
+        quant_pre_process(str(src), str(pre), skip_symbolic_shape=True)
+        quantize_static(
+            str(pre),
+            str(out),
+            Reader(),
+            quant_format=QuantFormat.QDQ,
+            activation_type=QuantType.QUInt8,
+            weight_type=QuantType.QInt8,
+            per_channel=True,
+            calibrate_method=CalibrationMethod.Percentile,
+        )
+
+
+def train_member(train: Sequence[DetImage], seed: int, args: argparse.Namespace) -> TinyCenterNet:
+    """One detector trained from scratch with ``seed``."""
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
     model = TinyCenterNet(args.width)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
     sched = torch.optim.lr_scheduler.OneCycleLR(
@@ -279,24 +334,64 @@ def main(argv: Sequence[str] | None = None) -> None:
         running += loss.item()
         if step % 100 == 0:
             print(
-                f"step {step}/{args.steps} loss {running / 100:.4f} "
+                f"[seed {seed}] step {step}/{args.steps} loss {running / 100:.4f} "
                 f"{time.perf_counter() - t0:.0f}s",
                 flush=True,
             )
             running = 0.0
     model.eval()
+    return model
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--out", type=Path, default=Path("src/sitewatch/models/detect"))
+    p.add_argument("--data", type=Path, default=None)
+    p.add_argument("--seeds", default="0,1", help="one ensemble member per seed")
+    p.add_argument(
+        "--members", default="", help="comma-separated member ONNX files to use instead of training"
+    )
+    p.add_argument("--work", type=Path, default=Path("out/detect-members"), help="member files")
+    p.add_argument("--float", action="store_true", help="keep float32 (no int8 quantisation)")
+    p.add_argument("--steps", type=int, default=6000)
+    p.add_argument("--batch", type=int, default=12)
+    p.add_argument("--lr", type=float, default=4e-3)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--width", type=float, default=1.0, help="channel multiplier")
+    p.add_argument("--centred", type=float, default=0.6, help="share of object-centred crops")
+    p.add_argument(
+        "--large", type=float, default=0.0, help="share of crops centred on large vehicles"
+    )
+    args = p.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    root = data_dir(args.data)
+    images = [im for ds in ("kit-ais", "minsk-drone", "airbus") for im in load_detection(root, ds)]
+    train = [im for im in images if im.split == "train"]
+    val = [im for im in images if im.split == "val"]
+    t0 = time.perf_counter()
+    members = [Path(m) for m in args.members.split(",") if m]
+    if not members:
+        for seed in (int(s) for s in args.seeds.split(",")):
+            model = train_member(train, seed, args)
+            members.append(args.work / f"detector-seed{seed}.onnx")
+            export_onnx(model, members[-1], 3, "out")
     path = args.out / "detector.onnx"
-    export_onnx(model, path, 3, "out")
+    merged = path if args.float else args.work / "detector-f32.onnx"
+    merge_members(members, merged)
+    if not args.float:
+        quantize(merged, path, train, seed=0)
     meta: dict[str, Any] = {
         "file": path.name,
         "classes": list(CLASSES),
         "working_gsd": WORKING_GSD,
         "stride": STRIDE,
         "thresholds": {c: 0.3 for c in CLASSES},
-        "parameters": sum(p.numel() for p in model.parameters()),
+        "members": [m.name for m in members],
+        "parameters": sum(p.numel() for p in TinyCenterNet(args.width).parameters()) * len(members),
+        "int8": not args.float,
         "steps": args.steps,
         "batch": args.batch,
-        "seed": args.seed,
+        "seeds": args.seeds if not args.members else "from --members",
         "train_images": {
             ds: sum(im.dataset == ds for im in train) for ds in ("kit-ais", "minsk-drone", "airbus")
         },
