@@ -255,3 +255,19 @@ def test_ensemble_averages_members_and_int8_stays_close(tmp_path: Path) -> None:
     assert np.allclose(e, (a + b) / 2, atol=1e-5)
     assert float(np.abs(q - e)[:, :2].mean()) < 0.1 * float(np.abs(e[:, :2]).mean())
     assert (tmp_path / "q.onnx").stat().st_size < (tmp_path / "ens.onnx").stat().st_size / 2
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [(["--seeds", "0,x"], "comma-separated integers"), (["--members", "nope.onnx"], "not found")],
+)
+def test_detector_training_rejects_bad_arguments(
+    args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from sitewatch.train.detect import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(args)
+    assert exc.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert message in err[-1]

@@ -130,7 +130,7 @@ class CropSampler:
         boxes = [b for b in im.boxes]
         # Centre crops on objects a share ``centred`` of the time.
         if focus is not None or (boxes and rng.random() < self.centred):
-            b = focus or boxes[rng.integers(len(boxes))]
+            b = focus if focus is not None else boxes[rng.integers(len(boxes))]
             cx, cy = (b.x0 + b.x1) / 2, (b.y0 + b.y1) / 2
             x0 = int(cx - rng.uniform(0.1, 0.9) * span)
             y0 = int(cy - rng.uniform(0.1, 0.9) * span)
@@ -343,11 +343,25 @@ def train_member(train: Sequence[DetImage], seed: int, args: argparse.Namespace)
     return model
 
 
+def _seed_list(text: str) -> list[int]:
+    try:
+        return [int(s) for s in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated integers such as 0,1, got {text!r}"
+        ) from None
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--out", type=Path, default=Path("src/sitewatch/models/detect"))
     p.add_argument("--data", type=Path, default=None)
-    p.add_argument("--seeds", default="0,1", help="one ensemble member per seed")
+    p.add_argument(
+        "--seeds",
+        type=_seed_list,
+        default="0,1",
+        help="one ensemble member per seed (with --members: the seeds they were trained with)",
+    )
     p.add_argument(
         "--members", default="", help="comma-separated member ONNX files to use instead of training"
     )
@@ -363,15 +377,18 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--large", type=float, default=0.0, help="share of crops centred on large vehicles"
     )
     args = p.parse_args(argv)
+    members = [Path(m) for m in args.members.split(",") if m]
+    missing = [str(m) for m in members if not m.is_file()]
+    if missing:
+        p.error(f"member file(s) not found: {', '.join(missing)}")
     torch.set_num_threads(args.threads)
     root = data_dir(args.data)
     images = [im for ds in ("kit-ais", "minsk-drone", "airbus") for im in load_detection(root, ds)]
     train = [im for im in images if im.split == "train"]
     val = [im for im in images if im.split == "val"]
     t0 = time.perf_counter()
-    members = [Path(m) for m in args.members.split(",") if m]
     if not members:
-        for seed in (int(s) for s in args.seeds.split(",")):
+        for seed in args.seeds:
             model = train_member(train, seed, args)
             members.append(args.work / f"detector-seed{seed}.onnx")
             export_onnx(model, members[-1], 3, "out")
@@ -391,7 +408,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         "int8": not args.float,
         "steps": args.steps,
         "batch": args.batch,
-        "seeds": args.seeds if not args.members else "from --members",
+        "seeds": ",".join(str(seed) for seed in args.seeds),
         "train_images": {
             ds: sum(im.dataset == ds for im in train) for ds in ("kit-ais", "minsk-drone", "airbus")
         },
