@@ -20,8 +20,9 @@ from sitewatch.align import (
     estimate_shift,
     estimate_shift_field,
 )
-from sitewatch.errors import InsufficientDataError
+from sitewatch.errors import InsufficientDataError, UnconfirmedShiftError
 from sitewatch.geo import GeoImage
+from sitewatch.raster import read_image
 
 
 def _b04(data_dir: Path, city: str) -> npt.NDArray[np.float64]:
@@ -85,6 +86,24 @@ def test_coregister_geoimages_round_trip(data_dir: Path) -> None:
     np.testing.assert_allclose(
         np.asarray(again.band("red"), dtype="float64"), aligned_red, atol=1e-3
     )
+
+
+def _rgb(path: Path) -> GeoImage:
+    image = read_image(path)
+    return GeoImage(image.pixels[:3].astype("float32"), image.mask, ("red", "green", "blue"))
+
+
+def test_unconfirmed_global_shift_is_refused(data_dir: Path) -> None:
+    """Szada pair 2 (fields ploughed and houses built between the dates): the whole
+    window latches onto changed content, tens of pixels off, and no quadrant repeats
+    it, so coregister refuses instead of misaligning the pair.  Pair 3 is confirmed."""
+    pair = data_dir / "airchange" / "szada"
+    before, after = _rgb(pair / "2" / "before.png"), _rgb(pair / "2" / "after.png")
+    with pytest.raises(UnconfirmedShiftError, match="not confirmed by the window's quadrants"):
+        coregister(before, after)
+    before, after = _rgb(pair / "3" / "before.png"), _rgb(pair / "3" / "after.png")
+    _, shift = coregister(before, after)
+    assert shift.magnitude < 1.5
 
 
 def _warp(

@@ -43,6 +43,12 @@ class InsufficientDataError(SitewatchError, ValueError):
     """Too few valid, overlapping pixels for a measurement (co-registration, statistics)."""
 
 
+class UnconfirmedShiftError(InsufficientDataError):
+    """A global co-registration shift that independent windows do not confirm (the match
+    latched onto changed content, not the ground); the images are better left as they
+    are."""
+
+
 class EmptyCatalogError(SitewatchError, ValueError):
     """A STAC catalog, collection or search returned no items."""
 
