@@ -2,8 +2,9 @@
 
 Accuracy: pooled precision, recall, F1 and IoU of the change class for CVA and
 IR-MAD (unsupervised, Otsu threshold), the learned models under cross-validation
-(OSCD: leave-cities-out, 7 folds of 2 cities; Szada: leave-one-pair-out), and
-cross-dataset (model trained on the other dataset only).  The same code as
+(OSCD: leave-cities-out, 7 folds of 2 cities; Szada: leave-one-pair-out; networks
+``rgb``/``s2``, ``trees`` and the ``aerial`` ensemble of the two), and cross-dataset
+(model trained on the other dataset only; the trees learnt Szada only).  The same code as
 ``sitewatch eval change``.
 
 Speed: ``sitewatch change``'s library path (read both images, co-register, detect,
@@ -40,9 +41,12 @@ def accuracy(root: Path) -> None:
     )
     for dataset in ("oscd", "airchange"):
         pairs = load_pairs(root, dataset)
-        families = ["s2", "rgb"] if dataset == "oscd" else ["rgb"]
+        families = {
+            ("model", "cv"): ["s2", "rgb"] if dataset == "oscd" else ["rgb", "trees", "aerial"],
+            ("model", "cross"): ["rgb", "trees"] if dataset == "oscd" else ["rgb"],
+        }
         for method, protocol in runs:
-            for family in families if (method, protocol) == ("model", "cv") else ["rgb"]:
+            for family in families.get((method, protocol), ["rgb"]):
                 t0 = time.perf_counter()
                 report = evaluate_change(pairs, method, protocol, family=family)
                 took = time.perf_counter() - t0

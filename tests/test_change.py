@@ -139,7 +139,7 @@ def test_fixed_input_preparation_needs_constants() -> None:
 def test_true_colour_input_keeps_colour(szada1: ChangePair) -> None:
     """rgb models standardise all bands of an image with one median and MAD, so colour
     (differences between bands) survives; per-band standardisation would change it."""
-    info = default_model(szada1.before, szada1.after)
+    info = default_model(szada1.before, szada1.after, 5.0)  # the network
     assert info.prep == InputPrep("shared")
     shared = model_input(szada1.before, szada1.after, prep=info.prep)
     valid = szada1.valid
@@ -162,7 +162,7 @@ def test_model_choice_follows_the_bands(beirut: ChangePair, szada1: ChangePair) 
 
 @pytest.mark.parametrize("shape", [(37, 53), (300, 520)])
 def test_tiled_inference_covers_any_size(szada1: ChangePair, shape: tuple[int, int]) -> None:
-    info = default_model(szada1.before, szada1.after)
+    info = default_model(szada1.before, szada1.after, 5.0)  # the network
     rng = np.random.default_rng(0)
     x = rng.normal(size=(6, *shape)).astype("float32")
     calls: list[tuple[int, int]] = []
@@ -174,7 +174,7 @@ def test_tiled_inference_covers_any_size(szada1: ChangePair, shape: tuple[int, i
 
 def test_tiles_agree_with_one_pass_away_from_edges(szada1: ChangePair) -> None:
     """Overlapped tiles blend into the same answer as one big tile, up to edge effects."""
-    info = default_model(szada1.before, szada1.after)
+    info = default_model(szada1.before, szada1.after, 5.0)  # the network
     x = model_input(szada1.before, szada1.after)[:, :256, :512]
     tiled = predict_logits(x, info)
     whole = predict_logits(x, replace(info, tile=512))

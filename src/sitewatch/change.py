@@ -249,13 +249,13 @@ def _smooth(
     return out
 
 
-def _pick_model(before: GeoImage, after: GeoImage) -> ModelInfo | None:
+def _pick_model(before: GeoImage, after: GeoImage, gsd: float | None) -> ModelInfo | None:
     """The installed model these images can feed, or None (no model, or bands missing)."""
     from sitewatch.changemodel import ModelNotFoundError, default_model
     from sitewatch.errors import MissingBandError
 
     try:
-        return default_model(before, after)
+        return default_model(before, after, gsd)
     except (ModelNotFoundError, MissingBandError):
         return None
 
@@ -282,9 +282,9 @@ def detect_change(
     if method == "model":
         from sitewatch.changemodel import default_model
 
-        model = default_model(before, after)
+        model = default_model(before, after, gsd)
     elif method == "auto":
-        model = _pick_model(before, after)
+        model = _pick_model(before, after, gsd)
     chosen = "model" if model is not None else "irmad" if method == "auto" else method
     details: dict[str, Any] = {}
     if model is not None:
@@ -292,7 +292,7 @@ def detect_change(
 
         stat = predict_probability(before, after, model, gsd=gsd, progress=progress)
         thr = model.threshold if threshold is None else threshold
-        details["model"] = model.path.name
+        details["model"] = model.name
     else:
         normalised, details = normalise_radiometry(before, after, "pif")
         if chosen == "cva":

@@ -11,6 +11,12 @@ memory; tiles are blended with a tapered weight so that seams do not show.  Imag
 finer than the model's finest working GSD are resampled down to it first, and the
 result is brought back to the input grid.
 
+Two more kinds of model sit beside the networks in the manifest (``kind``): ``trees``,
+gradient-boosted trees on engineered per-pixel features (:mod:`sitewatch.changefeatures`;
+run at 1.5 m, after histogram matching of the after-image), and ``ensemble``, a weighted
+mean of member models' probabilities, smoothed, with its own threshold (the ``aerial``
+family: network and trees, for true-colour imagery up to 2 m).
+
 The input preparation here is the one used in training, so the two cannot drift.
 """
 
@@ -40,6 +46,10 @@ BAND_SETS: dict[str, tuple[str, ...]] = {
 }
 #: Spatial size of the network's inputs must be a multiple of this.
 STRIDE = 8
+#: Working pixel size (m) of the tree model: that of the aerial photographs it learnt.
+TREE_GSD = 1.5
+#: Rows of the feature table sent to onnxruntime at once (bounded memory).
+TREE_CHUNK = 1 << 18
 
 
 class ModelNotFoundError(SitewatchError, FileNotFoundError):
@@ -184,6 +194,19 @@ class ModelInfo:
     meta: dict[str, Any]
     bands: tuple[str, ...] = MODEL_BANDS
     prep: InputPrep = InputPrep()
+    #: "network", "trees" or "ensemble" (see the module docstring).
+    kind: str = "network"
+    #: Ensembles: member models and their weights, and the smoothing sigma in pixels.
+    members: tuple[tuple[ModelInfo, float], ...] = ()
+    smooth: float = 0.0
+    max_gsd: float | None = None
+
+    @property
+    def name(self) -> str:
+        """What produced the result: the file, or the ensemble's members."""
+        if self.kind == "ensemble":
+            return "+".join(m.path.name for m, _ in self.members)
+        return self.path.name
 
 
 def models_dir() -> Path:
@@ -204,10 +227,45 @@ def load_manifest(folder: Path | None = None) -> dict[str, Any]:
 
 def model_info(entry: dict[str, Any], folder: Path | None = None) -> ModelInfo:
     folder = folder or models_dir()
+    kind = str(entry.get("kind", "network"))
+    max_gsd = float(entry["max_gsd"]) if "max_gsd" in entry else None
+    if kind == "ensemble":
+        models = load_manifest(folder)["models"]
+        missing = [n for n in entry["members"] if n not in models]
+        if missing:
+            raise ModelNotFoundError(
+                f"ensemble member(s) {', '.join(missing)} missing from the manifest; "
+                "reinstall sitewatch"
+            )
+        members = tuple(
+            (model_info(models[n], folder), float(w)) for n, w in entry["members"].items()
+        )
+        return ModelInfo(
+            path=folder / "manifest.json",
+            threshold=float(entry["threshold"]),
+            min_gsd=0.0,
+            tile=0,
+            meta=entry,
+            bands=tuple(entry.get("bands", MODEL_BANDS)),
+            kind=kind,
+            members=members,
+            smooth=float(entry.get("smooth", 0.0)),
+            max_gsd=max_gsd,
+        )
     path = folder / entry["file"]
     if not path.is_file():
         raise ModelNotFoundError(f"change model file {path} is missing; reinstall sitewatch")
+    if kind == "trees":
+        from sitewatch.changefeatures import FEATURE_SET
+
+        if entry.get("features") != FEATURE_SET:
+            raise ModelNotFoundError(
+                f"tree model {path.name} was trained on features {entry.get('features')!r}, "
+                f"this version computes {FEATURE_SET!r}; reinstall sitewatch"
+            )
     return ModelInfo(
+        kind=kind,
+        max_gsd=max_gsd,
         path=path,
         threshold=float(entry["threshold"]),
         min_gsd=float(entry.get("min_gsd", 0.0)),
@@ -226,20 +284,24 @@ def _has_bands(image: GeoImage, bands: tuple[str, ...]) -> bool:
     return True
 
 
-def default_model(before: GeoImage, after: GeoImage) -> ModelInfo:
-    """The best shipped model these images can feed: the Sentinel-2 six-band model when
-    both have its bands, else the true-colour one (each trained on all labelled data).
+def default_model(before: GeoImage, after: GeoImage, gsd: float | None = None) -> ModelInfo:
+    """The best shipped model these images can feed (each trained on all labelled data):
+    the Sentinel-2 six-band network when both have its bands; else, for true colour,
+    the aerial ensemble when the pixels are at most its ``max_gsd`` (or ``gsd`` is
+    unknown, as for plain pixel grids), and the true-colour network otherwise.
 
     Raises ModelNotFoundError when none is installed and MissingBandError when the
     images lack red, green and blue.
     """
     manifest = load_manifest()
     defaults: dict[str, str] = manifest.get("default", {})
-    for family in ("s2", "rgb"):
+    for family in ("s2", "aerial", "rgb"):
         name = defaults.get(family)
         if name is None:
             continue
         info = model_info(manifest["models"][name])
+        if info.max_gsd is not None and gsd is not None and gsd > info.max_gsd:
+            continue
         if _has_bands(before, info.bands) and _has_bands(after, info.bands):
             return info
     if not defaults:
@@ -311,16 +373,77 @@ def predict_probability(
     the georeference or the caller), the input is resampled down first and the
     probabilities are brought back up to the input grid.
     """
-    x = model_input(before, after, model.bands, model.prep)
+    if model.kind == "ensemble":
+        return ensemble_probability(
+            [(predict_probability(before, after, m, gsd=gsd), w) for m, w in model.members],
+            model.smooth,
+            before.mask & after.mask,
+        )
+    if model.kind == "trees":
+        x = tree_input(before, after)
+    else:
+        x = model_input(before, after, model.bands, model.prep)
     factor = 1.0
     if gsd is not None and gsd > 0 and gsd < model.min_gsd:
         factor = gsd / model.min_gsd
         x = np.stack([ndimage.zoom(p, factor, order=1) for p in x]).astype("float32")
-    logits = predict_logits(x, model, progress=progress)
-    prob = (1.0 / (1.0 + np.exp(-logits))).astype("float32")
+    if model.kind == "trees":
+        from sitewatch.changefeatures import pair_features
+
+        valid = before.mask & after.mask if factor == 1.0 else None
+        prob = predict_trees(pair_features(x, valid), model, progress=progress)
+    else:
+        logits = predict_logits(x, model, progress=progress)
+        prob = (1.0 / (1.0 + np.exp(-logits))).astype("float32")
     if factor != 1.0:
         rows, cols = before.shape
         zoom = (rows / prob.shape[0], cols / prob.shape[1])
         prob = ndimage.zoom(prob, zoom, order=1).astype("float32")[:rows, :cols]
     prob[~(before.mask & after.mask)] = 0.0
     return prob
+
+
+def tree_input(before: GeoImage, after: GeoImage) -> FloatArray:
+    """The tree model's (6, rows, cols) input: the after-image histogram-matched to the
+    before-image, then both standardised as the ``rgb`` network's input is."""
+    from sitewatch.change import normalise_radiometry
+
+    matched, _ = normalise_radiometry(before, after, "histogram")
+    return model_input(before, matched, MODEL_BANDS, InputPrep("shared"))
+
+
+def predict_trees(
+    features: FloatArray,
+    model: ModelInfo,
+    *,
+    threads: int = 2,
+    progress: Callable[[int, int], None] | None = None,
+) -> FloatArray:
+    """Change probability per pixel from a (features, rows, cols) stack, in chunks."""
+    session = onnx_session(str(model.path), threads)
+    name = session.get_inputs()[0].name
+    n_feat, rows, cols = features.shape
+    table = features.reshape(n_feat, -1)
+    out = np.empty(rows * cols, dtype="float32")
+    starts = range(0, rows * cols, TREE_CHUNK)
+    for i, start in enumerate(starts):
+        chunk = np.ascontiguousarray(table[:, start : start + TREE_CHUNK].T)
+        out[start : start + len(chunk)] = session.run(None, {name: chunk})[0][:, 0]
+        if progress is not None:
+            progress(i + 1, len(starts))
+    return out.reshape(rows, cols)
+
+
+def ensemble_probability(
+    members: Sequence[tuple[FloatArray, float]], sigma: float, valid: npt.NDArray[np.bool_]
+) -> FloatArray:
+    """Weighted mean of member probabilities, Gaussian-smoothed (``sigma`` px; 0 = none),
+    0 outside ``valid``.  Training chooses weights and sigma with this same function."""
+    total = sum(w for _, w in members)
+    if total <= 0:
+        raise ValueError("ensemble weights must add up to more than 0")
+    prob = sum((p * (w / total) for p, w in members), np.zeros_like(members[0][0]))
+    if sigma > 0:
+        prob = ndimage.gaussian_filter(prob, sigma)
+    out: FloatArray = np.where(valid, prob, 0.0).astype("float32")
+    return out

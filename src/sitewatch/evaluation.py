@@ -128,10 +128,11 @@ def model_entry_for(
     models: dict[str, dict[str, Any]] = manifest.get("models", {})
     if protocol == "cross":
         other = "airchange" if dataset == "oscd" else "oscd"
-        entry = models.get(f"rgb-{other}-only")
-        if entry is None:
-            raise KeyError(f"no model trained on {other} only in the manifest")
-        return entry
+        fam = "rgb" if family in ("auto", "aerial") else family
+        for entry in models.values():
+            if entry.get("family") == fam and entry.get("trained_on") == [other]:
+                return entry
+        raise KeyError(f"no {fam} model trained on {other} only in the manifest")
     for entry in models.values():
         if entry.get("family") == family and pair_name in entry.get("held_out", []):
             return entry
@@ -139,12 +140,16 @@ def model_entry_for(
 
 
 def pick_family(manifest: dict[str, Any], dataset: str, protocol: str, family: str) -> str:
-    """``auto``: the Sentinel-2 six-band models for OSCD when installed, else true colour."""
+    """``auto``: what ``sitewatch change`` would use on such imagery, when installed: the
+    Sentinel-2 six-band networks for OSCD, the aerial ensemble for SZTAKI's aerial
+    photographs, else the true-colour networks."""
     if family != "auto":
         return family
-    models = manifest.get("models", {}).values()
-    if protocol == "cv" and dataset == "oscd" and any(e.get("family") == "s2" for e in models):
+    families = {e.get("family") for e in manifest.get("models", {}).values()}
+    if protocol == "cv" and dataset == "oscd" and "s2" in families:
         return "s2"
+    if protocol == "cv" and dataset == "airchange" and "aerial" in families:
+        return "aerial"
     return "rgb"
 
 
@@ -176,7 +181,7 @@ def evaluate_change(
             info = model_info(entry)
             prob = predict_probability(pair.before, pair.after, info, gsd=pair.gsd)
             pred = prob >= info.threshold
-            used = info.path.name
+            used = info.name
         else:
             pred = detect_change(pair.before, pair.after, method).mask
             used = method

@@ -126,10 +126,11 @@ def eval_group() -> None:
 @click.option(
     "--bands",
     "family",
-    type=click.Choice(["auto", "rgb", "s2"]),
+    type=click.Choice(["auto", "rgb", "s2", "trees", "aerial"]),
     default="auto",
     show_default=True,
-    help="Model band set; auto = the Sentinel-2 six-band models for OSCD, else RGB.",
+    help="Model family: rgb or s2 networks, trees (RGB features), aerial (network and "
+    "trees averaged); auto = s2 for OSCD, aerial for airchange, else rgb.",
 )
 @json_option
 def eval_change(
