@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
@@ -374,25 +374,26 @@ def predict_probability(
     probabilities are brought back up to the input grid.
     """
     if model.kind == "ensemble":
+        # The smoothing sigma is in pixels of the members' working scale.
+        working = max(m.min_gsd for m, _ in model.members)
+        scale = working / gsd if gsd is not None and 0 < gsd < working else 1.0
         return ensemble_probability(
             [(predict_probability(before, after, m, gsd=gsd), w) for m, w in model.members],
-            model.smooth,
+            model.smooth * scale,
             before.mask & after.mask,
         )
-    if model.kind == "trees":
-        x = tree_input(before, after)
-    else:
-        x = model_input(before, after, model.bands, model.prep)
     factor = 1.0
     if gsd is not None and gsd > 0 and gsd < model.min_gsd:
         factor = gsd / model.min_gsd
-        x = np.stack([ndimage.zoom(p, factor, order=1) for p in x]).astype("float32")
+    # Resampled first, so that input preparation runs at the working scale too.
+    small_b, small_a = (_zoomed(img, factor) for img in (before, after))
     if model.kind == "trees":
         from sitewatch.changefeatures import pair_features
 
-        valid = before.mask & after.mask if factor == 1.0 else None
-        prob = predict_trees(pair_features(x, valid), model, progress=progress)
+        feats = pair_features(tree_input(small_b, small_a), small_b.mask & small_a.mask)
+        prob = predict_trees(feats, model, progress=progress)
     else:
+        x = model_input(small_b, small_a, model.bands, model.prep)
         logits = predict_logits(x, model, progress=progress)
         prob = (1.0 / (1.0 + np.exp(-logits))).astype("float32")
     if factor != 1.0:
@@ -401,6 +402,16 @@ def predict_probability(
         prob = ndimage.zoom(prob, zoom, order=1).astype("float32")[:rows, :cols]
     prob[~(before.mask & after.mask)] = 0.0
     return prob
+
+
+def _zoomed(image: GeoImage, factor: float) -> GeoImage:
+    """``image``'s pixels and mask resampled by ``factor`` (a pixel grid: the transform is
+    dropped, as only the arrays travel on)."""
+    if factor == 1.0:
+        return image
+    pixels = np.stack([ndimage.zoom(p.astype("float32"), factor, order=1) for p in image.pixels])
+    mask = ndimage.zoom(image.mask.astype("float32"), factor, order=1) > 0.999
+    return replace(image, pixels=pixels, mask=mask, transform=None, crs=None)
 
 
 def tree_input(before: GeoImage, after: GeoImage) -> FloatArray:
