@@ -124,3 +124,26 @@ def test_tree_model_runs_at_its_working_scale(szada1: ChangePair) -> None:
     assert prob.shape == (120, 160)
     assert float(prob.min()) >= 0.0
     assert float(prob.max()) <= 1.0
+
+
+def test_ensemble_choice_follows_the_better_member() -> None:
+    """Out-of-fold choice: when only the network separates change, the trees get no
+    weight, and the threshold lands between the two classes' probabilities."""
+    pytest.importorskip("sklearn")
+    from sitewatch.train.trees import choose_ensemble, exceedances
+
+    rng = np.random.default_rng(2)
+    table = {}
+    for name in ("a", "b"):
+        label = np.zeros((40, 40), dtype=bool)
+        label[5:20, 5:20] = True
+        net = np.where(label, 0.8, 0.1).astype("float32")
+        trees = rng.random((40, 40)).astype("float32")
+        table[name] = exceedances(net, trees, label, np.ones_like(label))
+    weight, sigma, threshold, f1 = choose_ensemble(table, ["a", "b"])
+    assert weight == 0.0
+    assert sigma == 0.0
+    assert 0.1 < threshold <= 0.8
+    assert f1 == pytest.approx(1.0)
+    # Restricted to the trees alone, the best is far worse.
+    assert choose_ensemble(table, ["a", "b"], [(1.0, 0.0)])[3] < 0.6

@@ -273,9 +273,10 @@ def main(argv: Sequence[str] | None = None) -> None:
             "train_seconds": round(time.perf_counter() - t1, 1),
             "export_max_abs_diff": float(f"{diff:.2e}"),
         }
-        entry["held_out" if k is not None else "trained_on"] = (
-            held if k is not None else ["airchange"]
-        )
+        if k is None:
+            entry["trained_on"] = ["airchange"]
+        else:
+            entry["held_out"] = held
         models[name] = entry
         print(f"[{name}] {clf.n_iter_} trees, {entry['train_seconds']} s", flush=True)
     manifest_path.write_text(json.dumps(manifest, indent=2) + "\n")
