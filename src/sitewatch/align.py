@@ -103,16 +103,23 @@ def estimate_shift(
     window: int = 256,
     upsample: int = 200,
     min_valid: float = 0.5,
+    confirm: bool = False,
 ) -> Shift:
     """Global shift of ``moving`` against ``reference`` (two 2-D arrays on one grid).
 
     Uses the central ``window`` x ``window`` pixels (the whole image when smaller).
     Raises InsufficientDataError when fewer than ``min_valid`` of them are valid in
-    both images or the window is under 16 pixels a side.
+    both images or the window is under 16 pixels a side; with ``confirm``, also
+    UnconfirmedShiftError when the window's quadrants do not confirm the shift (see
+    :func:`confirm_shift`).
     """
     ref, mov, valid = _inputs(reference, moving, reference_mask, moving_mask)
     rows, cols = _central_window(ref.shape, window)
-    return _window_shift(ref[rows, cols], mov[rows, cols], valid[rows, cols], upsample, min_valid)
+    ref, mov, valid = ref[rows, cols], mov[rows, cols], valid[rows, cols]
+    shift = _window_shift(ref, mov, valid, upsample, min_valid)
+    if confirm:
+        confirm_shift(ref, mov, valid, shift, upsample=upsample)
+    return shift
 
 
 def _window_shift(
@@ -212,10 +219,16 @@ def coregister(
     """
     _same_grid(reference, moving)
     name = match_band(reference, moving, band)
-    ref, mov, valid = _inputs(reference.band(name), moving.band(name), reference.mask, moving.mask)
-    rows, cols = _central_window(ref.shape, window)
-    shift = _window_shift(ref[rows, cols], mov[rows, cols], valid[rows, cols], upsample, min_valid)
-    confirm_shift(ref[rows, cols], mov[rows, cols], valid[rows, cols], shift, upsample=upsample)
+    shift = estimate_shift(
+        reference.band(name),
+        moving.band(name),
+        reference.mask,
+        moving.mask,
+        window=window,
+        upsample=upsample,
+        min_valid=min_valid,
+        confirm=True,
+    )
     return apply_shift(moving, shift), shift
 
 
