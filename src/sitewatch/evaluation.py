@@ -75,6 +75,11 @@ def confusion(
     return Counts(tp, fp, fn, int(p.size) - tp - fp - fn)
 
 
+#: Thresholds tried on probabilities by :func:`best_threshold` (and by the ensemble choice
+#: in ``sitewatch.train.trees``).
+PROBABILITY_THRESHOLDS = np.linspace(0.02, 0.98, 49)
+
+
 def best_threshold(scores: npt.NDArray[np.floating], truth: npt.NDArray[np.bool_]) -> float:
     """The threshold (on a 0.02 grid for probabilities, else on score quantiles) with the
     highest pooled F1; meant for choosing on training data only."""
@@ -85,7 +90,7 @@ def best_threshold(scores: npt.NDArray[np.floating], truth: npt.NDArray[np.bool_
     tp = np.cumsum(t)
     positives = int(t.sum())
     if float(s[-1]) >= 0.0 and float(s[0]) <= 1.0:
-        candidates = np.linspace(0.02, 0.98, 49)
+        candidates = PROBABILITY_THRESHOLDS
     else:
         candidates = np.quantile(scores, np.linspace(0.5, 0.999, 100))
     best, best_f1 = float(candidates[0]), -1.0

@@ -46,6 +46,7 @@ from sitewatch.changemodel import (
 )
 from sitewatch.datasets import ChangePair, airchange_pairs
 from sitewatch.demo import data_dir
+from sitewatch.evaluation import PROBABILITY_THRESHOLDS
 from sitewatch.train.change import N_FOLDS, fold_of
 
 #: Pixels drawn at random from each training pair.
@@ -179,8 +180,8 @@ def check_export(
     return diff
 
 
-#: Thresholds tried for the ensemble (those of sitewatch.evaluation.best_threshold).
-CANDIDATES = np.linspace(0.02, 0.98, 49)
+#: Thresholds tried for the ensemble: those of sitewatch.evaluation.best_threshold.
+CANDIDATES = PROBABILITY_THRESHOLDS
 
 Exceedances = dict[tuple[float, float], tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], int]]
 
