@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from sitewatch.datasets import ChangePair, airchange_pairs
 from sitewatch.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,3 +37,9 @@ def store(db_url: str) -> Iterator[Store]:
 @pytest.fixture
 def runner() -> CliRunner:
     return CliRunner()
+
+
+@pytest.fixture(scope="session")
+def szada1(data_dir: Path) -> ChangePair:
+    """SZTAKI Szada pair 1 (1.5 m aerial RGB, co-registered)."""
+    return next(airchange_pairs(data_dir / "airchange"))

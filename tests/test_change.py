@@ -22,16 +22,11 @@ from sitewatch.changemodel import (
     predict_logits,
     predict_probability,
 )
-from sitewatch.datasets import ChangePair, airchange_pairs, oscd_pairs
+from sitewatch.datasets import ChangePair, oscd_pairs
 from sitewatch.errors import MissingBandError, NoOverlapError
 from sitewatch.evaluation import Counts, best_threshold, confusion
 from sitewatch.geo import GeoImage
 from sitewatch.objects import change_objects, objects_geojson
-
-
-@pytest.fixture(scope="module")
-def szada1(data_dir: Path) -> ChangePair:
-    return next(airchange_pairs(data_dir / "airchange"))
 
 
 @pytest.fixture(scope="module")

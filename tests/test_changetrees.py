@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -17,13 +16,8 @@ from sitewatch.changemodel import (
     predict_probability,
     tree_input,
 )
-from sitewatch.datasets import ChangePair, airchange_pairs
+from sitewatch.datasets import ChangePair
 from sitewatch.evaluation import confusion
-
-
-@pytest.fixture(scope="module")
-def szada1(data_dir: Path) -> ChangePair:
-    return next(airchange_pairs(data_dir / "airchange"))
 
 
 def test_features_match_their_names_and_ignore_invalid_pixels() -> None:
