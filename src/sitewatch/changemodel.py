@@ -199,7 +199,6 @@ class ModelInfo:
     #: Ensembles: member models and their weights, and the smoothing sigma in pixels.
     members: tuple[tuple[ModelInfo, float], ...] = ()
     smooth: float = 0.0
-    max_gsd: float | None = None
 
     @property
     def name(self) -> str:
@@ -225,12 +224,17 @@ def load_manifest(folder: Path | None = None) -> dict[str, Any]:
     return manifest
 
 
-def model_info(entry: dict[str, Any], folder: Path | None = None) -> ModelInfo:
+def model_info(
+    entry: dict[str, Any],
+    folder: Path | None = None,
+    models: dict[str, dict[str, Any]] | None = None,
+) -> ModelInfo:
+    """The model of a manifest ``entry``; an ensemble's members are looked up in
+    ``models`` (the manifest's entries; read from ``folder`` when not given)."""
     folder = folder or models_dir()
     kind = str(entry.get("kind", "network"))
-    max_gsd = float(entry["max_gsd"]) if "max_gsd" in entry else None
     if kind == "ensemble":
-        models = load_manifest(folder)["models"]
+        models = models if models is not None else load_manifest(folder)["models"]
         missing = [n for n in entry["members"] if n not in models]
         if missing:
             raise ModelNotFoundError(
@@ -238,7 +242,7 @@ def model_info(entry: dict[str, Any], folder: Path | None = None) -> ModelInfo:
                 "reinstall sitewatch"
             )
         members = tuple(
-            (model_info(models[n], folder), float(w)) for n, w in entry["members"].items()
+            (model_info(models[n], folder, models), float(w)) for n, w in entry["members"].items()
         )
         return ModelInfo(
             path=folder / "manifest.json",
@@ -250,7 +254,6 @@ def model_info(entry: dict[str, Any], folder: Path | None = None) -> ModelInfo:
             kind=kind,
             members=members,
             smooth=float(entry.get("smooth", 0.0)),
-            max_gsd=max_gsd,
         )
     path = folder / entry["file"]
     if not path.is_file():
@@ -265,7 +268,6 @@ def model_info(entry: dict[str, Any], folder: Path | None = None) -> ModelInfo:
             )
     return ModelInfo(
         kind=kind,
-        max_gsd=max_gsd,
         path=path,
         threshold=float(entry["threshold"]),
         min_gsd=float(entry.get("min_gsd", 0.0)),
@@ -299,9 +301,10 @@ def default_model(before: GeoImage, after: GeoImage, gsd: float | None = None) -
         name = defaults.get(family)
         if name is None:
             continue
-        info = model_info(manifest["models"][name])
-        if info.max_gsd is not None and gsd is not None and gsd > info.max_gsd:
+        entry = manifest["models"][name]
+        if gsd is not None and gsd > float(entry.get("max_gsd", np.inf)):
             continue
+        info = model_info(entry, models=manifest["models"])
         if _has_bands(before, info.bands) and _has_bands(after, info.bands):
             return info
     if not defaults:

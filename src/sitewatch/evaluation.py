@@ -183,7 +183,7 @@ def evaluate_change(
         valid = pair.valid
         if method == "model":
             entry = model_entry_for(manifest, pair.name, pair.dataset, protocol, family)
-            info = model_info(entry)
+            info = model_info(entry, models=manifest["models"])
             prob = predict_probability(pair.before, pair.after, info, gsd=pair.gsd)
             pred = prob >= info.threshold
             used = info.name
