@@ -141,3 +141,16 @@ def test_ensemble_choice_follows_the_better_member() -> None:
     assert f1 == pytest.approx(1.0)
     # Restricted to the trees alone, the best is far worse.
     assert choose_ensemble(table, ["a", "b"], [(1.0, 0.0)])[3] < 0.6
+
+
+def test_broken_installs_are_named() -> None:
+    """An ensemble naming a member the manifest lacks, or a tree model from another
+    feature set, is refused with a ModelNotFoundError that says what to do."""
+    from sitewatch.changemodel import ModelNotFoundError
+
+    models = load_manifest()["models"]
+    entry = {**models["aerial-all"], "members": {"rgb-all": 0.5, "no-such-model": 0.5}}
+    with pytest.raises(ModelNotFoundError, match=r"no-such-model.*reinstall"):
+        model_info(entry, models=models)
+    with pytest.raises(ModelNotFoundError, match="features 'rgb-v0'"):
+        model_info({**models["trees-all"], "features": "rgb-v0"})
