@@ -9,10 +9,13 @@ import pytest
 
 from sitewatch.changefeatures import feature_names, pair_features
 from sitewatch.changemodel import (
+    Segmentation,
+    after_segments,
     default_model,
     ensemble_probability,
     load_manifest,
     model_info,
+    object_average,
     predict_probability,
     tree_input,
 )
@@ -134,13 +137,72 @@ def test_ensemble_choice_follows_the_better_member() -> None:
         net = np.where(label, 0.8, 0.1).astype("float32")
         trees = rng.random((40, 40)).astype("float32")
         table[name] = exceedances(net, trees, label, np.ones_like(label))
-    weight, sigma, threshold, f1 = choose_ensemble(table, ["a", "b"])
-    assert weight == 0.0
-    assert sigma == 0.0
+    (weight, sigma, mix), threshold, f1 = choose_ensemble(table, ["a", "b"])
+    assert (weight, sigma, mix) == (0.0, 0.0, 1.0)
     assert 0.1 < threshold <= 0.8
     assert f1 == pytest.approx(1.0)
     # Restricted to the trees alone, the best is far worse.
-    assert choose_ensemble(table, ["a", "b"], [(1.0, 0.0)])[3] < 0.6
+    assert choose_ensemble(table, ["a", "b"], [(1.0, 0.0, 1.0)])[2] < 0.6
+
+
+def test_object_average_spreads_within_segments_and_ignores_invalid() -> None:
+    labels = np.zeros((10, 10), dtype="int64")
+    labels[:, 5:] = 1
+    prob = np.zeros((10, 10), dtype="float32")
+    prob[0:5, 5:] = 1.0  # half of segment 1
+    valid = np.ones((10, 10), dtype=bool)
+    valid[9, 9] = False
+    prob[9, 9] = 50.0  # invalid: neither in the mean nor in the output
+    out = object_average(prob, labels, valid, 0.0)
+    assert np.allclose(out[:, :5], 0.0)
+    assert np.allclose(out[:, 5:][valid[:, 5:]], 25 / 49)
+    assert out[9, 9] == 0.0
+    assert np.allclose(object_average(prob, labels, valid, 1.0)[valid], prob[valid])
+    half = object_average(prob, labels, valid, 0.5)
+    assert half[0, 5] == pytest.approx(0.5 + 0.5 * 25 / 49)
+
+
+def test_ensemble_choice_uses_segments_when_change_fills_them() -> None:
+    """When the changed objects are whole segments but the network fires on only part
+    of each, out-of-fold choice picks object averaging, and it beats pixels alone."""
+    pytest.importorskip("sklearn")
+    from sitewatch.train.trees import choose_ensemble, exceedances
+
+    rng = np.random.default_rng(3)
+    table = {}
+    for name in ("a", "b"):
+        segments = np.arange(64 * 64, dtype="int64").reshape(64, 64) // 256  # bands of rows
+        label = segments % 3 == 0
+        net = np.where(label & (rng.random(label.shape) < 0.4), 0.9, 0.2).astype("float32")
+        net += rng.normal(0, 0.05, label.shape).astype("float32")
+        trees = rng.random(label.shape).astype("float32")
+        table[name] = exceedances(net, trees, label, np.ones_like(label), segments)
+    (_, _, mix), _, f1 = choose_ensemble(table, ["a", "b"])
+    pixels_only = [k for k in table["a"] if k[2] == 1.0]
+    assert mix < 1.0
+    assert f1 > 0.97
+    assert f1 > choose_ensemble(table, ["a", "b"], pixels_only)[2] + 0.05
+
+
+def test_after_segments_follow_the_input_grid(szada1: ChangePair) -> None:
+    """Segments are cut at the working scale and come back on the input grid; the
+    manifest form round-trips and a mix outside [0, 1] is refused."""
+    rows, cols = slice(0, 120), slice(0, 160)
+    before, after = (
+        replace(img, pixels=img.pixels[:, rows, cols], mask=img.mask[rows, cols])
+        for img in (szada1.before, szada1.after)
+    )
+    seg = Segmentation(0.5)
+    native = after_segments(before, after, seg)
+    assert native.shape == (120, 160)
+    assert 2 < native.max() + 1 < 120 * 160 / seg.min_size
+    halved = after_segments(before, after, seg, 0.5)
+    assert halved.shape == (120, 160)
+    assert halved.max() < native.max()
+    assert Segmentation.from_manifest(seg.manifest_fields()) == seg
+    assert Segmentation.from_manifest({}) is None
+    with pytest.raises(ValueError, match="mix"):
+        Segmentation(1.5)
 
 
 def test_broken_installs_are_named() -> None:

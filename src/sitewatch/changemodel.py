@@ -14,8 +14,9 @@ result is brought back to the input grid.
 Two more kinds of model sit beside the networks in the manifest (``kind``): ``trees``,
 gradient-boosted trees on engineered per-pixel features (:mod:`sitewatch.changefeatures`;
 run at 1.5 m, after histogram matching of the after-image), and ``ensemble``, a weighted
-mean of member models' probabilities, smoothed, with its own threshold (the ``aerial``
-family: network and trees, for true-colour imagery up to 2 m).
+mean of member models' probabilities, smoothed, optionally averaged over segments of the
+after-image (:class:`Segmentation`), with its own threshold (the ``aerial`` family:
+network and trees, for true-colour imagery up to 2 m).
 
 The input preparation here is the one used in training, so the two cannot drift.
 """
@@ -118,6 +119,38 @@ PrepKind = Literal["band", "shared", "fixed"]
 
 
 @dataclass(frozen=True)
+class Segmentation:
+    """Object averaging of an ensemble's probability: the after-image is cut into
+    segments (Felzenszwalb and Huttenlocher's graph method on its standardised colours,
+    at the ensemble's working scale), and each pixel's probability becomes
+    ``mix * own + (1 - mix) * mean of its segment``, so that a new house or a worked
+    field is judged as a whole rather than pixel by pixel.
+
+    ``scale`` is the method's scale parameter in units of the standardised colours
+    (larger: fewer, bigger segments); ``min_size`` the smallest segment in pixels.
+    """
+
+    mix: float
+    scale: float = 2500.0
+    min_size: int = 20
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.mix <= 1.0:
+            raise ValueError(f"segment mix must lie in [0, 1], got {self.mix}")
+
+    @classmethod
+    def from_manifest(cls, entry: dict[str, Any]) -> Segmentation | None:
+        """From an ensemble entry's ``segments`` object; None when it has none."""
+        seg = entry.get("segments")
+        if not seg:
+            return None
+        return cls(float(seg["mix"]), float(seg["scale"]), int(seg["min_size"]))
+
+    def manifest_fields(self) -> dict[str, Any]:
+        return {"segments": {"mix": self.mix, "scale": self.scale, "min_size": self.min_size}}
+
+
+@dataclass(frozen=True)
 class InputPrep:
     """How a model's bands are scaled before the network sees them.
 
@@ -196,9 +229,11 @@ class ModelInfo:
     prep: InputPrep = InputPrep()
     #: "network", "trees" or "ensemble" (see the module docstring).
     kind: str = "network"
-    #: Ensembles: member models and their weights, and the smoothing sigma in pixels.
+    #: Ensembles: member models and their weights, the smoothing sigma in pixels and
+    #: the object averaging (None: none).
     members: tuple[tuple[ModelInfo, float], ...] = ()
     smooth: float = 0.0
+    segments: Segmentation | None = None
 
     @property
     def name(self) -> str:
@@ -254,6 +289,7 @@ def model_info(
             kind=kind,
             members=members,
             smooth=float(entry.get("smooth", 0.0)),
+            segments=Segmentation.from_manifest(entry),
         )
     path = folder / entry["file"]
     if not path.is_file():
@@ -376,18 +412,21 @@ def predict_probability(
     the georeference or the caller), the input is resampled down first and the
     probabilities are brought back up to the input grid.
     """
+    valid = before.mask & after.mask
     if model.kind == "ensemble":
-        # The smoothing sigma is in pixels of the members' working scale.
+        # Smoothing and segmentation work at the members' coarsest working scale.
         working = max(m.min_gsd for m, _ in model.members)
-        scale = working / gsd if gsd is not None and 0 < gsd < working else 1.0
-        return ensemble_probability(
+        factor = working_factor(gsd, working)
+        prob = ensemble_probability(
             [(predict_probability(before, after, m, gsd=gsd), w) for m, w in model.members],
-            model.smooth * scale,
-            before.mask & after.mask,
+            model.smooth / factor,
+            valid,
         )
-    factor = 1.0
-    if gsd is not None and gsd > 0 and gsd < model.min_gsd:
-        factor = gsd / model.min_gsd
+        if model.segments is None:
+            return prob
+        labels = after_segments(before, after, model.segments, factor)
+        return object_average(prob, labels, valid, model.segments.mix)
+    factor = working_factor(gsd, model.min_gsd)
     # Resampled first, so that input preparation runs at the working scale too.
     small_b, small_a = (_zoomed(img, factor) for img in (before, after))
     if model.kind == "trees":
@@ -403,8 +442,14 @@ def predict_probability(
         rows, cols = before.shape
         zoom = (rows / prob.shape[0], cols / prob.shape[1])
         prob = ndimage.zoom(prob, zoom, order=1).astype("float32")[:rows, :cols]
-    prob[~(before.mask & after.mask)] = 0.0
+    prob[~valid] = 0.0
     return prob
+
+
+def working_factor(gsd: float | None, working: float) -> float:
+    """How much an image of pixel size ``gsd`` is shrunk to reach the ``working`` pixel
+    size (1: not at all, when it is as coarse already or its size is unknown)."""
+    return gsd / working if gsd is not None and 0 < gsd < working else 1.0
 
 
 def _zoomed(image: GeoImage, factor: float) -> GeoImage:
@@ -460,4 +505,38 @@ def ensemble_probability(
     if sigma > 0:
         prob = ndimage.gaussian_filter(prob, sigma)
     out: FloatArray = np.where(valid, prob, 0.0).astype("float32")
+    return out
+
+
+def after_segments(
+    before: GeoImage, after: GeoImage, seg: Segmentation, factor: float = 1.0
+) -> npt.NDArray[np.int64]:
+    """Segment labels (0..n-1) of the after-image on ``before``'s grid, segmented at
+    ``factor`` times the input's size (the working scale) on its colours as the tree
+    model sees them: histogram-matched to the before-image, then standardised."""
+    from skimage.segmentation import felzenszwalb
+
+    small_b, small_a = (_zoomed(img, factor) for img in (before, after))
+    colours = np.moveaxis(tree_input(small_b, small_a)[3:], 0, -1)
+    labels: npt.NDArray[np.int64] = felzenszwalb(
+        colours, scale=seg.scale, sigma=0.5, min_size=seg.min_size, channel_axis=-1
+    ).astype("int64")
+    if factor != 1.0:
+        rows, cols = before.shape
+        zoom = (rows / labels.shape[0], cols / labels.shape[1])
+        labels = ndimage.zoom(labels, zoom, order=0)[:rows, :cols]
+    return labels
+
+
+def object_average(
+    prob: FloatArray, labels: npt.NDArray[np.int64], valid: npt.NDArray[np.bool_], mix: float
+) -> FloatArray:
+    """``mix * prob + (1 - mix) * `` the mean of ``prob`` over the valid pixels of each
+    pixel's segment; 0 outside ``valid``.  Training chooses ``mix`` with this function."""
+    flat = labels.ravel()
+    weight = valid.ravel().astype("float64")
+    counts = np.bincount(flat, weights=weight)
+    sums = np.bincount(flat, weights=prob.ravel() * weight)
+    means = (sums / np.maximum(counts, 1.0))[labels]
+    out: FloatArray = np.where(valid, mix * prob + (1.0 - mix) * means, 0.0).astype("float32")
     return out

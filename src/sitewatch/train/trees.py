@@ -11,11 +11,13 @@ It adds to the change-model manifest:
   trained on the Szada pairs except pair K+1 (the pair ``rgb-fold-K`` holds out), and
   ``trees-all.onnx`` on all seven;
 * ``aerial-fold-K`` and ``aerial-all``: ensembles (no file of their own) that average
-  the network's and the trees' change probabilities with a weight, smooth the result
-  and apply a threshold.  Weight, smoothing and threshold of fold K are chosen by the
-  best pooled F1 over the out-of-fold predictions of the *other* six pairs (each made
-  by models that never saw that pair), never on pair K+1; ``aerial-all`` uses all
-  seven out-of-fold predictions.
+  the network's and the trees' change probabilities with a weight, smooth the result,
+  mix each pixel's probability with the mean of its segment of the after-image
+  (:class:`sitewatch.changemodel.Segmentation`) and apply a threshold.  Weight,
+  smoothing, mix and threshold of fold K are chosen by the best pooled F1 over the
+  out-of-fold predictions of the *other* six pairs (each made by models that never saw
+  that pair), never on pair K+1; ``aerial-all`` uses all seven out-of-fold
+  predictions.  The segmentation's own scale is fixed (its default).
 
 The trees are exported to ONNX (``ai.onnx.ml`` TreeEnsembleRegressor with a logistic
 output, written here from the fitted trees) and run with onnxruntime, like the networks.
@@ -39,10 +41,14 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sitewatch.changefeatures import FEATURE_SET, feature_names, pair_features
 from sitewatch.changemodel import (
     TREE_GSD,
+    Segmentation,
+    after_segments,
     ensemble_probability,
     model_info,
+    object_average,
     predict_probability,
     tree_input,
+    working_factor,
 )
 from sitewatch.datasets import ChangePair, airchange_pairs
 from sitewatch.demo import data_dir
@@ -55,6 +61,9 @@ PIXELS_PER_PAIR = 60_000
 #: sigmas in pixels; chosen per model on out-of-fold predictions.
 WEIGHTS = tuple(round(w, 1) for w in np.linspace(0.0, 1.0, 11))
 SIGMAS = (0.0, 1.0, 2.0, 3.0, 5.0)
+#: Candidate weights of a pixel's own probability against its segment's mean (1: no
+#: object averaging).
+MIXES = (0.0, 0.25, 0.5, 1.0)
 #: The aerial ensemble is the default for true-colour imagery up to this pixel size
 #: (its trees learnt 1.5 m aerial photographs); coarser imagery keeps the network.
 ENSEMBLE_MAX_GSD = 2.0
@@ -183,7 +192,9 @@ def check_export(
 #: Thresholds tried for the ensemble: those of sitewatch.evaluation.best_threshold.
 CANDIDATES = PROBABILITY_THRESHOLDS
 
-Exceedances = dict[tuple[float, float], tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], int]]
+#: (tree weight, sigma, mix): the ensemble's settings other than its threshold.
+Settings = tuple[float, float, float]
+Exceedances = dict[Settings, tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], int]]
 
 
 def exceedances(
@@ -191,40 +202,44 @@ def exceedances(
     tree: npt.NDArray[np.float32],
     label: npt.NDArray[np.bool_],
     valid: npt.NDArray[np.bool_],
+    segments: npt.NDArray[np.int64] | None = None,
 ) -> Exceedances:
-    """For every (tree weight, sigma): how many changed and unchanged valid pixels of
-    one pair reach each candidate threshold, and how many changed pixels there are."""
+    """For every (tree weight, sigma, mix): how many changed and unchanged valid pixels
+    of one pair reach each candidate threshold, and how many changed pixels there are.
+    Without ``segments`` (labels of the after-image's segments) only mix 1 is tried."""
     truth = label[valid]
     out: Exceedances = {}
     for sigma in SIGMAS:
         for w in WEIGHTS:
-            prob = ensemble_probability([(net, 1 - w), (tree, w)], sigma, valid)[valid]
-            pos, neg = np.sort(prob[truth]), np.sort(prob[~truth])
-            out[w, sigma] = (
-                len(pos) - np.searchsorted(pos, CANDIDATES),
-                len(neg) - np.searchsorted(neg, CANDIDATES),
-                len(pos),
-            )
+            prob = ensemble_probability([(net, 1 - w), (tree, w)], sigma, valid)
+            for mix in MIXES if segments is not None else (1.0,):
+                mixed = prob if segments is None else object_average(prob, segments, valid, mix)
+                values = mixed[valid]
+                pos, neg = np.sort(values[truth]), np.sort(values[~truth])
+                out[w, sigma, mix] = (
+                    len(pos) - np.searchsorted(pos, CANDIDATES),
+                    len(neg) - np.searchsorted(neg, CANDIDATES),
+                    len(pos),
+                )
     return out
 
 
 def choose_ensemble(
     table: dict[str, Exceedances],
     names: Sequence[str],
-    keys: Sequence[tuple[float, float]] | None = None,
-) -> tuple[float, float, float, float]:
-    """(tree weight, sigma, threshold, pooled F1) with the best pooled F1 over the
-    out-of-fold predictions of the pairs ``names`` (among ``keys``, (weight, sigma)
-    pairs; default all)."""
-    best = (0.0, 0.0, 0.5, -1.0)
+    keys: Sequence[Settings] | None = None,
+) -> tuple[Settings, float, float]:
+    """(settings, threshold, pooled F1) with the best pooled F1 over the out-of-fold
+    predictions of the pairs ``names`` (among ``keys``; default all settings)."""
+    best: tuple[Settings, float, float] = ((0.0, 0.0, 1.0), 0.5, -1.0)
     for key in keys or list(table[names[0]]):
         pos = sum(table[n][key][0] for n in names)
         neg = sum(table[n][key][1] for n in names)
         changed = sum(table[n][key][2] for n in names)
         f1 = 2 * pos / np.maximum(pos + neg + changed, 1)
         i = int(np.argmax(f1))
-        if f1[i] > best[3]:
-            best = (key[0], key[1], float(CANDIDATES[i]), float(f1[i]))
+        if f1[i] > best[2]:
+            best = (key, float(CANDIDATES[i]), float(f1[i]))
     return best
 
 
@@ -293,28 +308,33 @@ def main(argv: Sequence[str] | None = None) -> None:
                     predict_probability(pr.before, pr.after, model_info(e, args.out), gsd=pr.gsd)
                     for e in (net, tree)
                 ]
-                oof[pr.name] = exceedances(probs[0], probs[1], pr.label, pr.valid)
+                segments = after_segments(
+                    pr.before, pr.after, Segmentation(1.0), working_factor(pr.gsd, TREE_GSD)
+                )
+                oof[pr.name] = exceedances(probs[0], probs[1], pr.label, pr.valid, segments)
     for k in [*range(N_FOLDS), None]:
         name = "aerial-all" if k is None else f"aerial-fold-{k}"
         net_name = "rgb-all" if k is None else f"rgb-fold-{k}"
         tree_name = "trees-all" if k is None else f"trees-fold-{k}"
         pool = [n for n in oof if k is None or n not in models[tree_name]["held_out"]]
         # The trees alone: threshold only.
-        _, _, thr, f1 = choose_ensemble(oof, pool, [(1.0, 0.0)])
+        _, thr, f1 = choose_ensemble(oof, pool, [(1.0, 0.0, 1.0)])
         models[tree_name]["threshold"] = round(thr, 4)
         models[tree_name]["threshold_basis"] = (
             f"best pooled F1 ({f1:.3f}) over out-of-fold predictions on {len(pool)} of its "
             "training pairs (never on pairs it is scored on)"
         )
-        w, sigma, thr, f1 = choose_ensemble(oof, pool)
+        (w, sigma, mix), thr, f1 = choose_ensemble(oof, pool)
         entry = {
             "family": "aerial",
             "kind": "ensemble",
             "members": {net_name: round(1 - w, 2), tree_name: w},
             "smooth": sigma,
+            **(Segmentation(mix).manifest_fields() if mix < 1 else {}),
             "threshold": round(thr, 4),
             "threshold_basis": (
-                f"weight, smoothing and threshold with the best pooled F1 ({f1:.3f}) over "
+                f"weight, smoothing, segment mix and threshold with the best pooled F1 "
+                f"({f1:.3f}) over "
                 f"out-of-fold predictions on {len(pool)} of its training pairs (never on "
                 "pairs it is scored on)"
             ),
@@ -327,7 +347,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         else:
             entry["held_out"] = sorted(models[net_name]["held_out"])
         models[name] = entry
-        print(f"[{name}] trees weight {w}, sigma {sigma}, threshold {thr:.3f}", flush=True)
+        print(
+            f"[{name}] trees weight {w}, sigma {sigma}, segment mix {mix}, threshold {thr:.3f}",
+            flush=True,
+        )
     manifest_path.write_text(json.dumps(manifest, indent=2) + "\n")
 
 
