@@ -439,9 +439,7 @@ def predict_probability(
         logits = predict_logits(x, model, progress=progress)
         prob = (1.0 / (1.0 + np.exp(-logits))).astype("float32")
     if factor != 1.0:
-        rows, cols = before.shape
-        zoom = (rows / prob.shape[0], cols / prob.shape[1])
-        prob = ndimage.zoom(prob, zoom, order=1).astype("float32")[:rows, :cols]
+        prob = _on_grid(prob, before.shape, order=1).astype("float32")
     prob[~valid] = 0.0
     return prob
 
@@ -450,6 +448,15 @@ def working_factor(gsd: float | None, working: float) -> float:
     """How much an image of pixel size ``gsd`` is shrunk to reach the ``working`` pixel
     size (1: not at all, when it is as coarse already or its size is unknown)."""
     return gsd / working if gsd is not None and 0 < gsd < working else 1.0
+
+
+def _on_grid(array: npt.NDArray[Any], shape: tuple[int, int], order: int) -> npt.NDArray[Any]:
+    """A 2-D ``array`` computed at the working scale brought back to the input grid
+    ``shape`` (``order`` 1: bilinear for values, 0: nearest for labels)."""
+    rows, cols = shape
+    zoom = (rows / array.shape[0], cols / array.shape[1])
+    out: npt.NDArray[Any] = ndimage.zoom(array, zoom, order=order)[:rows, :cols]
+    return out
 
 
 def _zoomed(image: GeoImage, factor: float) -> GeoImage:
@@ -522,21 +529,33 @@ def after_segments(
         colours, scale=seg.scale, sigma=0.5, min_size=seg.min_size, channel_axis=-1
     ).astype("int64")
     if factor != 1.0:
-        rows, cols = before.shape
-        zoom = (rows / labels.shape[0], cols / labels.shape[1])
-        labels = ndimage.zoom(labels, zoom, order=0)[:rows, :cols]
+        labels = _on_grid(labels, before.shape, order=0)
     return labels
 
 
-def object_average(
-    prob: FloatArray, labels: npt.NDArray[np.int64], valid: npt.NDArray[np.bool_], mix: float
-) -> FloatArray:
-    """``mix * prob + (1 - mix) * `` the mean of ``prob`` over the valid pixels of each
-    pixel's segment; 0 outside ``valid``.  Training chooses ``mix`` with this function."""
+def segment_mean(
+    prob: FloatArray, labels: npt.NDArray[np.int64], valid: npt.NDArray[np.bool_]
+) -> npt.NDArray[np.float64]:
+    """Per pixel, the mean of ``prob`` over the valid pixels of its segment."""
     flat = labels.ravel()
     weight = valid.ravel().astype("float64")
     counts = np.bincount(flat, weights=weight)
     sums = np.bincount(flat, weights=prob.ravel() * weight)
-    means = (sums / np.maximum(counts, 1.0))[labels]
+    means: npt.NDArray[np.float64] = (sums / np.maximum(counts, 1.0))[labels]
+    return means
+
+
+def object_average(
+    prob: FloatArray,
+    labels: npt.NDArray[np.int64],
+    valid: npt.NDArray[np.bool_],
+    mix: float,
+    means: npt.NDArray[np.float64] | None = None,
+) -> FloatArray:
+    """``mix * prob + (1 - mix) * `` the mean of ``prob`` over the valid pixels of each
+    pixel's segment (``means``, when already computed by :func:`segment_mean`); 0
+    outside ``valid``.  Training chooses ``mix`` with this function."""
+    if means is None:
+        means = segment_mean(prob, labels, valid)
     out: FloatArray = np.where(valid, mix * prob + (1.0 - mix) * means, 0.0).astype("float32")
     return out

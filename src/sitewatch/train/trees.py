@@ -47,6 +47,7 @@ from sitewatch.changemodel import (
     model_info,
     object_average,
     predict_probability,
+    segment_mean,
     tree_input,
     working_factor,
 )
@@ -212,8 +213,14 @@ def exceedances(
     for sigma in SIGMAS:
         for w in WEIGHTS:
             prob = ensemble_probability([(net, 1 - w), (tree, w)], sigma, valid)
+            # The segment means do not depend on the mix: computed once per (w, sigma).
+            means = None if segments is None else segment_mean(prob, segments, valid)
             for mix in MIXES if segments is not None else (1.0,):
-                mixed = prob if segments is None else object_average(prob, segments, valid, mix)
+                mixed = (
+                    prob
+                    if segments is None or mix == 1.0
+                    else object_average(prob, segments, valid, mix, means)
+                )
                 values = mixed[valid]
                 pos, neg = np.sort(values[truth]), np.sort(values[~truth])
                 out[w, sigma, mix] = (
