@@ -1,12 +1,21 @@
 # SiteWatch: `make demo` and `make test` do all set-up from nothing (a fresh .venv).
-PYTHON ?= python3.11
+#
+# PYTHON: the interpreter for .venv (3.11, 3.12 or 3.13); default python3.11, else
+# python3 when that is a supported version.
+SUPPORTED := import sys; sys.exit(not (3, 11) <= sys.version_info[:2] <= (3, 13))
+PYTHON ?= $(firstword $(foreach p,python3.11 python3,$(shell $(p) -c '$(SUPPORTED)' >/dev/null 2>&1 && echo $(p))))
 VENV ?= .venv
 BIN := $(VENV)/bin
+# torch is pinned at 2.13.0, whose CPU build is on these disks for Python 3.11 only; on
+# other versions the dev tools install without the train extra (training tests skip).
+EXTRAS = $(shell $(BIN)/python -c 'import sys; print("dev,train" if sys.version_info[:2] == (3, 11) else "dev")')
+# Further interpreters `make test-pythons` installs into and runs the fast tests on.
+OTHER_PYTHONS ?= 3.12 3.13
 
-.PHONY: demo test lint typecheck unit clean
+.PHONY: demo test test-fast test-pythons lint typecheck unit bench-startup clean
 
 $(BIN)/python:
-	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) (set PYTHON=...)"; exit 2; }
+	@test -n "$(PYTHON)" || { echo "need Python 3.11-3.13 as python3.11 or python3 (or set PYTHON=...)"; exit 2; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
@@ -16,7 +25,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	@touch $@
 
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[dev,train]'
+	$(BIN)/python -m pip install --quiet -e '.[$(EXTRAS)]'
 	@touch $@ $(VENV)/.installed
 
 demo: $(VENV)/.installed
@@ -34,5 +43,21 @@ unit: $(VENV)/.installed-dev
 
 test: lint typecheck unit
 
+# The suite without the whole-run tests (about a minute).
+test-fast: $(VENV)/.installed-dev
+	$(BIN)/pytest -m "not slow"
+
+# Install and run the fast tests on each of OTHER_PYTHONS found here (.venv-3.12, ...).
+test-pythons:
+	@set -e; for v in $(OTHER_PYTHONS); do \
+	  py=$$(.ci/find-python $$v) || { echo "Python $$v not found here: skipped"; continue; }; \
+	  echo "== Python $$v ($$py)"; \
+	  $(MAKE) --no-print-directory test-fast PYTHON=$$py VENV=.venv-$$v; \
+	done
+
+# `sitewatch --version` start-up against bare `import click` (docs/benchmarks.md).
+bench-startup: $(VENV)/.installed-dev
+	$(BIN)/python benchmarks/bench_startup.py
+
 clean:
-	rm -rf $(VENV) out .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) .venv-3.* out .mypy_cache .ruff_cache .pytest_cache

@@ -21,12 +21,12 @@ import argparse
 import time
 from pathlib import Path
 
-from sitewatch.datasets import load_pairs
-from sitewatch.demo import data_dir
-from sitewatch.evaluation import evaluate_change
-from sitewatch.objects import change_objects
-from sitewatch.pairs import read_pair
-from sitewatch.pipeline import compare
+from sitewatch.change.compare import compare
+from sitewatch.change.objects import change_objects
+from sitewatch.datasets.change import load_pairs
+from sitewatch.datasets.paths import data_dir
+from sitewatch.evaluation.change import evaluate_change
+from sitewatch.imagery.pairs import read_pair
 
 
 def accuracy(root: Path) -> None:

@@ -26,8 +26,8 @@ import numpy.typing as npt
 import rasterio
 from scipy import ndimage
 
-from sitewatch.align import estimate_shift, estimate_shift_field
-from sitewatch.demo import data_dir
+from sitewatch.change.align import estimate_shift, estimate_shift_field
+from sitewatch.datasets.paths import data_dir
 
 
 def spline_shift(a: npt.NDArray[np.float64], s: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:

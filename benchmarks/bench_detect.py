@@ -18,11 +18,11 @@ from __future__ import annotations
 import argparse
 import time
 
-from sitewatch.demo import data_dir
-from sitewatch.detdata import load_detection
-from sitewatch.detect import default_detector, detect_file
-from sitewatch.evaluation import evaluate_detection
-from sitewatch.raster import open_raster
+from sitewatch.datasets.detection import load_detection
+from sitewatch.datasets.paths import data_dir
+from sitewatch.detection.detector import default_detector, detect_file
+from sitewatch.evaluation.detection import evaluate_detection
+from sitewatch.imagery.raster import open_raster
 
 
 def main() -> None:

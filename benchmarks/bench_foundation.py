@@ -15,14 +15,14 @@ from functools import partial
 
 import rasterio
 
-from sitewatch.chips import chip_bands, read_chip
-from sitewatch.demo import data_dir
-from sitewatch.geo import geodesic_area_m2
-from sitewatch.ingest import ingest
-from sitewatch.scene import Scene
-from sitewatch.sites import Site, demo_sites
-from sitewatch.sources import open_source
+from sitewatch.datasets.paths import data_dir
+from sitewatch.geo.grid import geodesic_area_m2
+from sitewatch.imagery.chips import chip_bands, read_chip
+from sitewatch.imagery.scene import Scene
+from sitewatch.imagery.sources import open_source
+from sitewatch.sites.watchlist import Site, demo_sites
 from sitewatch.store import Store
+from sitewatch.store.ingest import ingest
 
 
 def best_of(repeat: int, fn: Callable[[], object]) -> float:

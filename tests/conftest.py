@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from sitewatch.datasets import ChangePair, airchange_pairs
+from sitewatch.datasets.change import ChangePair, airchange_pairs
 from sitewatch.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]

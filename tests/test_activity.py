@@ -9,14 +9,14 @@ import pytest
 from affine import Affine
 from pyproj import CRS
 
-from sitewatch.activity import change_magnitude
+from sitewatch.activity.figures import change_magnitude
 from sitewatch.errors import MissingBandError, NoOverlapError
-from sitewatch.geo import GeoImage
-from sitewatch.ingest import ingest
-from sitewatch.pipeline import run_site
-from sitewatch.sites import demo_sites
-from sitewatch.sources import FileSource
+from sitewatch.geo.grid import GeoImage
+from sitewatch.imagery.sources.files import FileSource
+from sitewatch.pipeline.site import run_site
+from sitewatch.sites.watchlist import demo_sites
 from sitewatch.store import Store
+from sitewatch.store.ingest import ingest
 
 T = Affine(10, 0, 0, 0, -10, 0)
 UTM = CRS.from_epsg(32636)
@@ -63,6 +63,7 @@ def test_masked_pixels_are_ignored_and_bands_must_match() -> None:
         change_magnitude(_img(a), empty)
 
 
+@pytest.mark.slow
 def test_run_site_on_naip_series(data_dir: Path, store: Store) -> None:
     site = next(s for s in demo_sites() if s.id == "demo-naip-nd")
     store.add_site(site)

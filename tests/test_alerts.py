@@ -14,14 +14,16 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from sitewatch.activity import Observation
-from sitewatch.alerts import WebhookError, alerts_for_site, detect_alerts, send_webhook
+from sitewatch.activity.alerts import alerts_for_site, detect_alerts
+from sitewatch.activity.figures import Observation
+from sitewatch.activity.webhook import send_webhook
 from sitewatch.demo import DEMO_SOURCES
-from sitewatch.ingest import ingest
-from sitewatch.pipeline import run_site
-from sitewatch.sites import demo_sites
-from sitewatch.sources import open_source
+from sitewatch.errors import WebhookError
+from sitewatch.imagery.sources import open_source
+from sitewatch.pipeline.site import run_site
+from sitewatch.sites.watchlist import demo_sites
 from sitewatch.store import Store
+from sitewatch.store.ingest import ingest
 from tests.helpers import assert_one_line_error, run_cli
 
 T0 = datetime(2019, 1, 1, tzinfo=UTC)
@@ -83,6 +85,7 @@ def test_false_alert_rate_on_stable_series() -> None:
     assert total / n_series < 0.15, total
 
 
+@pytest.mark.slow
 def test_real_series_from_the_sample_imagery(tmp_path: Path, data_dir: Path) -> None:
     """NAIP (10 dates), Landsat (8) and OSCD-derived figures: alerts are few and traceable."""
     with Store(f"sqlite:///{tmp_path / 'a.db'}") as store:

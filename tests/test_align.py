@@ -12,7 +12,7 @@ from affine import Affine
 from pyproj import CRS
 from scipy import ndimage
 
-from sitewatch.align import (
+from sitewatch.change.align import (
     Shift,
     apply_shift,
     coregister,
@@ -21,8 +21,8 @@ from sitewatch.align import (
     estimate_shift_field,
 )
 from sitewatch.errors import InsufficientDataError, UnconfirmedShiftError
-from sitewatch.geo import GeoImage
-from sitewatch.raster import read_image
+from sitewatch.geo.grid import GeoImage
+from sitewatch.imagery.raster import read_image
 
 
 def _b04(data_dir: Path, city: str) -> npt.NDArray[np.float64]:

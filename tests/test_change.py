@@ -13,8 +13,8 @@ from affine import Affine
 from pyproj import CRS
 from shapely.geometry import shape
 
-from sitewatch.change import cva, detect_change, irmad_statistic, normalise_radiometry
-from sitewatch.changemodel import (
+from sitewatch.change.detect import detect_change
+from sitewatch.change.models import (
     InputPrep,
     default_model,
     fit_normalisation,
@@ -22,11 +22,12 @@ from sitewatch.changemodel import (
     predict_logits,
     predict_probability,
 )
-from sitewatch.datasets import ChangePair, oscd_pairs
+from sitewatch.change.objects import change_objects, objects_geojson
+from sitewatch.change.unsupervised import cva, irmad_statistic, normalise_radiometry
+from sitewatch.datasets.change import ChangePair, oscd_pairs
 from sitewatch.errors import MissingBandError, NoOverlapError
-from sitewatch.evaluation import Counts, best_threshold, confusion
-from sitewatch.geo import GeoImage
-from sitewatch.objects import change_objects, objects_geojson
+from sitewatch.evaluation.metrics import Counts, best_threshold, confusion
+from sitewatch.geo.grid import GeoImage
 
 
 @pytest.fixture(scope="module")
@@ -89,6 +90,7 @@ def test_no_overlap_is_refused(szada1: ChangePair) -> None:
         detect_change(szada1.before, after, "cva")
 
 
+@pytest.mark.slow
 def test_model_finds_change_on_a_pair_of_another_sensor(szada1: ChangePair) -> None:
     """The shipped model on a real Szada pair: well above the CVA floor (F1 ~0.2)."""
     info = default_model(szada1.before, szada1.after)

@@ -13,7 +13,7 @@ import rasterio
 from click.testing import CliRunner
 from rasterio.warp import Resampling, calculate_default_transform, reproject
 
-from sitewatch.raster import open_raster
+from sitewatch.imagery.raster import open_raster
 from tests.helpers import assert_one_line_error, run_cli, write_tif
 
 
@@ -163,6 +163,7 @@ def test_align_reports_a_known_shift(
     assert out.exists()
 
 
+@pytest.mark.slow
 def test_eval_change_reports_pooled_and_per_pair_scores(
     runner: CliRunner, db_url: str, data_dir: Path
 ) -> None:

@@ -7,8 +7,8 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from sitewatch.changefeatures import feature_names, pair_features
-from sitewatch.changemodel import (
+from sitewatch.change.features import feature_names, pair_features
+from sitewatch.change.models import (
     Segmentation,
     after_segments,
     default_model,
@@ -19,8 +19,8 @@ from sitewatch.changemodel import (
     predict_probability,
     tree_input,
 )
-from sitewatch.datasets import ChangePair
-from sitewatch.evaluation import confusion
+from sitewatch.datasets.change import ChangePair
+from sitewatch.evaluation.metrics import confusion
 
 
 def test_features_match_their_names_and_ignore_invalid_pixels() -> None:
@@ -86,6 +86,7 @@ def test_aerial_ensemble_is_the_default_for_fine_true_colour(szada1: ChangePair)
     assert default_model(szada1.before, szada1.after, 5.0).kind == "network"
 
 
+@pytest.mark.slow
 def test_held_out_ensemble_finds_change_on_an_unseen_pair(szada1: ChangePair) -> None:
     """The fold that never saw Szada pair 1 (network and trees) scores it well above the
     CVA floor (F1 ~0.2) and above its network alone."""
@@ -208,7 +209,7 @@ def test_after_segments_follow_the_input_grid(szada1: ChangePair) -> None:
 def test_broken_installs_are_named() -> None:
     """An ensemble naming a member the manifest lacks, or a tree model from another
     feature set, is refused with a ModelNotFoundError that says what to do."""
-    from sitewatch.changemodel import ModelNotFoundError
+    from sitewatch.errors import ModelNotFoundError
 
     models = load_manifest()["models"]
     entry = {**models["aerial-all"], "members": {"rgb-all": 0.5, "no-such-model": 0.5}}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -15,14 +16,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import box
 
-from sitewatch.chips import read_chip, to_rgb8
 from sitewatch.errors import NoOverlapError
-from sitewatch.geo import site_grid
-from sitewatch.ingest import ingest
-from sitewatch.raster import write_cog
-from sitewatch.sites import Site
-from sitewatch.sources import StaticStacSource
+from sitewatch.geo.grid import site_grid
+from sitewatch.imagery.chips import read_chip
+from sitewatch.imagery.display import to_rgb8
+from sitewatch.imagery.raster import write_cog
+from sitewatch.imagery.sources.stac import StaticStacSource
+from sitewatch.sites.watchlist import Site
 from sitewatch.store import Store
+from sitewatch.store.ingest import ingest
 from tests.helpers import assert_one_line_error, run_cli
 
 # OSCD cities whose two dates come on different source grids (shape and pixel size differ).
@@ -38,11 +40,11 @@ def _city_site(store: Store, city: str) -> Site:
 
 
 @pytest.fixture(scope="module")
-def oscd_store(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> Store:
+def oscd_store(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> Iterator[Store]:
     db = tmp_path_factory.mktemp("oscd") / "oscd.db"
-    store = Store(f"sqlite:///{db}")
-    ingest(StaticStacSource(data_dir / "oscd" / "catalog.json"), store)
-    return store
+    with Store(f"sqlite:///{db}") as store:
+        ingest(StaticStacSource(data_dir / "oscd" / "catalog.json"), store)
+        yield store
 
 
 def _shift(a: npt.NDArray[np.float64], b: npt.NDArray[np.float64]) -> tuple[float, float]:
@@ -173,6 +175,7 @@ def test_chip_cli(data_dir: Path, runner: CliRunner, db_url: str, tmp_path: Path
     h=st.floats(0.001, 0.5),
     gsd=st.sampled_from([0.3, 0.5, 1.5, 5.0, 10.0, 30.0]),
 )
+@pytest.mark.slow
 def test_site_grid_snaps_and_contains_the_aoi(
     lon: float, lat: float, w: float, h: float, gsd: float
 ) -> None:
@@ -190,7 +193,7 @@ def test_site_grid_snaps_and_contains_the_aoi(
 
 def test_read_image_plain_and_georeferenced(data_dir: Path) -> None:
     from sitewatch.errors import NotGeoreferencedError
-    from sitewatch.raster import read_image
+    from sitewatch.imagery.raster import read_image
 
     png = read_image(data_dir / "airchange" / "szada" / "1" / "before.png")
     assert not png.is_georeferenced

@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from sitewatch.activity import Observation
-from sitewatch.alerts import Alert
-from sitewatch.claims import Claim, check_claim, extract_claims, resolve_dates, split_sentences
-from sitewatch.sites import builtin_sites
+from sitewatch.activity.alerts import Alert
+from sitewatch.activity.figures import Observation
+from sitewatch.claims.check import check_claim
+from sitewatch.claims.extract import Claim, extract_claims, resolve_dates, split_sentences
+from sitewatch.sites.watchlist import builtin_sites
 from tests.helpers import assert_one_line_error, run_cli
 
 PUB = date(2019, 3, 8)  # a Friday

@@ -5,12 +5,14 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from sitewatch.cli.main import cli
 from sitewatch.store import Store
 
 
+@pytest.mark.slow
 def test_demo_writes_report(data_dir: Path, tmp_path: Path, runner: CliRunner) -> None:
     out = tmp_path / "demo"
     result = runner.invoke(cli, ["demo", "--out", str(out), "--data", str(data_dir)])

@@ -14,11 +14,13 @@ from click.testing import CliRunner
 from rasterio.errors import NotGeoreferencedWarning
 from shapely.geometry import Polygon, shape
 
-from sitewatch.detdata import Box, DetImage, drop_duplicates, load_detection
-from sitewatch.detect import Detection, default_detector, detect_array, resample_rgb
-from sitewatch.evaluation import average_precision, box_iou, detection_scores
-from sitewatch.movement import Placed, movement
-from sitewatch.sites import Site, Zone
+from sitewatch.datasets.detection import Box, DetImage, drop_duplicates, load_detection
+from sitewatch.detection.boxes import box_iou
+from sitewatch.detection.detector import Detection, default_detector, detect_array, resample_rgb
+from sitewatch.detection.movement import Placed, movement
+from sitewatch.evaluation.detection import detection_scores
+from sitewatch.evaluation.metrics import average_precision
+from sitewatch.sites.watchlist import Site, Zone
 from tests.helpers import assert_one_line_error, run_cli
 
 
@@ -210,7 +212,7 @@ def test_ap_counts_detections_below_the_operating_threshold(
     kit_test: list[DetImage], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """AP ranks every detection down to AP_MIN_SCORE; the threshold only sets P/R/counts."""
-    from sitewatch import evaluation
+    from sitewatch.evaluation import detection as evaluation
 
     info = default_detector()
     images = kit_test
@@ -225,10 +227,10 @@ def test_ensemble_averages_members_and_int8_stays_close(tmp_path: Path) -> None:
     """The shipped graph is the mean of its members; int8 quantisation keeps the
     heatmap logits close to float32 on realistic input."""
     import onnxruntime as ort
-    import torch
 
-    from sitewatch.train import export_onnx
+    torch = pytest.importorskip("torch")
     from sitewatch.train.detect import TinyCenterNet, merge_members, quantize
+    from sitewatch.train.export import export_onnx
 
     paths = []
     for seed in (0, 1):
@@ -264,6 +266,7 @@ def test_ensemble_averages_members_and_int8_stays_close(tmp_path: Path) -> None:
 def test_detector_training_rejects_bad_arguments(
     args: list[str], message: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    pytest.importorskip("torch")
     from sitewatch.train.detect import main
 
     with pytest.raises(SystemExit) as exc:

@@ -10,8 +10,8 @@ from click.testing import CliRunner
 from geographiclib.geodesic import Geodesic
 from shapely.geometry import Point, Polygon, shape
 
-from sitewatch.geojson import rfc7946_geometry
-from sitewatch.reach import (
+from sitewatch.geo.geojson import rfc7946_geometry
+from sitewatch.reach.ranges import (
     KM_PER_MILE,
     conus_coverage,
     distance_km,

@@ -11,8 +11,8 @@ from click.testing import CliRunner
 from shapely.geometry import Polygon, shape
 
 from sitewatch.errors import InvalidGeoJSONError, InvalidSiteError
-from sitewatch.geojson import rfc7946_geometry, unwrap_antimeridian, wrap_antimeridian
-from sitewatch.sites import Site, builtin_sites, sites_from_geojson, sites_to_geojson
+from sitewatch.geo.geojson import rfc7946_geometry, unwrap_antimeridian, wrap_antimeridian
+from sitewatch.sites.watchlist import Site, builtin_sites, sites_from_geojson, sites_to_geojson
 from sitewatch.store import Store
 from tests.helpers import assert_one_line_error, run_cli
 

@@ -12,10 +12,11 @@ import pytest
 from click.testing import CliRunner
 
 from sitewatch.errors import EmptyCatalogError, InvalidSceneError, NotGeoreferencedError
-from sitewatch.ingest import ingest
-from sitewatch.sources import FileSource, StacApiSource, StaticStacSource, open_source
-from sitewatch.sources.files import acquisition_time, time_from_name
+from sitewatch.imagery.sources import open_source
+from sitewatch.imagery.sources.files import FileSource, acquisition_time, time_from_name
+from sitewatch.imagery.sources.stac import StacApiSource, StaticStacSource
 from sitewatch.store import Store
+from sitewatch.store.ingest import ingest
 from tests.helpers import assert_one_line_error, run_cli, write_tif
 from tests.stac_api import serve_stac_api
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 from datetime import UTC, datetime
@@ -11,14 +12,14 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import inspect
 
-from sitewatch import geo
-from sitewatch.activity import Observation
+from sitewatch.activity.figures import Observation
 from sitewatch.errors import StoreError
-from sitewatch.ingest import ingest
-from sitewatch.sites import demo_sites
-from sitewatch.sources import FileSource
+from sitewatch.geo import grid
+from sitewatch.imagery.sources.files import FileSource
+from sitewatch.sites.watchlist import demo_sites
 from sitewatch.store import Store, resolve_db_url
 from sitewatch.store import db as store_db
+from sitewatch.store.ingest import ingest
 from tests.helpers import assert_one_line_error, run_cli
 
 
@@ -75,7 +76,7 @@ def test_crash_mid_ingest_leaves_store_consistent(
     back, scenes finished before it stay, nothing half-written remains."""
     store.import_sites([s for s in demo_sites() if s.id == "demo-naip-nd"])
     calls = {"n": 0}
-    real = geo.coverage_of
+    real = grid.coverage_of
 
     def crashing(footprint: object, aoi: object) -> float:
         calls["n"] += 1
@@ -93,7 +94,7 @@ def test_crash_mid_ingest_leaves_store_consistent(
     entries = store.list_scenes()
     assert len(entries) == 3
     assert all(e.sites == {"demo-naip-nd": pytest.approx(1.0)} for e in entries)
-    with sqlite3.connect(store.url.removeprefix("sqlite:///")) as conn:
+    with contextlib.closing(sqlite3.connect(store.url.removeprefix("sqlite:///"))) as conn:
         orphans = conn.execute(
             "select count(*) from scene_sites where scene_id not in (select id from scenes)"
         ).fetchone()[0]

@@ -1,5 +1,6 @@
 """The demo: demo sites over the sample imagery, ingest, chips, activity figures, alerts,
-change and detections, claims checked against imagery, missile reach, and the report."""
+change and detections, claims checked against imagery, missile reach, and the report.
+"""
 
 from __future__ import annotations
 
@@ -11,17 +12,19 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from sitewatch.claims import Claim, check_claim, extract_claims
-from sitewatch.errors import InputNotFoundError
-from sitewatch.ingest import IngestReport, ingest
-from sitewatch.pipeline import SiteRun, run_site
-from sitewatch.reach import KM_PER_MILE, reach_report
-from sitewatch.report import write_report
-from sitewatch.sites import demo_sites
-from sitewatch.sources import open_source
+from sitewatch.claims.check import check_claim
+from sitewatch.claims.extract import Claim, extract_claims
+from sitewatch.datasets.detection import load_detection
+from sitewatch.datasets.paths import data_dir
+from sitewatch.detection.detector import CLASSES, default_detector, detect_array
+from sitewatch.errors import ModelNotFoundError
+from sitewatch.imagery.sources import open_source
+from sitewatch.pipeline.site import SiteRun, run_site
+from sitewatch.reach.ranges import KM_PER_MILE, reach_report
+from sitewatch.report.html import write_report
+from sitewatch.sites.watchlist import demo_sites
 from sitewatch.store import Store
-
-DEFAULT_DATA = Path("..") / "shared" / "data"
+from sitewatch.store.ingest import IngestReport, ingest
 
 #: (path under the data folder, band names for files that carry none)
 DEMO_SOURCES: tuple[tuple[str, tuple[str, ...] | None], ...] = (
@@ -34,16 +37,6 @@ DEMO_SOURCES: tuple[tuple[str, tuple[str, ...] | None], ...] = (
 
 #: progress(stage, done, total, what)
 DemoProgress = Callable[[str, int, int, str], None]
-
-
-def data_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
-    """The sample data folder: argument, else ``SITEWATCH_DATA``, else ``../shared/data``."""
-    path = Path(explicit or os.environ.get("SITEWATCH_DATA") or DEFAULT_DATA)
-    if not path.is_dir():
-        raise InputNotFoundError(
-            f"sample data folder not found: {path.resolve()}; set SITEWATCH_DATA to it"
-        )
-    return path
 
 
 def demo_claims(store: Store) -> list[Claim]:
@@ -63,12 +56,10 @@ def demo_claims(store: Store) -> list[Claim]:
 def pixel_grid_detections(root: Path, airports: int = 3) -> list[dict[str, Any]]:
     """Detections on held-out pixel-grid images: Airbus airports (0.5 m) and a KIT AIS
     street (0.13 m), for the report's pixel-grid section.  Empty without a detector."""
-    from sitewatch.detdata import load_detection
-    from sitewatch.detect import CLASSES, DetectorNotFoundError, default_detector, detect_array
 
     try:
         info = default_detector()
-    except DetectorNotFoundError:
+    except ModelNotFoundError:
         return []
     chosen = [im for im in load_detection(root, "airbus") if im.split == "test"][:airports]
     chosen += [im for im in load_detection(root, "kit-ais") if im.split == "test"][:1]

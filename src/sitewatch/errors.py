@@ -87,3 +87,23 @@ class StoreError(SitewatchError, RuntimeError):
 
 class AlertNotFoundError(SitewatchError, LookupError):
     """No stored alert has that id."""
+
+
+class ModelNotFoundError(SitewatchError, FileNotFoundError):
+    """A model (change or detection) or its manifest is missing from the installation."""
+
+
+class UnknownGsdError(SitewatchError, ValueError):
+    """A plain pixel grid was given without its ground sample distance."""
+
+
+class InvalidTextError(SitewatchError, ValueError):
+    """The text could not be read as an article."""
+
+
+class TargetNotFoundError(SitewatchError, LookupError):
+    """No listed target has that name."""
+
+
+class WebhookError(SitewatchError, ConnectionError):
+    """The webhook could not be reached or refused the alerts."""

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import click
 
-from sitewatch.chips import read_chip, to_rgb8
 from sitewatch.cli.options import CliState, pass_state, split_list
-from sitewatch.raster import write_cog, write_png
+from sitewatch.imagery.chips import read_chip
+from sitewatch.imagery.display import to_rgb8
+from sitewatch.imagery.raster import write_cog, write_png
 
 
 @click.command()

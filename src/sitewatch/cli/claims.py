@@ -8,11 +8,12 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from sitewatch.activity import Observation
-from sitewatch.alerts import Alert
-from sitewatch.claims import Claim, check_claim, extract_claims
+from sitewatch.activity.alerts import Alert
+from sitewatch.activity.figures import Observation
+from sitewatch.claims.check import check_claim
+from sitewatch.claims.extract import Claim, extract_claims
 from sitewatch.cli.options import CliState, console, emit_json, json_option, pass_state
-from sitewatch.errors import InputNotFoundError
+from sitewatch.errors import InputNotFoundError, InvalidTextError
 
 
 @click.group("claims")
@@ -38,8 +39,6 @@ def claims_extract(
     try:
         text = file.read_text(encoding="utf-8")
     except UnicodeDecodeError:
-        from sitewatch.claims import InvalidTextError
-
         raise InvalidTextError(f"{path} is not UTF-8 plain text") from None
     try:
         pub = date.fromisoformat(published) if published else None

@@ -5,14 +5,14 @@ from __future__ import annotations
 import click
 from rich.progress import TaskID
 
-from sitewatch.activity import CHANGE_MAGNITUDE, CHANGED_AREA
-from sitewatch.cli.options import progress_bar
+from sitewatch.activity.figures import CHANGE_MAGNITUDE, CHANGED_AREA
+from sitewatch.cli.options import data_option, progress_bar
 from sitewatch.demo import run_demo
 
 
 @click.command()
 @click.option("--out", "out_dir", default="out/demo", show_default=True, type=click.Path())
-@click.option("--data", help="Sample data folder (default: $SITEWATCH_DATA or ../shared/data).")
+@data_option
 def demo(out_dir: str, data: str | None) -> None:
     """Run the demo on the sample data and write out/demo/report.html (path printed last)."""
     with progress_bar() as bar:

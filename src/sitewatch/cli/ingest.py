@@ -14,8 +14,8 @@ from sitewatch.cli.options import (
     split_list,
 )
 from sitewatch.errors import SitewatchError
-from sitewatch.ingest import ingest
-from sitewatch.sources import open_source
+from sitewatch.imagery.sources import open_source
+from sitewatch.store.ingest import ingest
 
 
 @click.command("ingest")

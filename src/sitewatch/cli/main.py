@@ -1,7 +1,15 @@
-"""The ``sitewatch`` command group and its error handling."""
+"""The ``sitewatch`` command group, its lazy subcommands and its error handling.
+
+Subcommands load on first use (click's lazy-group pattern): ``sitewatch --help`` and
+``sitewatch --version`` import no command module and none of the heavy libraries
+(rasterio, scipy, onnxruntime, matplotlib, alembic).  The listing in ``--help`` takes
+each command's one-line help from :data:`COMMANDS`; a test checks it against the
+command's own.
+"""
 
 from __future__ import annotations
 
+import importlib
 import logging
 import sys
 from typing import Any
@@ -12,9 +20,89 @@ from sitewatch import __version__
 from sitewatch.cli.options import CliState
 from sitewatch.errors import SitewatchError
 
+#: Command name -> ("module:attribute", one-line help).
+COMMANDS: dict[str, tuple[str, str]] = {
+    "sites": (
+        "sitewatch.cli.sites:sites",
+        "The watchlist of sites.",
+    ),
+    "ingest": (
+        "sitewatch.cli.ingest:ingest_cmd",
+        "Record the scenes in SOURCE and which sites each covers.",
+    ),
+    "scenes": (
+        "sitewatch.cli.scenes:scenes",
+        "Ingested scenes.",
+    ),
+    "chip": (
+        "sitewatch.cli.chip:chip",
+        "Cut a scene to a site on the site's grid (local UTM): a COG, or a picture for .png.",
+    ),
+    "change": (
+        "sitewatch.cli.change:change_cmd",
+        "Detect change between BEFORE and AFTER (GeoTIFF/COG, STAC item JSON, or PNG/JPEG).",
+    ),
+    "align": (
+        "sitewatch.cli.align:align_cmd",
+        "Measure (and optionally apply) the sub-pixel shift of MOVING against REFERENCE.",
+    ),
+    "detect": (
+        "sitewatch.cli.detect:detect_cmd",
+        "Detect vehicles and aircraft in IMAGE; write boxes as GeoJSON and print counts.",
+    ),
+    "movement": (
+        "sitewatch.cli.movement:movement_cmd",
+        "Vehicles and aircraft that arrived, departed or stayed between BEFORE and AFTER.",
+    ),
+    "timeline": (
+        "sitewatch.cli.timeline:timeline_cmd",
+        "Every activity figure of a site over time, with the scenes behind each value.",
+    ),
+    "alerts": (
+        "sitewatch.cli.alerts:alerts_group",
+        "List alerts (default), or detect, acknowledge and send them.",
+    ),
+    "claims": (
+        "sitewatch.cli.claims:claims_group",
+        "Claims from published reports, checked against imagery.",
+    ),
+    "reach": (
+        "sitewatch.cli.reach:reach_cmd",
+        "Missile reach from a site: geodesic range ring, targets in range, US coverage.",
+    ),
+    "eval": (
+        "sitewatch.cli.eval:eval_group",
+        "Score detectors on the labelled datasets in the data folder.",
+    ),
+    "demo": (
+        "sitewatch.cli.demo:demo",
+        "Run the demo on the sample data and write out/demo/report.html (path printed last).",
+    ),
+}
+
 
 class SitewatchGroup(click.Group):
-    """A click group that turns SitewatchErrors into one line on stderr and exit code 2."""
+    """Lazy subcommands from :data:`COMMANDS`; SitewatchErrors become one line on stderr
+    and exit code 2."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *COMMANDS])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return super().get_command(ctx, cmd_name)
+        module_name, attr = COMMANDS[cmd_name][0].split(":")
+        command = getattr(importlib.import_module(module_name), attr)
+        if not isinstance(command, click.Command):
+            raise TypeError(f"{module_name}:{attr} is not a click command")
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The command list without importing any command module."""
+        rows = [(name, COMMANDS[name][1]) for name in sorted(COMMANDS)]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -45,39 +133,6 @@ def cli(ctx: click.Context, db: str | None, verbose: int) -> None:
     state = CliState(db=db)
     ctx.obj = state
     ctx.call_on_close(state.close)
-
-
-def _register() -> None:
-    from sitewatch.cli import (
-        change,
-        chip,
-        claims,
-        demo,
-        detect,
-        ingest,
-        reach,
-        scenes,
-        sites,
-        timeline,
-    )
-
-    cli.add_command(sites.sites)
-    cli.add_command(ingest.ingest_cmd)
-    cli.add_command(scenes.scenes)
-    cli.add_command(chip.chip)
-    cli.add_command(demo.demo)
-    cli.add_command(change.change_cmd)
-    cli.add_command(change.eval_group)
-    cli.add_command(change.align_cmd)
-    cli.add_command(detect.detect_cmd)
-    cli.add_command(detect.movement_cmd)
-    cli.add_command(reach.reach_cmd)
-    cli.add_command(timeline.timeline_cmd)
-    cli.add_command(timeline.alerts_group)
-    cli.add_command(claims.claims_group)
-
-
-_register()
 
 
 def main() -> None:

@@ -6,15 +6,20 @@ import json
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from sitewatch.store import Store
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from sitewatch.store import Store
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
+#: progress(done, total), as the library's long-running functions take it.
+StepFn = Callable[[int, int], None]
 
 
 @dataclass
@@ -27,6 +32,8 @@ class CliState:
     @property
     def store(self) -> Store:
         if self._store is None:
+            from sitewatch.store import Store  # opened on first use: --help stays fast
+
             self._store = Store(self.db)
         return self._store
 
@@ -43,17 +50,37 @@ def json_option(f: F) -> F:
     return click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")(f)
 
 
+def data_option(f: F) -> F:
+    """``--data``: the sample/labelled data folder."""
+    return click.option(
+        "--data",
+        type=click.Path(file_okay=False),
+        help="Data folder (default: $SITEWATCH_DATA or ../shared/data).",
+    )(f)
+
+
 def emit_json(obj: Any) -> None:
     click.echo(json.dumps(obj, indent=2, ensure_ascii=False))
 
 
 def console() -> Console:
     """Rich console on stdout (tables)."""
+    from rich.console import Console
+
     return Console(soft_wrap=False)
 
 
 def progress_bar() -> Progress:
     """Progress on stderr, so stdout stays clean for --json and pipes; hidden when not a tty."""
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     return Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -64,6 +91,18 @@ def progress_bar() -> Progress:
         transient=True,
         disable=not sys.stderr.isatty(),
     )
+
+
+def with_progress(label: str, work: Callable[[StepFn], T]) -> T:
+    """Run ``work(step)`` under one progress bar labelled ``label``; ``step(done, total)``
+    moves the bar."""
+    with progress_bar() as bar:
+        task = bar.add_task(label, total=None, what="")
+
+        def step(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        return work(step)
 
 
 def parse_bbox(text: str | None) -> list[float] | None:

@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from sitewatch.cli.options import CliState, emit_json, json_option, pass_state
-from sitewatch.reach import KM_PER_MILE, distance_km, find_target, reach_report
+from sitewatch.reach.ranges import KM_PER_MILE, distance_km, find_target, reach_report
 
 
 @click.command("reach")
@@ -31,8 +31,10 @@ def reach_cmd(
     limit: int,
     as_json: bool,
 ) -> None:
-    """Geodesic range ring from a site, targets within range, and whether the range
-    covers the contiguous United States (with the farthest point)."""
+    """Missile reach from a site: geodesic range ring, targets in range, US coverage.
+
+    Also says whether the range covers the contiguous United States, with its farthest
+    point."""
     site = state.store.get_site(site_id)
     centre = site.aoi.centroid
     lon, lat = ((centre.x + 180.0) % 360.0) - 180.0, centre.y

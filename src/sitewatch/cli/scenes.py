@@ -6,7 +6,7 @@ import click
 from rich.table import Table
 
 from sitewatch.cli.options import CliState, console, emit_json, json_option, pass_state
-from sitewatch.scene import iso_utc
+from sitewatch.times import iso_utc
 
 
 @click.group()

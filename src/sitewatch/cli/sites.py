@@ -6,10 +6,10 @@ import click
 from rich.table import Table
 
 from sitewatch.cli.options import CliState, console, emit_json, json_option, parse_bbox, pass_state
-from sitewatch.geo import bbox_polygon, geodesic_area_m2
-from sitewatch.geojson import area_polygon_from_geojson, read_json
-from sitewatch.raster import write_json
-from sitewatch.sites import SITE_KINDS, Site, load_sites_file, sites_to_geojson
+from sitewatch.geo.geojson import area_polygon_from_geojson, read_json
+from sitewatch.geo.grid import bbox_polygon, geodesic_area_m2
+from sitewatch.imagery.raster import write_json
+from sitewatch.sites.watchlist import SITE_KINDS, Site, load_sites_file, sites_to_geojson
 
 
 def _area_km2(site: Site) -> float:

@@ -1,15 +1,12 @@
-"""``sitewatch timeline SITE`` and ``sitewatch alerts``."""
+"""``sitewatch timeline SITE``: a site's activity figures over time."""
 
 from __future__ import annotations
-
-from datetime import datetime
 
 import click
 from rich.table import Table
 
-from sitewatch.alerts import alerts_for_site, send_webhook
 from sitewatch.cli.options import CliState, console, emit_json, json_option, pass_state
-from sitewatch.scene import iso_utc, parse_iso_utc
+from sitewatch.times import iso_utc
 
 
 @click.command("timeline")
@@ -31,81 +28,3 @@ def timeline_cmd(state: CliState, site_id: str, figure: str | None, as_json: boo
         table.add_row(iso_utc(o.time), o.zone, o.figure, f"{o.value:g}", o.unit, o.scene_id,
                       o.ref_scene_id)  # fmt: skip
     console().print(table)
-
-
-def _since(text: str | None) -> datetime | None:
-    if text is None:
-        return None
-    try:
-        return parse_iso_utc(text if "T" in text else text + "T00:00:00Z")
-    except ValueError:
-        raise click.BadParameter(f"{text!r} is not an ISO 8601 date or time") from None
-
-
-@click.group("alerts", invoke_without_command=True)
-@click.option("--site", "site_id", help="Only this site.")
-@click.option("--since", help="Only events still going on at or after this date (YYYY-MM-DD).")
-@json_option
-@click.pass_context
-def alerts_group(ctx: click.Context, site_id: str | None, since: str | None, as_json: bool) -> None:
-    """List alerts (default), or detect, acknowledge and send them."""
-    if ctx.invoked_subcommand is not None:
-        return
-    state: CliState = ctx.obj
-    alerts = state.store.list_alerts(site_id, _since(since))
-    if as_json:
-        emit_json([a.to_dict() for a in alerts])
-        return
-    table = Table(title=f"{len(alerts)} alert(s)")
-    for col in ("id", "site", "figure", "severity", "start", "end", "ack", "message"):
-        table.add_column(col)
-    for a in alerts:
-        table.add_row(str(a.id), a.site_id, a.figure, a.severity, iso_utc(a.start)[:10],
-                      iso_utc(a.end)[:10], "yes" if a.acknowledged else "", a.message)  # fmt: skip
-    console().print(table)
-
-
-@alerts_group.command("detect")
-@click.option("--site", "site_id", help="Only this site (default: every site).")
-@click.option("--threshold", type=float, default=3.5, show_default=True, help="Robust z-score.")
-@json_option
-@pass_state
-def alerts_detect(state: CliState, site_id: str | None, threshold: float, as_json: bool) -> None:
-    """Recompute alerts from the stored observations and store them (idempotent)."""
-    sites = [state.store.get_site(site_id)] if site_id else state.store.list_sites()
-    found = []
-    for site in sites:
-        alerts = alerts_for_site(state.store.observations(site.id), threshold=threshold)
-        state.store.put_alerts(alerts)
-        found.extend(alerts)
-    if as_json:
-        emit_json([a.to_dict() for a in found])
-        return
-    click.echo(f"{len(found)} alert(s) over {len(sites)} site(s)")
-
-
-@alerts_group.command("ack")
-@click.argument("alert_id", type=int)
-@pass_state
-def alerts_ack(state: CliState, alert_id: int) -> None:
-    """Acknowledge an alert."""
-    alert = state.store.acknowledge_alert(alert_id)
-    click.echo(f"acknowledged alert {alert.id}: {alert.message}")
-
-
-@alerts_group.command("send")
-@click.option("--webhook", required=True, help="URL to POST the alerts to as JSON.")
-@click.option("--site", "site_id")
-@click.option("--since")
-@click.option("--all", "include_acked", is_flag=True, help="Include acknowledged alerts.")
-@pass_state
-def alerts_send(
-    state: CliState, webhook: str, site_id: str | None, since: str | None, include_acked: bool
-) -> None:
-    """Send alerts (unacknowledged ones by default) to a webhook."""
-    alerts = state.store.list_alerts(site_id, _since(since), unacknowledged=not include_acked)
-    if not alerts:
-        click.echo("no alerts to send")
-        return
-    status = send_webhook(alerts, webhook)
-    click.echo(f"sent {len(alerts)} alert(s) to {webhook} (HTTP {status})")

@@ -1,5 +1,7 @@
-"""Durable storage (SQLAlchemy; SQLite by default) with Alembic-versioned schema."""
+"""Durable storage (SQLAlchemy; SQLite by default) with Alembic-versioned schema, and
+ingest of scenes from an imagery source into it."""
 
 from sitewatch.store.db import SceneEntry, Store, migrate, resolve_db_url
+from sitewatch.store.ingest import IngestReport, ingest
 
-__all__ = ["SceneEntry", "Store", "migrate", "resolve_db_url"]
+__all__ = ["IngestReport", "SceneEntry", "Store", "ingest", "migrate", "resolve_db_url"]

@@ -26,9 +26,9 @@ from sqlalchemy import Engine, create_engine, delete, event, select
 from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from sitewatch.activity import Observation
-from sitewatch.alerts import Alert
-from sitewatch.claims import Claim
+from sitewatch.activity.alerts import Alert
+from sitewatch.activity.figures import Observation
+from sitewatch.claims.extract import Claim
 from sitewatch.errors import (
     AlertNotFoundError,
     SceneNotFoundError,
@@ -36,9 +36,9 @@ from sitewatch.errors import (
     SiteNotFoundError,
     StoreError,
 )
-from sitewatch.geo import coverage_of
-from sitewatch.scene import BandRef, Scene
-from sitewatch.sites import Site, Zone, builtin_sites
+from sitewatch.geo.grid import coverage_of
+from sitewatch.imagery.scene import BandRef, Scene
+from sitewatch.sites.watchlist import Site, Zone, builtin_sites
 from sitewatch.store.models import (
     AlertRow,
     ClaimRow,
@@ -186,6 +186,14 @@ class Store:
             raise StoreError(f"cannot use database URL {self.url!r}: {exc}") from None
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        try:
+            self._open(seed_builtin)
+        except BaseException:
+            self.engine.dispose()  # no connection outlives a store that failed to open
+            raise
+
+    def _open(self, seed_builtin: bool) -> None:
         try:
             before = migrate(self.engine)
         except (OperationalError, DatabaseError) as exc:
@@ -193,7 +201,6 @@ class Store:
                 f"cannot open the database at {self.url}: {exc.orig}; "
                 "is it a SiteWatch database? choose another with --db or SITEWATCH_DB"
             ) from None
-        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         if before is None and seed_builtin:
             self.import_sites(builtin_sites(), replace=False)
 

@@ -38,7 +38,7 @@ import torch
 import torch.nn.functional as F  # noqa: N812
 from torch import nn
 
-from sitewatch.changemodel import (
+from sitewatch.change.models import (
     BAND_SETS,
     STRIDE,
     InputPrep,
@@ -48,14 +48,14 @@ from sitewatch.changemodel import (
     model_input,
     predict_probability,
 )
-from sitewatch.datasets import ChangePair, airchange_pairs, oscd_cities, oscd_pairs
-from sitewatch.demo import data_dir
-from sitewatch.evaluation import best_threshold
-from sitewatch.train import export_onnx
+from sitewatch.datasets.change import ChangePair, airchange_pairs, oscd_cities, oscd_pairs
+from sitewatch.datasets.paths import data_dir
+from sitewatch.evaluation.metrics import best_threshold
+from sitewatch.train.export import export_onnx
 
 WIDTHS = (16, 32, 48, 64)
 N_FOLDS = 7
-#: How each family's input is scaled (see sitewatch.changemodel.InputPrep): true colour
+#: How each family's input is scaled (see sitewatch.change.models.InputPrep): true colour
 #: standardised per image with one scale for all bands; Sentinel-2 through fixed
 #: per-band constants fitted on each model's own training images.
 FAMILY_PREP: dict[str, PrepKind] = {"rgb": "shared", "s2": "fixed"}

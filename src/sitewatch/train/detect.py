@@ -5,7 +5,7 @@
 A CenterNet-style network (per-class centre heatmaps, box size and sub-cell
 offset at output stride 4), about 0.1 M parameters, trained from scratch on the
 *train* splits of KIT AIS, Minsk drone and Airbus aircraft (see
-:mod:`sitewatch.detdata`).  One network serves both classes at two working scales:
+:mod:`sitewatch.datasets.detection`).  One network serves both classes at two working scales:
 vehicles are seen at 0.3 m per pixel, aircraft at 2.0 m (so both span 10-50 px).
 Vehicle crops are degraded to a random source GSD in [native, 0.5 m] before being
 brought to 0.3 m, so the model works on imagery from 0.1 m to 0.5 m.
@@ -34,17 +34,11 @@ import torch
 import torch.nn.functional as F  # noqa: N812
 from torch import nn
 
-from sitewatch.demo import data_dir
-from sitewatch.detdata import DetImage, load_detection
-from sitewatch.detect import (
-    CLASSES,
-    STRIDE,
-    WORKING_GSD,
-    DetectorInfo,
-    detect_array,
-)
-from sitewatch.evaluation import detection_scores
-from sitewatch.train import export_onnx
+from sitewatch.datasets.detection import DetImage, load_detection
+from sitewatch.datasets.paths import data_dir
+from sitewatch.detection.detector import CLASSES, STRIDE, WORKING_GSD, DetectorInfo, detect_array
+from sitewatch.evaluation.detection import detection_scores
+from sitewatch.train.export import export_onnx
 
 CROP = 192
 

@@ -7,13 +7,13 @@ One command, run after :mod:`sitewatch.train.change` (it needs the ``rgb`` netwo
 It adds to the change-model manifest:
 
 * ``trees-fold-K.onnx`` for K in 0..6: gradient-boosted trees (scikit-learn's
-  histogram GBT) on the engineered features of :mod:`sitewatch.changefeatures`,
+  histogram GBT) on the engineered features of :mod:`sitewatch.change.features`,
   trained on the Szada pairs except pair K+1 (the pair ``rgb-fold-K`` holds out), and
   ``trees-all.onnx`` on all seven;
 * ``aerial-fold-K`` and ``aerial-all``: ensembles (no file of their own) that average
   the network's and the trees' change probabilities with a weight, smooth the result,
   mix each pixel's probability with the mean of its segment of the after-image
-  (:class:`sitewatch.changemodel.Segmentation`) and apply a threshold.  Weight,
+  (:class:`sitewatch.change.models.Segmentation`) and apply a threshold.  Weight,
   smoothing, mix and threshold of fold K are chosen by the best pooled F1 over the
   out-of-fold predictions of the *other* six pairs (each made by models that never saw
   that pair), never on pair K+1; ``aerial-all`` uses all seven out-of-fold
@@ -38,8 +38,8 @@ import onnx
 from onnx import TensorProto, helper
 from sklearn.ensemble import HistGradientBoostingClassifier
 
-from sitewatch.changefeatures import FEATURE_SET, feature_names, pair_features
-from sitewatch.changemodel import (
+from sitewatch.change.features import FEATURE_SET, feature_names, pair_features
+from sitewatch.change.models import (
     TREE_GSD,
     Segmentation,
     after_segments,
@@ -51,9 +51,9 @@ from sitewatch.changemodel import (
     tree_input,
     working_factor,
 )
-from sitewatch.datasets import ChangePair, airchange_pairs
-from sitewatch.demo import data_dir
-from sitewatch.evaluation import PROBABILITY_THRESHOLDS
+from sitewatch.datasets.change import ChangePair, airchange_pairs
+from sitewatch.datasets.paths import data_dir
+from sitewatch.evaluation.metrics import PROBABILITY_THRESHOLDS
 from sitewatch.train.change import N_FOLDS, fold_of
 
 #: Pixels drawn at random from each training pair.

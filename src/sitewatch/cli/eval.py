@@ -1,0 +1,101 @@
+"""``sitewatch eval change|detect``: score the shipped models on labelled data."""
+
+from __future__ import annotations
+
+import click
+
+from sitewatch.cli.options import (
+    console,
+    data_option,
+    emit_json,
+    json_option,
+    progress_bar,
+    with_progress,
+)
+from sitewatch.datasets.change import load_pairs
+from sitewatch.datasets.detection import load_detection
+from sitewatch.datasets.paths import data_dir
+from sitewatch.detection.detector import (
+    default_detector,
+)
+from sitewatch.evaluation.change import evaluate_change
+from sitewatch.evaluation.detection import evaluate_detection
+
+
+@click.group("eval")
+def eval_group() -> None:
+    """Score detectors on the labelled datasets in the data folder."""
+
+
+@eval_group.command("change")
+@click.option("--dataset", type=click.Choice(["oscd", "airchange"]), required=True)
+@click.option(
+    "--method", type=click.Choice(["model", "cva", "irmad"]), default="model", show_default=True
+)
+@click.option(
+    "--protocol",
+    type=click.Choice(["cv", "cross"]),
+    default="cv",
+    show_default=True,
+    help="cv: cross-validation folds; cross: model trained on the other dataset only.",
+)
+@data_option
+@click.option(
+    "--bands",
+    "family",
+    type=click.Choice(["auto", "rgb", "s2", "trees", "aerial"]),
+    default="auto",
+    show_default=True,
+    help="Model family: rgb or s2 networks, trees (RGB features), aerial (network and "
+    "trees averaged); auto = s2 for OSCD, aerial for airchange, else rgb.",
+)
+@json_option
+def eval_change(
+    dataset: str, method: str, protocol: str, data: str | None, family: str, as_json: bool
+) -> None:
+    """Precision, recall, F1 and IoU of the change class, per pair and pooled."""
+
+    pairs = load_pairs(data_dir(data), dataset)
+    with progress_bar() as bar:
+        task = bar.add_task(f"eval {dataset}", total=len(pairs), what="")
+
+        def step(name: str) -> None:
+            bar.update(task, advance=1, what=name)
+
+        report = evaluate_change(pairs, method, protocol, family=family, progress=step)
+    report["dataset"] = dataset
+    if as_json:
+        emit_json(report)
+        return
+    from rich.table import Table
+
+    table = Table(title=f"{dataset}: {report['how']}")
+    for col in ("pair", "precision", "recall", "F1", "IoU"):
+        table.add_column(col)
+    rows = [*report["pairs"].items(), ("overall (pooled)", report["overall"])]
+    for name, s in rows:
+        table.add_row(name, *(f"{s[k]:.3f}" for k in ("precision", "recall", "f1", "iou")))
+    console().print(table)
+
+
+@eval_group.command("detect")
+@click.option("--dataset", type=click.Choice(["kit-ais", "minsk-drone", "airbus"]), required=True)
+@data_option
+@json_option
+def eval_detect(dataset: str, data: str | None, as_json: bool) -> None:
+    """AP50, precision/recall/F1 at the default thresholds and count error on the test split."""
+
+    images = [im for im in load_detection(data_dir(data), dataset) if im.split == "test"]
+    report = with_progress(
+        f"eval {dataset}",
+        lambda step: evaluate_detection(images, default_detector(), progress=step),
+    )
+    report["dataset"] = dataset
+    if as_json:
+        emit_json(report)
+        return
+    for name, s in report["results"].items():
+        click.echo(
+            f"{name}: AP50 {s['ap50']:.3f}, P {s['precision']:.3f}, R {s['recall']:.3f}, "
+            f"F1 {s['f1']:.3f}, count error {s['count_error']}, objects {s['objects']}"
+        )

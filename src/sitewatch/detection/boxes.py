@@ -1,0 +1,39 @@
+"""Box geometry shared by detection, labelled data and scoring: one IoU, one NMS.
+
+Boxes are ``(n, 4)`` arrays of ``(x0, y0, x1, y1)`` in pixels.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+BoxArray = npt.NDArray[np.float64]
+
+
+def box_iou(a: BoxArray, b: BoxArray) -> BoxArray:
+    """IoU between (n, 4) and (m, 4) boxes (x0, y0, x1, y1)."""
+    if len(a) == 0 or len(b) == 0:
+        return np.zeros((len(a), len(b)))
+    x0 = np.maximum(a[:, None, 0], b[None, :, 0])
+    y0 = np.maximum(a[:, None, 1], b[None, :, 1])
+    x1 = np.minimum(a[:, None, 2], b[None, :, 2])
+    y1 = np.minimum(a[:, None, 3], b[None, :, 3])
+    inter = np.clip(x1 - x0, 0, None) * np.clip(y1 - y0, 0, None)
+    area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
+    area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
+    out: BoxArray = inter / np.maximum(area_a[:, None] + area_b[None, :] - inter, 1e-9)
+    return out
+
+
+def nms_keep(boxes: BoxArray, iou: float = 0.5) -> list[int]:
+    """Greedy non-maximum suppression over boxes already sorted by falling score: the
+    indices kept, each overlapping no earlier kept box by more than ``iou``."""
+    alive = np.ones(len(boxes), dtype=bool)
+    keep: list[int] = []
+    for i in range(len(boxes)):
+        if not alive[i]:
+            continue
+        keep.append(i)
+        alive[i + 1 :] &= box_iou(boxes[i : i + 1], boxes[i + 1 :])[0] <= iou
+    return keep

@@ -1,0 +1,307 @@
+"""Vehicle and aircraft detection with the committed ONNX model (onnxruntime only).
+
+GSD-aware: each class has a working scale (vehicles 0.3 m, aircraft 2.0 m per
+pixel); the image is resampled to it from its georeference or a given GSD.  Large
+images are read window by window (with overlap larger than any object) at the
+working scale, so memory stays bounded; each window keeps only detections whose
+centre lies in its own core, so objects on window borders are counted once, and a
+final class-wise non-maximum suppression removes what remains of duplicates.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from pyproj import CRS
+from rasterio.enums import Resampling
+from rasterio.windows import Window
+from scipy import ndimage
+from shapely.geometry import Polygon, box
+
+from sitewatch.detection.boxes import nms_keep
+from sitewatch.errors import MissingBandError, UnknownGsdError
+from sitewatch.geo.geojson import feature_collection, rfc7946_geometry
+from sitewatch.geo.grid import WGS84, GeoImage, gsd_metres, to_crs
+from sitewatch.imagery.display import stretch_band
+from sitewatch.imagery.raster import open_raster
+from sitewatch.inference.manifest import load_manifest, model_file
+from sitewatch.inference.session import onnx_session, window_starts
+
+CLASSES = ("vehicle", "aircraft")
+STRIDE = 4
+WORKING_GSD = {"vehicle": 0.3, "aircraft": 2.0}
+#: Coarsest imagery each class is looked for in (a car is under 8 px at 0.6 m).
+MAX_GSD = {"vehicle": 0.6, "aircraft": 3.0}
+#: Working-scale window and overlap (px); the overlap exceeds the largest object.
+WINDOW = 768
+OVERLAP = 96
+#: Black margin (working px) added beyond the image's edges.
+BORDER = 16
+
+FloatArray = npt.NDArray[np.float32]
+
+
+@dataclass(frozen=True)
+class Detection:
+    """One detected object: class, score (0-1) and box in the image's pixel coordinates."""
+
+    cls: str
+    score: float
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+
+    @property
+    def centre(self) -> tuple[float, float]:
+        return ((self.x0 + self.x1) / 2, (self.y0 + self.y1) / 2)
+
+    def box_px(self) -> Polygon:
+        return box(self.x0, self.y0, self.x1, self.y1)
+
+
+@dataclass(frozen=True)
+class DetectorInfo:
+    """The model file, its per-class score thresholds and metadata."""
+
+    path: Path
+    thresholds: dict[str, float]
+    meta: dict[str, Any]
+
+
+def default_detector(folder: Path | None = None) -> DetectorInfo:
+    """The shipped detector (or the one in ``folder``) and its per-class thresholds."""
+    meta = load_manifest("detect", folder)
+    path = model_file("detect", meta["file"], folder)
+    return DetectorInfo(path=path, thresholds=dict(meta["thresholds"]), meta=meta)
+
+
+def _decode(
+    out: FloatArray, k: int, min_score: float, topk: int = 2000
+) -> list[tuple[float, float, float, float, float]]:
+    """Peaks of heatmap ``k`` as (score, cx, cy, w, h) in input pixels."""
+    heat = 1.0 / (1.0 + np.exp(-out[k]))
+    peaks = (heat == ndimage.maximum_filter(heat, size=3)) & (heat >= min_score)
+    iy, ix = np.nonzero(peaks)
+    if len(iy) > topk:
+        keep = np.argsort(-heat[iy, ix])[:topk]
+        iy, ix = iy[keep], ix[keep]
+    res = []
+    for y, x in zip(iy, ix, strict=True):
+        cx = (x + out[4, y, x]) * STRIDE
+        cy = (y + out[5, y, x]) * STRIDE
+        w = float(np.exp(np.clip(out[2, y, x], -3, 6))) * STRIDE
+        h = float(np.exp(np.clip(out[3, y, x], -3, 6))) * STRIDE
+        res.append((float(heat[y, x]), float(cx), float(cy), w, h))
+    return res
+
+
+def nms(dets: list[Detection], iou: float = 0.5) -> list[Detection]:
+    """Class-wise greedy non-maximum suppression, highest score first."""
+    out: list[Detection] = []
+    for cls in {d.cls for d in dets}:
+        group = sorted((d for d in dets if d.cls == cls), key=lambda d: -d.score)
+        b = np.array([[d.x0, d.y0, d.x1, d.y1] for d in group], dtype="float64")
+        out.extend(group[i] for i in nms_keep(b, iou))
+    return sorted(out, key=lambda d: -d.score)
+
+
+Reader = Callable[[int, int, int, int, int, int], npt.NDArray[np.uint8]]
+
+
+def _detect(
+    read: Reader,
+    shape: tuple[int, int],
+    gsd: float,
+    info: DetectorInfo,
+    classes: Sequence[str],
+    min_score: float | None,
+    threads: int,
+    progress: Callable[[int, int], None] | None,
+) -> list[Detection]:
+    """Detection over an image of ``shape`` (rows, cols) read through ``read``.
+
+    ``read(x0, y0, w, h, out_w, out_h)`` returns a (3, out_h, out_w) uint8 window of
+    the image resampled to ``out_w`` x ``out_h``.
+    """
+    session = onnx_session(str(info.path), threads)
+    name = session.get_inputs()[0].name
+    rows, cols = shape
+    plans = []
+    for cls in classes:
+        factor = gsd / WORKING_GSD[cls]  # working px per image px
+        win = max(1, round(WINDOW / factor))
+        ovl = round(OVERLAP / factor)
+        step = max(1, win - ovl)
+        for y0 in window_starts(rows, win, step):
+            for x0 in window_starts(cols, win, step):
+                plans.append((cls, factor, x0, y0, min(win, cols - x0), min(win, rows - y0), ovl))
+    dets: list[Detection] = []
+    for i, (cls, factor, x0, y0, w, h, ovl) in enumerate(plans):
+        ow, oh = max(8, round(w * factor)), max(8, round(h * factor))
+        pixels = read(x0, y0, w, h, ow, oh)
+        # Beyond the image edge the network sees black, as in training (crops reaching
+        # past an image are filled with black), so it knows where the picture ends.
+        left = BORDER if x0 == 0 else 0
+        top = BORDER if y0 == 0 else 0
+        pw = -(-(left + ow + (BORDER if x0 + w >= cols else 0)) // 8) * 8
+        ph = -(-(top + oh + (BORDER if y0 + h >= rows else 0)) // 8) * 8
+        x = np.full((1, 3, ph, pw), -0.5, dtype="float32")
+        x[0, :, top : top + oh, left : left + ow] = pixels.astype("float32") / 255.0 - 0.5
+        out = session.run(None, {name: x})[0][0]
+        thr = info.thresholds.get(cls, 0.3) if min_score is None else min_score
+        sx, sy = w / ow, h / oh  # image px per working px
+        # This window's core: the image px it is responsible for (half overlaps inside).
+        cx0 = x0 + (ovl / 2 if x0 > 0 else 0)
+        cy0 = y0 + (ovl / 2 if y0 > 0 else 0)
+        cx1 = x0 + w - (ovl / 2 if x0 + w < cols else 0)
+        cy1 = y0 + h - (ovl / 2 if y0 + h < rows else 0)
+        for score, px, py, bw, bh in _decode(out, CLASSES.index(cls), thr):
+            cx, cy = px - left, py - top
+            if not (0 <= cx < ow and 0 <= cy < oh):
+                continue
+            gx, gy = x0 + cx * sx, y0 + cy * sy
+            if not (cx0 <= gx < cx1 and cy0 <= gy < cy1):
+                continue
+            hw, hh = bw * sx / 2, bh * sy / 2
+            dets.append(
+                Detection(
+                    cls,
+                    score,
+                    max(0.0, gx - hw),
+                    max(0.0, gy - hh),
+                    min(float(cols), gx + hw),
+                    min(float(rows), gy + hh),
+                )
+            )
+        if progress is not None:
+            progress(i + 1, len(plans))
+    return nms(dets)
+
+
+def resample_rgb(a: npt.NDArray[np.uint8], out_w: int, out_h: int) -> npt.NDArray[np.uint8]:
+    """Resize (3, h, w) to (3, out_h, out_w): Gaussian prefilter when shrinking."""
+    _, h, w = a.shape
+    zy, zx = out_h / h, out_w / w
+    f = a.astype("float32")
+    if zy < 1 or zx < 1:
+        sigma = (0, max(0.0, (1 / zy - 1) / 2), max(0.0, (1 / zx - 1) / 2))
+        f = ndimage.gaussian_filter(f, sigma)
+    out = ndimage.zoom(f, (1, zy, zx), order=1, grid_mode=True, mode="nearest")
+    out = out[:, :out_h, :out_w]
+    if out.shape[1:] != (out_h, out_w):  # rounding left it a pixel short
+        pad = ((0, 0), (0, out_h - out.shape[1]), (0, out_w - out.shape[2]))
+        out = np.pad(out, pad, mode="edge")
+    res: npt.NDArray[np.uint8] = np.clip(out, 0, 255).astype("uint8")
+    return res
+
+
+def detect_array(
+    pixels: npt.NDArray[np.uint8],
+    gsd: float,
+    info: DetectorInfo,
+    *,
+    classes: Sequence[str] = CLASSES,
+    min_score: float | None = None,
+    threads: int = 2,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[Detection]:
+    """Detections in an in-memory (3, rows, cols) uint8 RGB image with pixel size ``gsd`` m."""
+
+    def read(x0: int, y0: int, w: int, h: int, ow: int, oh: int) -> npt.NDArray[np.uint8]:
+        return resample_rgb(pixels[:3, y0 : y0 + h, x0 : x0 + w], ow, oh)
+
+    return _detect(read, pixels.shape[1:3], gsd, info, classes, min_score, threads, progress)
+
+
+def detect_file(
+    path: str | os.PathLike[str],
+    info: DetectorInfo,
+    *,
+    gsd: float | None = None,
+    classes: Sequence[str] = CLASSES,
+    min_score: float | None = None,
+    threads: int = 2,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[list[Detection], GeoImage]:
+    """Detections in an image file, read window by window at the working scales.
+
+    Returns the detections and a pixel-less GeoImage (0 bands) carrying the file's
+    grid and georeference, for placing the boxes.  The GSD comes from ``gsd`` or
+    the georeference; a plain picture without ``gsd`` raises UnknownGsdError.
+    """
+
+    href = str(path)
+    with open_raster(href) as src:
+        georef = src.crs is not None and not src.transform.is_identity
+        if gsd is None:
+            if not georef:
+                raise UnknownGsdError(
+                    f"{href} has no georeference; give its ground sample distance with --gsd"
+                )
+            gsd = gsd_metres(src.crs, src.transform, src.width, src.height)
+        if src.count < 3:
+            raise MissingBandError(f"{href} has {src.count} band(s); the detector needs RGB")
+
+        def read(x0: int, y0: int, w: int, h: int, ow: int, oh: int) -> npt.NDArray[np.uint8]:
+            data = src.read(
+                [1, 2, 3],
+                window=Window(x0, y0, w, h),
+                out_shape=(3, oh, ow),
+                resampling=Resampling.average if ow < w else Resampling.bilinear,
+            )
+            if data.dtype != np.uint8:
+                data = np.stack([stretch_band(band) for band in data])
+            out: npt.NDArray[np.uint8] = data
+            return out
+
+        dets = _detect(
+            read, (src.height, src.width), gsd, info, classes, min_score, threads, progress
+        )
+
+        frame = GeoImage(
+            pixels=np.zeros((0, src.height, src.width), dtype="uint8"),
+            mask=np.ones((src.height, src.width), dtype=bool),
+            band_names=(),
+            transform=src.transform if georef else None,
+            crs=CRS.from_user_input(src.crs.to_wkt()) if georef else None,
+            meta={"gsd": f"{gsd}"},
+        )
+    return dets, frame
+
+
+def detection_feature(d: Detection, frame: GeoImage) -> dict[str, Any]:
+    """A GeoJSON feature: class, score, bbox_px; lon/lat box when georeferenced."""
+    geometry = None
+    if frame.transform is not None and frame.crs is not None:
+        from shapely.affinity import affine_transform
+
+        t = frame.transform
+        in_crs = affine_transform(d.box_px(), [t.a, t.b, t.d, t.e, t.xoff, t.yoff])
+        geometry = rfc7946_geometry(to_crs(in_crs, frame.crs, WGS84))
+    return {
+        "type": "Feature",
+        "geometry": geometry,
+        "properties": {
+            "class": d.cls,
+            "score": round(d.score, 4),
+            "bbox_px": [round(d.x0, 1), round(d.y0, 1), round(d.x1, 1), round(d.y1, 1)],
+        },
+    }
+
+
+def detections_geojson(dets: Sequence[Detection], frame: GeoImage, **props: Any) -> dict[str, Any]:
+    fc = feature_collection([detection_feature(d, frame) for d in dets])
+    if props:
+        fc["properties"] = props
+    return fc
+
+
+def counts(dets: Sequence[Detection]) -> dict[str, int]:
+    return {c: sum(d.cls == c for d in dets) for c in CLASSES}
