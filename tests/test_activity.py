@@ -13,7 +13,7 @@ from sitewatch.activity.figures import change_magnitude
 from sitewatch.errors import MissingBandError, NoOverlapError
 from sitewatch.geo.grid import GeoImage
 from sitewatch.imagery.sources.files import FileSource
-from sitewatch.pipeline.site import run_site
+from sitewatch.pipeline.site import load_site, run_site
 from sitewatch.sites.watchlist import demo_sites
 from sitewatch.store import Store
 from sitewatch.store.ingest import ingest
@@ -69,7 +69,8 @@ def test_run_site_on_naip_series(data_dir: Path, store: Store) -> None:
     store.add_site(site)
     ingest(FileSource(data_dir / "timeseries" / "naip", ["red", "green", "blue", "nir"]), store)
     run = run_site(store, site)
-    assert len(run.scenes) == 10
+    assert run.scenes == 10
+    assert len(run.new_chips) == 10
     assert not run.failures
     mags = [o for o in run.observations if o.figure == "change_magnitude"]
     assert len(mags) == 9
@@ -86,8 +87,13 @@ def test_run_site_on_naip_series(data_dir: Path, store: Store) -> None:
         "naip/m_4709963_se_14_1_20100629",
     )
     assert first.evidence["bands"] == ["red", "green", "blue", "nir"]
-    grids = {run.chips[s.id].grid for s in run.scenes}
-    assert len(grids) == 1
+    view = load_site(store, site)
+    assert len(view.chips) == 10
+    assert len({chip.grid for chip in view.chips.values()}) == 1
+    assert len(view.changes) == 9
+    # Incremental: nothing new, nothing computed or added.
+    again = run_site(store, site)
+    assert (again.new_chips, again.new_pairs, again.observations) == ([], [], [])
 
 
 def test_unreadable_scene_is_skipped_not_fatal(
@@ -105,7 +111,8 @@ def test_unreadable_scene_is_skipped_not_fatal(
     victim = sorted(folder.glob("*.tif"))[1]
     victim.unlink()  # the file went away after ingest
     run = run_site(store, site)
-    assert len(run.scenes) == 2
+    assert run.scenes == 3
+    assert len(run.new_chips) == 2
     assert len(run.failures) == 1
     assert "not found" in run.failures[0][1]
     assert sum(o.figure == "change_magnitude" for o in run.observations) == 1

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from importlib import resources
 from pathlib import Path
@@ -18,22 +18,24 @@ from sitewatch.datasets.detection import load_detection
 from sitewatch.datasets.paths import data_dir
 from sitewatch.detection.detector import CLASSES, default_detector, detect_array
 from sitewatch.errors import ModelNotFoundError
-from sitewatch.imagery.sources import open_source
-from sitewatch.pipeline.site import SiteRun, run_site
+from sitewatch.pipeline.monitor import RunReport, run_sites
+from sitewatch.pipeline.site import RunProgress
 from sitewatch.reach.ranges import KM_PER_MILE, reach_report
-from sitewatch.report.html import write_report
-from sitewatch.sites.watchlist import demo_sites
+from sitewatch.report.html import write_site_report
+from sitewatch.sites.watchlist import Site, demo_sites
 from sitewatch.store import Store
-from sitewatch.store.ingest import IngestReport, ingest
 
-#: (path under the data folder, band names for files that carry none)
-DEMO_SOURCES: tuple[tuple[str, tuple[str, ...] | None], ...] = (
-    ("oscd/catalog.json", None),
+#: Demo site -> (its imagery under the data folder, band names for files that carry none).
+DEMO_SOURCES: dict[str, tuple[str, tuple[str, ...] | None]] = {
+    "demo-beirut": ("oscd/catalog.json", None),
+    "demo-dubai": ("oscd/catalog.json", None),
+    "demo-lasvegas": ("oscd/catalog.json", None),
+    "demo-abudhabi": ("oscd/catalog.json", None),
     # NAIP 4-band imagery is red, green, blue, near-infrared (USDA NAIP specification).
-    ("timeseries/naip", ("red", "green", "blue", "nir")),
+    "demo-naip-nd": ("timeseries/naip", ("red", "green", "blue", "nir")),
     # The Landsat composites carry no band names; they stay b1..b4.
-    ("timeseries/landsat", None),
-)
+    "demo-pucallpa": ("timeseries/landsat", None),
+}
 
 #: progress(stage, done, total, what)
 DemoProgress = Callable[[str, int, int, str], None]
@@ -76,8 +78,7 @@ def pixel_grid_detections(root: Path, airports: int = 3) -> list[dict[str, Any]]
 @dataclass
 class DemoResult:
     report: Path
-    ingests: list[IngestReport] = field(default_factory=list)
-    runs: list[SiteRun] = field(default_factory=list)
+    run: RunReport
 
 
 def run_demo(
@@ -85,44 +86,42 @@ def run_demo(
     data: str | os.PathLike[str] | None = None,
     progress: DemoProgress | None = None,
 ) -> DemoResult:
-    """Run the whole demo into ``out_dir``; returns where the report is."""
+    """The demo as a user would do it: the demo sites, a subscription for each to its
+    sample imagery (``sitewatch sources add``), a monitoring run (``sitewatch run``),
+    claims and reach, and the report (``sitewatch report``); returns where it is."""
     root = data_dir(data)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    db_url = f"sqlite:///{(out / 'sitewatch.db').resolve()}"
-    with Store(db_url) as store:
+    with Store(f"sqlite:///{(out / 'sitewatch.db').resolve()}") as store:
         sites = demo_sites()
         store.import_sites(sites, replace=True)
-        ingests = []
-        for rel, band_names in DEMO_SOURCES:
-            source = open_source(str(root / rel), band_names=band_names)
+        for site in sites:
+            rel, band_names = DEMO_SOURCES[site.id]
+            store.add_subscription(
+                site.id, str((root / rel).resolve()), band_names=band_names or ()
+            )
 
-            def step(done: int, total: int, ref: str, rel: str = rel) -> None:
-                if progress is not None:
-                    progress(f"ingest {rel}", done, total, Path(ref).name)
+        def site_progress(site: Site) -> RunProgress | None:
+            if progress is None:
+                return None
+            return lambda stage, done, total, what: progress(
+                f"{site.id}: {stage}", done, total, what
+            )
 
-            ingests.append(ingest(source, store, step))
-        runs = []
-        for i, site in enumerate(sites):
-            if progress is not None:
-                progress("chips and activity", i, len(sites), site.id)
-            runs.append(run_site(store, site))
-        if progress is not None:
-            progress("chips and activity", len(sites), len(sites), "")
+        run = run_sites(store, sites, progress=site_progress)
         if progress is not None:
             progress("detection on pixel grids", 0, 1, "")
         grids = pixel_grid_detections(root)
         if progress is not None:
             progress("claims and reach", 0, 1, "")
-        claims = demo_claims(store)
+        demo_claims(store)
         reach = reach_report(store.get_site("sanumdong"), 8000 * KM_PER_MILE, limit=10_000)
-        report = write_report(
-            runs,
+        report = write_site_report(
+            store,
+            sites,
             out / "report.html",
-            db_url=db_url,
             title="SiteWatch demo report",
             pixel_grids=grids,
-            claims=[c.to_dict() for c in claims],
             reach=reach,
         )
-    return DemoResult(report=report, ingests=ingests, runs=runs)
+    return DemoResult(report=report, run=run)

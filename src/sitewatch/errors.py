@@ -107,3 +107,15 @@ class TargetNotFoundError(SitewatchError, LookupError):
 
 class WebhookError(SitewatchError, ConnectionError):
     """The webhook could not be reached or refused the alerts."""
+
+
+class SubscriptionNotFoundError(SitewatchError, LookupError):
+    """No imagery subscription with that id."""
+
+
+class WebhookNotFoundError(SitewatchError, LookupError):
+    """No configured webhook with that URL."""
+
+
+class ChipNotFoundError(SitewatchError, FileNotFoundError):
+    """A chip the store refers to is missing from the workspace."""

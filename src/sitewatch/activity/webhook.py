@@ -11,12 +11,16 @@ from sitewatch.activity.alerts import Alert
 from sitewatch.errors import WebhookError
 
 
-def send_webhook(alerts: Sequence[Alert], url: str, timeout: float = 10.0) -> int:
-    """POST the alerts as JSON ``{"alerts": [...]}`` to ``url``; returns the HTTP status."""
+def send_webhook(
+    alerts: Sequence[Alert], url: str, timeout: float = 10.0, *, idempotency_key: str = ""
+) -> int:
+    """POST the alerts as JSON ``{"alerts": [...]}`` to ``url``; returns the HTTP status.
+    ``idempotency_key`` is sent as the ``Idempotency-Key`` header when given."""
     body = json.dumps({"source": "sitewatch", "alerts": [a.to_dict() for a in alerts]}).encode()
-    request = urllib.request.Request(
-        url, data=body, method="POST", headers={"Content-Type": "application/json"}
-    )
+    headers = {"Content-Type": "application/json"}
+    if idempotency_key:
+        headers["Idempotency-Key"] = idempotency_key
+    request = urllib.request.Request(url, data=body, method="POST", headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             status = int(response.status)

@@ -2,24 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import click
 from rich.table import Table
 
 from sitewatch.activity.alerts import alerts_for_site
 from sitewatch.activity.webhook import send_webhook
-from sitewatch.cli.options import CliState, console, emit_json, json_option, pass_state
-from sitewatch.times import iso_utc, parse_iso_utc
-
-
-def _since(text: str | None) -> datetime | None:
-    if text is None:
-        return None
-    try:
-        return parse_iso_utc(text if "T" in text else text + "T00:00:00Z")
-    except ValueError:
-        raise click.BadParameter(f"{text!r} is not an ISO 8601 date or time") from None
+from sitewatch.cli.options import CliState, console, emit_json, json_option, parse_since, pass_state
+from sitewatch.times import iso_utc
 
 
 @click.group("alerts", invoke_without_command=True)
@@ -32,7 +21,7 @@ def alerts_group(ctx: click.Context, site_id: str | None, since: str | None, as_
     if ctx.invoked_subcommand is not None:
         return
     state: CliState = ctx.obj
-    alerts = state.store.list_alerts(site_id, _since(since))
+    alerts = state.store.list_alerts(site_id, parse_since(since))
     if as_json:
         emit_json([a.to_dict() for a in alerts])
         return
@@ -83,7 +72,7 @@ def alerts_send(
     state: CliState, webhook: str, site_id: str | None, since: str | None, include_acked: bool
 ) -> None:
     """Send alerts (unacknowledged ones by default) to a webhook."""
-    alerts = state.store.list_alerts(site_id, _since(since), unacknowledged=not include_acked)
+    alerts = state.store.list_alerts(site_id, parse_since(since), unacknowledged=not include_acked)
     if not alerts:
         click.echo("no alerts to send")
         return

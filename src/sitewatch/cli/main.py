@@ -54,6 +54,28 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "sitewatch.cli.movement:movement_cmd",
         "Vehicles and aircraft that arrived, departed or stayed between BEFORE and AFTER.",
     ),
+    "sources": (
+        "sitewatch.cli.sources:sources_group",
+        "Imagery subscriptions per site: where `run` and `watch` look for new scenes.",
+    ),
+    "run": (
+        "sitewatch.cli.run:run_cmd",
+        "Bring sites up to date: new imagery, chips, figures, change, detections, alerts.",
+    ),
+    "watch": (
+        "sitewatch.cli.watch:watch_cmd",
+        "Every interval: ingest what is new from each subscription, run the sites it "
+        "touched, deliver alerts; one line per cycle.",
+    ),
+    "report": (
+        "sitewatch.cli.report:report_cmd",
+        "Write OUT/report.html for sites from what `run` stored: pictures, change, the "
+        "timeline with alerts, claims and scenes (path printed last).",
+    ),
+    "webhooks": (
+        "sitewatch.cli.webhooks:webhooks_group",
+        "Webhooks: URLs that `run` and `watch` POST new alerts to (once each).",
+    ),
     "timeline": (
         "sitewatch.cli.timeline:timeline_cmd",
         "Every activity figure of a site over time, with the scenes behind each value.",
@@ -122,15 +144,22 @@ class SitewatchGroup(click.Group):
     help="Store: a SQLAlchemy URL (sqlite:///path.db) or a SQLite file path. "
     "Default: $SITEWATCH_DB, else ./sitewatch.db.",
 )
+@click.option(
+    "--workspace",
+    envvar="SITEWATCH_HOME",
+    metavar="DIR",
+    help="Folder for chips and change masks. Default: $SITEWATCH_HOME, else beside a "
+    "SQLite store (sitewatch.db -> sitewatch-workspace/).",
+)
 @click.option("-v", "--verbose", count=True, help="More log output (-v info, -vv debug).")
 @click.pass_context
-def cli(ctx: click.Context, db: str | None, verbose: int) -> None:
+def cli(ctx: click.Context, db: str | None, workspace: str | None, verbose: int) -> None:
     """SiteWatch: watch declared sites in satellite imagery over time."""
     level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
     logging.basicConfig(
         level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
     )
-    state = CliState(db=db)
+    state = CliState(db=db, workspace=workspace)
     ctx.obj = state
     ctx.call_on_close(state.close)
 

@@ -6,6 +6,7 @@ import json
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -27,6 +28,7 @@ class CliState:
     """What the top-level options set up; the store opens on first use."""
 
     db: str | None = None
+    workspace: str | None = None
     _store: Store | None = field(default=None, repr=False)
 
     @property
@@ -34,7 +36,7 @@ class CliState:
         if self._store is None:
             from sitewatch.store import Store  # opened on first use: --help stays fast
 
-            self._store = Store(self.db)
+            self._store = Store(self.db, workspace=self.workspace)
         return self._store
 
     def close(self) -> None:
@@ -103,6 +105,43 @@ def with_progress(label: str, work: Callable[[StepFn], T]) -> T:
             bar.update(task, completed=done, total=total)
 
         return work(step)
+
+
+def parse_since(text: str | None) -> datetime | None:
+    """``--since``: an ISO 8601 date or time (UTC when naive), or None."""
+    if text is None:
+        return None
+    from sitewatch.times import parse_iso_utc
+
+    try:
+        return parse_iso_utc(text if "T" in text else text + "T00:00:00Z")
+    except ValueError:
+        raise click.BadParameter(f"{text!r} is not an ISO 8601 date or time") from None
+
+
+def echo_run(summary: dict[str, Any]) -> None:
+    """A monitoring run's summary (``RunReport.to_dict()``), a line per site."""
+    for site in summary["sites"]:
+        click.echo(
+            f"{site['site']}: {site['scenes']} scene(s); computed {site['chips_computed']} "
+            f"chip(s), {site['pairs_computed']} pair(s); {site['observations_added']} "
+            f"observation(s) added; alerts {site['alerts_added']} new, "
+            f"{site['alerts_updated']} updated"
+            + (f"; {len(site['failures'])} failure(s)" if site["failures"] else "")
+        )
+        for failure in site["failures"]:
+            click.echo(f"  failed {failure['id']}: {failure['reason']}", err=True)
+    for failure in summary["ingest_failures"]:
+        click.echo(f"  ingest {failure['source']}: {failure['error']}", err=True)
+    for site_id in summary["locked"]:
+        click.echo(f"{site_id}: being run by another process; skipped", err=True)
+    deliveries = summary["deliveries"]
+    click.echo(
+        f"{summary['scenes_ingested']} new scene(s) ingested; "
+        f"{deliveries.get('delivered', 0)} alert delivery(ies) made, "
+        f"{deliveries.get('pending', 0)} pending, {deliveries.get('failed', 0)} given up; "
+        f"{summary['seconds']:.1f} s"
+    )
 
 
 def parse_bbox(text: str | None) -> list[float] | None:

@@ -1,12 +1,32 @@
-"""Per-site processing: chips for each stored scene, and activity figures between dates."""
+"""Per-site processing, incremental: a chip per covering scene, figures per date, change
+per pair of consecutive dates, alerts.
+
+What is done is kept: each chip as a COG in the store's workspace with its row and its
+per-date observations (one transaction), each pair as a change-mask COG with its row and
+its observations (one transaction).  A run computes only what is missing, so a second run
+with no new scene computes nothing, a new scene costs one chip and one or two pairs, and a
+run killed at any point is finished by the next one without duplicates.  A scene that
+cannot be read is recorded as failed with its reason and retried on later runs, up to
+``max_tries`` times in all.
+
+The pure parts, :func:`date_observations` and :func:`pair_observations`, take chips and
+return observations; :func:`run_site` does the reading, writing and storing around them.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import itertools
 import logging
+import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from sitewatch.activity.alerts import Alert, alerts_for_site
 from sitewatch.activity.figures import (
@@ -18,155 +38,174 @@ from sitewatch.activity.figures import (
     count_figure,
     spectral_indices,
 )
-from sitewatch.change.compare import Comparison, compare
+from sitewatch.change.compare import compare
 from sitewatch.change.objects import CHANGE_TYPES, change_objects, changed_area_m2
-from sitewatch.detection.detector import CLASSES, MAX_GSD, Detection, default_detector, detect_array
-from sitewatch.errors import SitewatchError, StoreError
+from sitewatch.detection.detector import (
+    CLASSES,
+    MAX_GSD,
+    Detection,
+    DetectorInfo,
+    default_detector,
+    detect_array,
+)
+from sitewatch.errors import ChipNotFoundError, SitewatchError, StoreError
 from sitewatch.geo.grid import GeoImage
 from sitewatch.imagery.chips import read_chip
 from sitewatch.imagery.display import to_rgb8
+from sitewatch.imagery.raster import read_image, write_cog, write_mask
 from sitewatch.imagery.scene import Scene
 from sitewatch.sites.watchlist import Site
-from sitewatch.store import Store
+from sitewatch.store.db import Store
+from sitewatch.store.runs import FAILED, OK, ChipRecord
 
 log = logging.getLogger(__name__)
+
+#: Tries (this run's included) after which a scene or pair that keeps failing is left.
+MAX_TRIES = 3
+
+#: progress(stage, done, total, what): stage is "chips" or "pairs".
+RunProgress = Callable[[str, int, int, str], None]
 
 
 @dataclass
 class SiteRun:
-    """The chips, observations and failures of one site's processing."""
+    """What one run of a site did: chips and pairs computed now, observations added,
+    failures (id and reason), alerts added or updated."""
+
+    site: Site
+    scenes: int = 0
+    new_chips: list[str] = field(default_factory=list)
+    new_pairs: list[tuple[str, str]] = field(default_factory=list)
+    dropped_pairs: list[tuple[str, str]] = field(default_factory=list)
+    observations: list[Observation] = field(default_factory=list)
+    failures: list[tuple[str, str]] = field(default_factory=list)
+    given_up: list[str] = field(default_factory=list)
+    alerts: dict[str, int] = field(default_factory=lambda: {"added": 0, "updated": 0})
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.new_chips or self.new_pairs or self.dropped_pairs)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "site": self.site.id,
+            "scenes": self.scenes,
+            "chips_computed": len(self.new_chips),
+            "pairs_computed": len(self.new_pairs),
+            "pairs_dropped": len(self.dropped_pairs),
+            "observations_added": len(self.observations),
+            "alerts_added": self.alerts["added"],
+            "alerts_updated": self.alerts["updated"],
+            "failures": [{"id": i, "reason": r} for i, r in self.failures],
+            "given_up": self.given_up,
+        }
+
+
+@dataclass(frozen=True)
+class ChangeView:
+    """A stored pair's change: the mask on the site grid and how it was made."""
+
+    mask: npt.NDArray[np.bool_]
+    method: str
+    alignment: str
+
+
+@dataclass
+class SiteView:
+    """A site's stored results read back (for reports): chips from their COGs, change
+    masks, detections, every observation and alert, and what failed."""
 
     site: Site
     scenes: list[Scene] = field(default_factory=list)
     chips: dict[str, GeoImage] = field(default_factory=dict)
-    observations: list[Observation] = field(default_factory=list)
-    failures: list[tuple[str, str]] = field(default_factory=list)
-    #: Change masks between consecutive scenes, keyed by (before id, after id).
-    changes: dict[tuple[str, str], Comparison] = field(default_factory=dict)
-    #: Alerts over all of the site's stored observations.
-    alerts: list[Alert] = field(default_factory=list)
-    #: Vehicle and aircraft detections per scene id (chip pixel coordinates).
     detections: dict[str, list[Detection]] = field(default_factory=dict)
+    changes: dict[tuple[str, str], ChangeView] = field(default_factory=dict)
+    observations: list[Observation] = field(default_factory=list)
+    alerts: list[Alert] = field(default_factory=list)
+    failures: list[tuple[str, str]] = field(default_factory=list)
 
 
-def run_site(
-    store: Store,
-    site: Site,
-    *,
-    bands: Sequence[str] | None = None,
-    min_coverage: float = 0.5,
-    detect: bool = True,
-    progress: Callable[[str], None] | None = None,
-) -> SiteRun:
-    """Read a chip of every scene covering at least ``min_coverage`` of the site, then
-    store the change magnitude between each pair of consecutive dates and, with
-    ``detect``, the area of detected change (co-registered, ``auto`` method) and, on
-    chips fine enough, vehicle and aircraft counts per date.
+# --- pure stages ---------------------------------------------------------------------
 
-    A scene that cannot be read is reported in ``failures`` and skipped.
-    """
-    run = SiteRun(site)
-    entries = [e for e in store.list_scenes(site.id) if e.sites.get(site.id, 0.0) >= min_coverage]
-    for entry in entries:
-        scene = entry.scene
-        if progress is not None:
-            progress(scene.id)
-        try:
-            run.chips[scene.id] = read_chip(scene, site, bands)
-        except StoreError:
-            raise
-        except SitewatchError as exc:
-            log.warning("site %s: skipped scene %s: %s", site.id, scene.id, exc)
-            run.failures.append((scene.id, str(exc)))
-            continue
-        run.scenes.append(scene)
-        for figure, value in spectral_indices(run.chips[scene.id]).items():
-            run.observations.append(
-                Observation(
-                    site_id=site.id,
-                    figure=figure,
-                    value=round(value, 6),
-                    unit=FIGURES[figure],
-                    time=scene.time_utc,
-                    scene_id=scene.id,
-                    method="mean over valid site pixels",
-                    evidence={"scenes": [scene.id]},
-                )
-            )
-        if detect:
-            _count_objects(run, scene, run.chips[scene.id])
-    for before, after in zip(run.scenes, run.scenes[1:], strict=False):
-        a, b = run.chips[before.id], run.chips[after.id]
-        try:
-            value = change_magnitude(a, b)
-        except SitewatchError as exc:
-            run.failures.append((after.id, str(exc)))
-            continue
-        run.observations.append(
-            Observation(
-                site_id=site.id,
-                figure=CHANGE_MAGNITUDE,
-                value=round(value, 6),
-                time=after.time_utc,
-                scene_id=after.id,
-                ref_scene_id=before.id,
-                method="standardised-band-distance",
-                evidence={
-                    "scenes": [before.id, after.id],
-                    "valid_fraction": round(float((a.mask & b.mask).mean()), 4),
-                    "bands": list(a.shared_bands(b)),
-                },
-            )
+
+def date_observations(
+    site: Site, scene: Scene, chip: GeoImage, detector: DetectorInfo | None
+) -> tuple[list[Observation], list[Detection] | None]:
+    """Per-date figures of one chip: brightness and NDVI, and with a ``detector`` on a
+    chip fine enough for a class, its vehicle/aircraft counts (and the detections)."""
+    obs = [
+        Observation(
+            site_id=site.id,
+            figure=figure,
+            value=round(value, 6),
+            unit=FIGURES[figure],
+            time=scene.time_utc,
+            scene_id=scene.id,
+            method="mean over valid site pixels",
+            evidence={"scenes": [scene.id]},
         )
-        if detect:
-            _changed_area(run, before, after, a, b)
-    store.put_observations(run.observations)
-    run.alerts = alerts_for_site(store.observations(site.id))
-    store.put_alerts(run.alerts)
-    return run
-
-
-def _count_objects(run: SiteRun, scene: Scene, chip: GeoImage) -> None:
-    """Vehicle/aircraft counts on a chip fine enough for them (see ``detect.MAX_GSD``)."""
+        for figure, value in spectral_indices(chip).items()
+    ]
     gsd = chip.grid.res[0]
     classes = [c for c in CLASSES if gsd <= MAX_GSD[c]]
-    if not classes:
-        return
-    try:
-        info = default_detector()
-        rgb = to_rgb8(chip)[..., :3].transpose(2, 0, 1)
-        dets = detect_array(np.ascontiguousarray(rgb), gsd, info, classes=classes)
-    except SitewatchError as exc:
-        run.failures.append((scene.id, f"detection: {exc}"))
-        return
-    run.detections[scene.id] = dets
+    if detector is None or not classes:
+        return obs, None
+    rgb = to_rgb8(chip)[..., :3].transpose(2, 0, 1)
+    dets = detect_array(np.ascontiguousarray(rgb), gsd, detector, classes=classes)
     for cls in classes:
-        run.observations.append(
+        obs.append(
             Observation(
-                site_id=run.site.id,
+                site_id=site.id,
                 figure=count_figure(cls),
                 value=float(sum(d.cls == cls for d in dets)),
                 unit=FIGURES[count_figure(cls)],
                 time=scene.time_utc,
                 scene_id=scene.id,
                 method="detector",
-                evidence={"scenes": [scene.id], "gsd_m": gsd, "threshold": info.thresholds[cls]},
+                evidence={
+                    "scenes": [scene.id],
+                    "gsd_m": gsd,
+                    "threshold": detector.thresholds[cls],
+                },
             )
         )
+    return obs, dets
 
 
-def _changed_area(run: SiteRun, before: Scene, after: Scene, a: GeoImage, b: GeoImage) -> None:
-    """Detect change between two chips; record the comparison and a changed-area figure."""
+def pair_observations(
+    site: Site, before: Scene, after: Scene, a: GeoImage, b: GeoImage, *, detect_change: bool
+) -> tuple[list[Observation], ChangeView | None, str]:
+    """Figures between two consecutive chips: the change magnitude and, with
+    ``detect_change``, the area of detected change (co-registered, ``auto`` method).
+    Returns the observations, the change (None when not detected) and why change
+    detection failed ("" when it did not)."""
+    obs = [
+        Observation(
+            site_id=site.id,
+            figure=CHANGE_MAGNITUDE,
+            value=round(change_magnitude(a, b), 6),
+            unit=FIGURES[CHANGE_MAGNITUDE],
+            time=after.time_utc,
+            scene_id=after.id,
+            ref_scene_id=before.id,
+            method="standardised-band-distance",
+            evidence={
+                "scenes": [before.id, after.id],
+                "valid_fraction": round(float((a.mask & b.mask).mean()), 4),
+                "bands": list(a.shared_bands(b)),
+            },
+        )
+    ]
+    if not detect_change:
+        return obs, None, ""
     try:
         cmp = compare(a, b)
     except SitewatchError as exc:
-        run.failures.append((after.id, f"change detection: {exc}"))
-        return
-    run.changes[(before.id, after.id)] = cmp
+        return obs, None, f"change detection: {exc}"
     objects = change_objects(cmp.result, a, cmp.after, gsd=cmp.gsd)
-    run.observations.append(
+    obs.append(
         Observation(
-            site_id=run.site.id,
+            site_id=site.id,
             figure=CHANGED_AREA,
             value=round(changed_area_m2(objects), 1),
             unit=FIGURES[CHANGED_AREA],
@@ -185,3 +224,197 @@ def _changed_area(run: SiteRun, before: Scene, after: Scene, a: GeoImage, b: Geo
             },
         )
     )
+    return obs, ChangeView(cmp.result.mask, cmp.result.method, cmp.align_note), ""
+
+
+# --- the workspace -------------------------------------------------------------------
+
+
+def _safe(text: str) -> str:
+    """A file-name-safe, collision-free form of an id."""
+    digest = hashlib.sha1(text.encode()).hexdigest()[:8]
+    return f"{re.sub(r'[^A-Za-z0-9._-]+', '_', text)[:80]}-{digest}"
+
+
+def chip_path(site_id: str, scene_id: str) -> str:
+    """Where a chip lives, relative to the workspace."""
+    return f"chips/{site_id}/{_safe(scene_id)}.tif"
+
+
+def mask_path(site_id: str, before_id: str, after_id: str) -> str:
+    return f"change/{site_id}/{_safe(before_id + '__' + after_id)}.tif"
+
+
+def read_stored_chip(workspace: Path, record: ChipRecord) -> GeoImage:
+    path = workspace / record.path
+    if not path.is_file():
+        raise ChipNotFoundError(f"chip {path} is missing from the workspace; it will be remade")
+    return read_image(path, require_georef=True)
+
+
+def _detections(items: list[dict[str, Any]] | None) -> list[Detection]:
+    return [Detection(**d) for d in items or []]
+
+
+# --- a run -----------------------------------------------------------------------------
+
+
+def run_site(
+    store: Store,
+    site: Site,
+    *,
+    bands: Sequence[str] | None = None,
+    min_coverage: float = 0.5,
+    detect: bool = True,
+    since: datetime | None = None,
+    max_tries: int = MAX_TRIES,
+    progress: RunProgress | None = None,
+) -> SiteRun:
+    """Bring ``site`` up to date with the scenes in ``store`` covering at least
+    ``min_coverage`` of it (acquired at or after ``since``); see the module docstring.
+    With ``detect``, chips fine enough get vehicle/aircraft counts and pairs get the
+    area of detected change; without, only the spectral figures and change magnitude."""
+    workspace = store.workspace
+    run = SiteRun(site)
+    entries = [e for e in store.list_scenes(site.id) if e.sites.get(site.id, 0.0) >= min_coverage]
+    scenes = [e.scene for e in entries if since is None or e.scene.time_utc >= since]
+    run.scenes = len(scenes)
+    records = store.chips(site.id)
+    detector = _detector(run) if detect else None
+    chips: dict[str, GeoImage] = {}
+    ready: list[Scene] = []
+    for i, scene in enumerate(scenes):
+        if progress is not None:
+            progress("chips", i, len(scenes), scene.id)
+        rec = records.get(scene.id)
+        if rec is not None and rec.status == OK and (workspace / rec.path).is_file():
+            ready.append(scene)
+            continue
+        if rec is not None and rec.status == FAILED and rec.tries >= max_tries:
+            run.given_up.append(scene.id)
+            continue
+        try:
+            chip = read_chip(scene, site, bands)
+            obs, dets = date_observations(site, scene, chip, detector)
+        except StoreError:
+            raise
+        except SitewatchError as exc:
+            tries = store.record_chip_failure(site.id, scene.id, str(exc))
+            log.warning("site %s: scene %s failed (try %d): %s", site.id, scene.id, tries, exc)
+            run.failures.append((scene.id, str(exc)))
+            continue
+        rel = chip_path(site.id, scene.id)
+        write_cog(chip, workspace / rel)
+        store.record_chip(
+            site.id, scene.id, rel, None if dets is None else [asdict(d) for d in dets], obs
+        )
+        chips[scene.id] = chip
+        ready.append(scene)
+        run.new_chips.append(scene.id)
+        run.observations += obs
+    if progress is not None:
+        progress("chips", len(scenes), len(scenes), "")
+    _run_pairs(store, run, ready, chips, detect=detect, max_tries=max_tries, progress=progress)
+    if run.changed:
+        run.alerts = store.put_alerts(alerts_for_site(store.observations(site.id)))
+    return run
+
+
+def _detector(run: SiteRun) -> DetectorInfo | None:
+    try:
+        return default_detector()
+    except SitewatchError as exc:
+        run.failures.append(("detector", str(exc)))
+        return None
+
+
+def _run_pairs(
+    store: Store,
+    run: SiteRun,
+    ready: list[Scene],
+    chips: dict[str, GeoImage],
+    *,
+    detect: bool,
+    max_tries: int,
+    progress: RunProgress | None,
+) -> None:
+    site = run.site
+    workspace = store.workspace
+    wanted = list(itertools.pairwise(ready))
+    done = store.pairs(site.id)
+    stale = [k for k in done if k not in {(a.id, b.id) for a, b in wanted}]
+    if stale:
+        store.drop_pairs(site.id, stale)
+        run.dropped_pairs += stale
+    records = store.chips(site.id)
+    for i, (before, after) in enumerate(wanted):
+        if progress is not None:
+            progress("pairs", i, len(wanted), f"{before.id} -> {after.id}")
+        key = (before.id, after.id)
+        rec = done.get(key)
+        if rec is not None and rec.status == OK:
+            continue
+        if rec is not None and rec.status == FAILED and rec.tries >= max_tries:
+            run.given_up.append(f"{before.id} -> {after.id}")
+            continue
+        try:
+            a, b = (
+                chips.get(s.id) or read_stored_chip(workspace, records[s.id])
+                for s in (before, after)
+            )
+            obs, change, problem = pair_observations(
+                site, before, after, a, b, detect_change=detect
+            )
+        except StoreError:
+            raise
+        except SitewatchError as exc:
+            store.record_pair_failure(site.id, before.id, after.id, str(exc))
+            run.failures.append((f"{before.id} -> {after.id}", str(exc)))
+            continue
+        if problem:
+            run.failures.append((f"{before.id} -> {after.id}", problem))
+        rel = ""
+        meta: dict[str, Any] = {"problem": problem} if problem else {}
+        if change is not None:
+            rel = mask_path(site.id, before.id, after.id)
+            write_mask(change.mask, workspace / rel, a)
+            meta = {"method": change.method, "alignment": change.alignment}
+        store.record_pair(site.id, before.id, after.id, rel, meta, obs)
+        run.new_pairs.append(key)
+        run.observations += obs
+    if progress is not None:
+        progress("pairs", len(wanted), len(wanted), "")
+
+
+def load_site(store: Store, site: Site) -> SiteView:
+    """The site's stored results (see :class:`SiteView`); missing chip files are listed
+    as failures, not errors."""
+    view = SiteView(site)
+    workspace = store.workspace
+    scenes = {e.scene.id: e.scene for e in store.list_scenes(site.id)}
+    for scene_id, rec in store.chips(site.id).items():
+        if rec.status == FAILED:
+            view.failures.append((scene_id, rec.reason))
+            continue
+        try:
+            view.chips[scene_id] = read_stored_chip(workspace, rec)
+        except SitewatchError as exc:
+            view.failures.append((scene_id, str(exc)))
+            continue
+        if rec.detections is not None:
+            view.detections[scene_id] = _detections(rec.detections)
+    view.scenes = sorted((scenes[i] for i in view.chips if i in scenes), key=lambda s: s.time_utc)
+    order = {s.id: n for n, s in enumerate(view.scenes)}
+    for (before_id, after_id), pair in sorted(
+        store.pairs(site.id).items(), key=lambda kv: order.get(kv[0][1], -1)
+    ):
+        if pair.status == FAILED:
+            view.failures.append((f"{before_id} -> {after_id}", pair.reason))
+        elif pair.mask_path and (workspace / pair.mask_path).is_file():
+            mask = read_image(workspace / pair.mask_path).pixels[0] > 0
+            view.changes[(before_id, after_id)] = ChangeView(
+                mask, str(pair.meta.get("method", "")), str(pair.meta.get("alignment", ""))
+            )
+    view.observations = store.observations(site.id)
+    view.alerts = store.list_alerts(site.id)
+    return view

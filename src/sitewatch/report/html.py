@@ -22,8 +22,10 @@ from sitewatch.detection.detector import Detection, counts, resample_rgb
 from sitewatch.imagery.bands import TRUE_COLOUR
 from sitewatch.imagery.display import display_bands, to_rgb8
 from sitewatch.imagery.raster import atomic_path, write_png
-from sitewatch.pipeline.site import SiteRun
+from sitewatch.pipeline.site import SiteView, load_site
 from sitewatch.report.plots import plot_activity, plot_reach
+from sitewatch.sites.watchlist import Site
+from sitewatch.store.db import Store
 from sitewatch.times import iso_utc
 
 
@@ -41,7 +43,7 @@ def outline_rgb(
     return out
 
 
-def _site_context(run: SiteRun, out_dir: Path, asset_dir: str) -> dict[str, Any]:
+def _site_context(run: SiteView, out_dir: Path, asset_dir: str) -> dict[str, Any]:
     site = run.site
     ctx: dict[str, Any] = {
         "id": site.id,
@@ -87,10 +89,11 @@ def _site_context(run: SiteRun, out_dir: Path, asset_dir: str) -> dict[str, Any]
                 "time": iso_utc(scene.datetime),
                 "bands": label,
             }
-    if run.changes:
-        (first_id, last_id), cmp = list(run.changes.items())[-1]
+    latest = next(((k, c) for k, c in reversed(run.changes.items()) if k[1] in run.chips), None)
+    if latest is not None:
+        (first_id, last_id), change = latest
         rel = f"{asset_dir}/{site.id}_change.png"
-        write_png(outline_rgb(to_rgb8(cmp.after), cmp.result.mask), out_dir / rel)
+        write_png(outline_rgb(to_rgb8(run.chips[last_id]), change.mask), out_dir / rel)
         area = next(
             (
                 o.value
@@ -103,9 +106,9 @@ def _site_context(run: SiteRun, out_dir: Path, asset_dir: str) -> dict[str, Any]
             "png": rel,
             "before": first_id,
             "after": last_id,
-            "method": cmp.result.method,
+            "method": change.method,
             "area_ha": area / 1e4,
-            "alignment": cmp.align_note,
+            "alignment": change.alignment,
         }
     if run.observations:
         rel = f"{asset_dir}/{site.id}_activity.png"
@@ -137,7 +140,7 @@ def draw_boxes(
     return out
 
 
-def _pair_rows(run: SiteRun) -> list[dict[str, Any]]:
+def _pair_rows(run: SiteView) -> list[dict[str, Any]]:
     """One table row per consecutive scene pair: magnitude, changed area, evidence."""
     rows: dict[tuple[str, str], dict[str, Any]] = {}
     for o in run.observations:
@@ -192,7 +195,7 @@ def _reach_context(reach: dict[str, Any], out_dir: Path, asset_dir: str) -> dict
 
 
 def write_report(
-    runs: list[SiteRun],
+    runs: Sequence[SiteView],
     dest: str | os.PathLike[str],
     *,
     db_url: str = "",
@@ -224,3 +227,28 @@ def write_report(
     with atomic_path(dest) as tmp:
         tmp.write_text(html, encoding="utf-8")
     return dest
+
+
+def write_site_report(
+    store: Store,
+    sites: Sequence[Site],
+    dest: str | os.PathLike[str],
+    *,
+    title: str = "",
+    pixel_grids: Sequence[dict[str, Any]] = (),
+    reach: dict[str, Any] | None = None,
+) -> Path:
+    """The report for ``sites`` from what the store holds (chips and masks from the
+    workspace, observations, alerts, and the claims about these sites); returns the
+    HTML path."""
+    ids = {s.id for s in sites}
+    claims = [c.to_dict() for c in store.list_claims() if c.site_id in ids]
+    return write_report(
+        [load_site(store, site) for site in sites],
+        dest,
+        db_url=store.url,
+        title=title,
+        pixel_grids=pixel_grids,
+        claims=claims,
+        reach=reach,
+    )

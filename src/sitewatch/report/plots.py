@@ -17,7 +17,7 @@ from sitewatch.activity.figures import (
     VEHICLE_COUNT,
 )
 from sitewatch.imagery.raster import atomic_path
-from sitewatch.pipeline.site import SiteRun
+from sitewatch.pipeline.site import SiteView
 
 #: Timeline panels: figure, label, scale, colour (only figures a site has are drawn).
 PANELS = (
@@ -30,7 +30,7 @@ PANELS = (
 )
 
 
-def plot_activity(run: SiteRun, dest: Path) -> Path:
+def plot_activity(run: SiteView, dest: Path) -> Path:
     """The site's timeline: one panel per activity figure, alert events shaded."""
     panels = [p for p in PANELS if any(o.figure == p[0] for o in run.observations)]
     # A bare Figure (no pyplot): no global backend state, nothing to close.

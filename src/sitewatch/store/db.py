@@ -23,7 +23,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from shapely.geometry import Polygon
 from sqlalchemy import Engine, create_engine, delete, event, select
-from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError
+from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from sitewatch.activity.alerts import Alert
@@ -47,6 +47,7 @@ from sitewatch.store.models import (
     SceneSiteRow,
     SiteRow,
 )
+from sitewatch.store.runs import RunRecords, row_to_alert, upsert_observations
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +63,18 @@ def resolve_db_url(db: str | None = None) -> str:
     if "://" in value:
         return value
     return f"sqlite:///{Path(value).expanduser().resolve()}"
+
+
+def resolve_workspace(url: str, explicit: str | os.PathLike[str] | None = None) -> Path:
+    """The workspace folder: ``explicit``, else ``$SITEWATCH_HOME``, else beside a SQLite
+    store (``watch.db`` -> ``watch-workspace/``), else ``./sitewatch-workspace``."""
+    chosen = explicit or os.environ.get("SITEWATCH_HOME")
+    if chosen:
+        return Path(chosen)
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        db = Path(url[len("sqlite:///") :])
+        return db.with_name(f"{db.stem}-workspace")
+    return Path("sitewatch-workspace")
 
 
 def _alembic_config(connection: Any) -> Config:
@@ -168,11 +181,19 @@ def _row_to_obs(row: ObservationRow) -> Observation:
     )
 
 
-class Store:
+class Store(RunRecords):
     """Durable record of the watchlist, ingested scenes, observations, alerts and claims."""
 
-    def __init__(self, url: str | None = None, *, seed_builtin: bool = True) -> None:
+    def __init__(
+        self,
+        url: str | None = None,
+        *,
+        workspace: str | os.PathLike[str] | None = None,
+        seed_builtin: bool = True,
+    ) -> None:
         self.url = resolve_db_url(url)
+        #: Folder for the files the store refers to (chips, change masks).
+        self.workspace = resolve_workspace(self.url, workspace)
         if self.url.startswith("sqlite:///"):
             path = Path(self.url[len("sqlite:///") :])
             if not path.parent.exists():
@@ -328,40 +349,8 @@ class Store:
 
     def put_observations(self, observations: Iterable[Observation]) -> int:
         """Insert or replace observations (keyed by site, zone, figure, scene, reference scene)."""
-        n = 0
         with self.transaction() as s:
-            for ob in observations:
-                existing = s.scalars(
-                    select(ObservationRow).where(
-                        ObservationRow.site_id == ob.site_id,
-                        ObservationRow.zone == ob.zone,
-                        ObservationRow.figure == ob.figure,
-                        ObservationRow.scene_id == ob.scene_id,
-                        ObservationRow.ref_scene_id == ob.ref_scene_id,
-                    )
-                ).one_or_none()
-                row = existing or ObservationRow(
-                    site_id=ob.site_id,
-                    zone=ob.zone,
-                    figure=ob.figure,
-                    scene_id=ob.scene_id,
-                    ref_scene_id=ob.ref_scene_id,
-                )
-                row.value = ob.value
-                row.unit = ob.unit
-                row.time = ob.time
-                row.method = ob.method
-                row.evidence = ob.evidence
-                row.created_at = _now()
-                s.add(row)
-                n += 1
-            try:
-                s.flush()
-            except IntegrityError as exc:
-                raise StoreError(
-                    f"observation refers to an unknown site or scene ({exc.orig}); ingest first"
-                ) from None
-        return n
+            return upsert_observations(s, observations)
 
     def observations(self, site_id: str, figure: str | None = None) -> list[Observation]:
         with self.transaction() as s:
@@ -425,7 +414,7 @@ class Store:
             if unacknowledged:
                 query = query.where(AlertRow.acknowledged.is_(False))
             rows = s.scalars(query.order_by(AlertRow.start_time, AlertRow.id))
-            return [_row_to_alert(r) for r in rows]
+            return [row_to_alert(r) for r in rows]
 
     # -- claims --------------------------------------------------------------------------
 
@@ -492,23 +481,7 @@ class Store:
             row.acknowledged = True
             row.acknowledged_at = _now()
             s.flush()
-            return _row_to_alert(row)
-
-
-def _row_to_alert(r: AlertRow) -> Alert:
-    return Alert(
-        id=r.id,
-        site_id=r.site_id,
-        zone=r.zone,
-        figure=r.figure,
-        severity=r.severity,
-        start=r.start_time,
-        end=r.end_time,
-        message=r.message,
-        evidence=dict(r.evidence or {}),
-        acknowledged=r.acknowledged,
-        acknowledged_at=r.acknowledged_at,
-    )
+            return row_to_alert(row)
 
 
 def _claim_meta(c: Claim) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sitewatch.errors import SitewatchError, StoreError
+from sitewatch.imagery.scene import Scene
 from sitewatch.imagery.sources.base import ImagerySource
 from sitewatch.store.db import Store
 
@@ -31,6 +32,8 @@ class IngestReport:
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
+    #: Scenes left out by the ``accept`` filter (e.g. too cloudy).
+    skipped: list[str] = field(default_factory=list)
 
     @property
     def recorded(self) -> int:
@@ -44,11 +47,19 @@ class IngestReport:
             "updated": self.updated,
             "unchanged": self.unchanged,
             "failed": [{"ref": r, "error": e} for r, e in self.failed],
+            "skipped": self.skipped,
         }
 
 
-def ingest(source: ImagerySource, store: Store, progress: ProgressFn | None = None) -> IngestReport:
-    """Record all scenes of ``source`` in ``store``; see the module docstring."""
+def ingest(
+    source: ImagerySource,
+    store: Store,
+    progress: ProgressFn | None = None,
+    *,
+    accept: Callable[[Scene], bool] | None = None,
+) -> IngestReport:
+    """Record all scenes of ``source`` in ``store`` (those ``accept`` takes, when given);
+    see the module docstring."""
     report = IngestReport(source=source.description)
     refs = source.refs()
     for i, ref in enumerate(refs):
@@ -56,6 +67,9 @@ def ingest(source: ImagerySource, store: Store, progress: ProgressFn | None = No
             progress(i, len(refs), ref)
         try:
             scene = source.load(ref)
+            if accept is not None and not accept(scene):
+                report.skipped.append(scene.id)
+                continue
             status = store.record_scene(scene)
         except StoreError:
             raise

@@ -221,8 +221,10 @@ class StacApiSource(ImagerySource):
         datetime: str | None = None,
         bbox: Sequence[float] | None = None,
         max_items: int | None = None,
+        query: dict[str, Any] | None = None,
     ) -> None:
         self.url = url
+        self.query = query
         self.collections = list(collections) if collections else None
         self.datetime = datetime
         self.bbox = list(bbox) if bbox else None
@@ -241,6 +243,7 @@ class StacApiSource(ImagerySource):
                 bbox=self.bbox,
                 datetime=self.datetime,
                 max_items=self.max_items,
+                query=self.query,
             )
             items = list(search.items())
         except APIError as exc:
