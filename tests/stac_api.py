@@ -9,13 +9,18 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlparse
+
+import pystac
+import shapely.geometry
+
+from sitewatch.imagery.scene import Scene
 
 CONFORMS = [
     "https://api.stacspec.org/v1.0.0/core",
@@ -165,11 +170,48 @@ class _Handler(BaseHTTPRequestHandler):
         )
 
 
+def items_from_scenes(scenes: Iterable[Scene], collection: str) -> list[dict[str, Any]]:
+    """STAC items (JSON) for scenes read from local files: one multi-band GeoTIFF asset
+    with its eo:bands, the footprint, time, projection and GSD."""
+    items = []
+    for scene in scenes:
+        href = scene.bands[0].href
+        item = pystac.Item(
+            id=scene.id.replace("/", "-"),
+            geometry=shapely.geometry.mapping(scene.footprint),
+            bbox=list(scene.footprint.bounds),
+            datetime=scene.datetime,
+            properties={"gsd": scene.gsd, "platform": "naip"},
+        )
+        item.add_asset(
+            "image",
+            pystac.Asset(
+                href,
+                media_type=pystac.MediaType.GEOTIFF,
+                roles=["data"],
+                extra_fields={
+                    "eo:bands": [
+                        {"name": b.name, "common_name": b.common_name} for b in scene.bands
+                    ]
+                },
+            ),
+        )
+        item.collection_id = collection
+        d = item.to_dict(include_self_link=False)
+        d["collection"] = collection
+        items.append(d)
+    return items
+
+
 @contextmanager
-def serve_stac_api(oscd: Path) -> Iterator[tuple[str, list[str]]]:
-    """Run the API; yields (root URL, list of request lines received)."""
+def serve_stac_api(
+    oscd: Path | None = None, items: list[dict[str, Any]] | None = None
+) -> Iterator[tuple[str, list[str]]]:
+    """Run the API over the OSCD items, or over ``items`` (served by reference: items
+    appended later are served from then on); yields (root URL, request lines received)."""
     requests: list[str] = []
-    handler = type("Handler", (_Handler,), {"items": load_items(oscd), "requests": requests})
+    served = items if items is not None else load_items(oscd) if oscd else []
+    handler = type("Handler", (_Handler,), {"items": served, "requests": requests})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
-from typing import Any, ClassVar
 
 import numpy as np
 import pytest
@@ -25,6 +22,7 @@ from sitewatch.sites.watchlist import demo_sites
 from sitewatch.store import Store
 from sitewatch.store.ingest import ingest
 from tests.helpers import assert_one_line_error, run_cli
+from tests.webhook import Received, serve_webhook
 
 T0 = datetime(2019, 1, 1, tzinfo=UTC)
 
@@ -120,33 +118,16 @@ def _per_series(obs: list[Observation]) -> dict[tuple[str, str], int]:
     return out
 
 
-class _Hook(BaseHTTPRequestHandler):
-    received: ClassVar[list[dict[str, Any]]] = []
-
-    def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        self.received.append(json.loads(body))
-        self.send_response(204 if self.path == "/ok" else 500)
-        self.end_headers()
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
 @pytest.fixture
-def hook() -> Iterator[str]:
-    server = HTTPServer(("127.0.0.1", 0), _Hook)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    _Hook.received.clear()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+def hook() -> Iterator[tuple[str, Received]]:
+    with serve_webhook() as server:
+        yield server
 
 
 def test_store_ack_list_and_webhook(
-    runner: CliRunner, db_url: str, store: Store, hook: str, data_dir: Path
+    runner: CliRunner, db_url: str, store: Store, hook: tuple[str, Received], data_dir: Path
 ) -> None:
+    url, received = hook
     site = demo_sites()[4]  # NAIP
     store.add_site(site)
     ingest(open_source(str(data_dir / "timeseries" / "naip"), band_names=NAIP_BANDS), store)
@@ -168,17 +149,15 @@ def test_store_ack_list_and_webhook(
     assert listed[0]["evidence"]["scenes"] == [scenes[6].id, scenes[7].id]
     since = scenes[8].time_utc.date().isoformat()
     assert json.loads(run_cli(runner, db_url, "alerts", "--since", since, "--json").stdout) == []
-    r = run_cli(runner, db_url, "alerts", "send", "--webhook", f"{hook}/ok")
+    r = run_cli(runner, db_url, "alerts", "send", "--webhook", f"{url}/ok")
     assert r.exit_code == 0, r.output
-    assert _Hook.received[0]["alerts"][0]["figure"] == "vehicle_count"
+    assert received.bodies[0]["alerts"][0]["figure"] == "vehicle_count"
     r = run_cli(runner, db_url, "alerts", "ack", str(listed[0]["id"]))
     assert r.exit_code == 0
     assert json.loads(run_cli(runner, db_url, "alerts", "--json").stdout)[0]["acknowledged"]
     # Acknowledged alerts are not sent again; a failing hook is a one-line error.
-    assert (
-        "no alerts" in run_cli(runner, db_url, "alerts", "send", "--webhook", f"{hook}/ok").stdout
-    )
-    r = run_cli(runner, db_url, "alerts", "send", "--webhook", f"{hook}/fail", "--all")
+    assert "no alerts" in run_cli(runner, db_url, "alerts", "send", "--webhook", f"{url}/ok").stdout
+    r = run_cli(runner, db_url, "alerts", "send", "--webhook", f"{url}/fail", "--all")
     assert_one_line_error(r, "HTTP 500")
     with pytest.raises(WebhookError):
         send_webhook(alerts, "http://127.0.0.1:9/nothing-listens", timeout=2)

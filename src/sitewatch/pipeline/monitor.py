@@ -51,6 +51,22 @@ def holder_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
 
 
+def holder_gone(holder: str) -> bool:
+    """Whether a lock's holder was a process on this host that no longer runs (killed
+    or crashed); holders on other hosts wait for their lease to expire."""
+    host, _, rest = holder.partition(":")
+    pid = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
 @dataclass
 class RunReport:
     """A monitoring run: per-site runs, ingests, deliveries, sites skipped (locked)."""
@@ -144,7 +160,7 @@ def run_sites(
     for site in sites:
         if should_stop():
             break
-        with store.lock(f"site:{site.id}", holder, LOCK_TTL) as held:
+        with store.lock(f"site:{site.id}", holder, LOCK_TTL, holder_gone) as held:
             if not held:
                 log.warning("site %s is being run by another process; skipped", site.id)
                 report.locked.append(site.id)
@@ -178,23 +194,26 @@ def deliver_alerts(
     store: Store,
     *,
     send: Callable[..., int] = send_webhook,
+    clock: Callable[[], datetime] = now_utc,
     sleep: Callable[[float], None] = time.sleep,
 ) -> dict[str, int]:
     """Queue and send pending alert deliveries (see the module docstring); returns how
-    many were delivered now and how many are still pending or given up overall."""
-    store.queue_deliveries()
+    many were delivered now and how many are still pending or given up overall.
+    Retries due within :data:`MAX_WAIT_IN_RUN` are waited for (``sleep``)."""
+    store.queue_deliveries(clock())
     delivered = 0
-    while True:
-        due = store.due_deliveries()
-        for d in due:
+    for _ in range(DELIVERY_TRIES):
+        for d in store.due_deliveries(clock()):
             key = f"sitewatch-alert-{d.alert.id}-{d.url}"
             try:
                 send([d.alert], d.url, idempotency_key=key)
             except WebhookError as exc:
                 retry = _retry_in(d.tries + 1)
-                store.mark_delivery_failed(d.id, str(exc), retry)
+                store.mark_delivery_failed(
+                    d.id, str(exc), None if retry is None else clock() + retry
+                )
                 log.warning(
-                    "alert %s to %s failed (try %d): %s", d.alert.id, d.url, d.tries + 1, exc
+                    "alert %s to %s: try %d failed: %s", d.alert.id, d.url, d.tries + 1, exc
                 )
                 continue
             store.mark_delivered(d.id)
@@ -202,7 +221,7 @@ def deliver_alerts(
         soonest = store.next_delivery_due()
         if soonest is None:
             break
-        wait = (soonest - now_utc()).total_seconds()
+        wait = (soonest - clock()).total_seconds()
         if wait > MAX_WAIT_IN_RUN.total_seconds():
             break
         sleep(max(wait, 0.0))

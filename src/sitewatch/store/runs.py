@@ -9,7 +9,7 @@ its per-date observations) or none of it, and the same for a pair.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -383,10 +383,11 @@ class RunRecords:
                 raise WebhookNotFoundError(f"no webhook {url}; see `sitewatch webhooks list`")
             s.delete(row)
 
-    def queue_deliveries(self) -> int:
-        """A pending delivery for every alert raised since a webhook was added that has
-        none for it yet; returns how many were queued."""
+    def queue_deliveries(self, at: datetime | None = None) -> int:
+        """A pending delivery (first due ``at``, default now) for every alert raised since
+        a webhook was added that has none for it yet; returns how many were queued."""
         n = 0
+        due = at or now_utc()
         with self.transaction() as s:
             hooks = list(s.scalars(select(WebhookRow)))
             for hook in hooks:
@@ -404,7 +405,7 @@ class RunRecords:
                             status=PENDING,
                             tries=0,
                             last_error="",
-                            next_attempt=now_utc(),
+                            next_attempt=due,
                         )
                     )
                     n += 1
@@ -440,19 +441,17 @@ class RunRecords:
                 row.status, row.delivered_at, row.last_error = DELIVERED, now_utc(), ""
                 row.tries += 1
 
-    def mark_delivery_failed(
-        self, delivery_id: int, error: str, retry_in: timedelta | None
-    ) -> None:
-        """One failed attempt: retried after ``retry_in``, or given up when None."""
+    def mark_delivery_failed(self, delivery_id: int, error: str, retry_at: datetime | None) -> None:
+        """One failed attempt: retried at ``retry_at``, or given up when None."""
         with self.transaction() as s:
             row = s.get(DeliveryRow, delivery_id)
             if row is not None:
                 row.tries += 1
                 row.last_error = error
-                if retry_in is None:
+                if retry_at is None:
                     row.status = FAILED
                 else:
-                    row.next_attempt = now_utc() + retry_in
+                    row.next_attempt = retry_at
 
     def delivery_counts(self) -> dict[str, int]:
         with self.transaction() as s:
@@ -463,15 +462,27 @@ class RunRecords:
 
     # -- locks ---------------------------------------------------------------------------
 
-    def acquire_lock(self, name: str, holder: str, ttl: timedelta) -> bool:
-        """Take the lease ``name`` for ``holder`` unless another holder has it unexpired."""
+    def acquire_lock(
+        self,
+        name: str,
+        holder: str,
+        ttl: timedelta,
+        is_gone: Callable[[str], bool] | None = None,
+    ) -> bool:
+        """Take the lease ``name`` for ``holder`` unless another holder has it unexpired
+        (a holder that ``is_gone`` says no longer exists, such as a killed process, loses
+        it at once)."""
         try:
             with self.transaction() as s:
                 row = s.get(LockRow, name)
                 now = now_utc()
                 if row is None:
                     s.add(LockRow(name=name, holder=holder, expires_at=now + ttl))
-                elif row.holder == holder or row.expires_at <= now:
+                elif (
+                    row.holder == holder
+                    or row.expires_at <= now
+                    or (is_gone is not None and is_gone(row.holder))
+                ):
                     row.holder, row.expires_at = holder, now + ttl
                 else:
                     return False
@@ -484,9 +495,15 @@ class RunRecords:
             s.execute(delete(LockRow).where(LockRow.name == name, LockRow.holder == holder))
 
     @contextlib.contextmanager
-    def lock(self, name: str, holder: str, ttl: timedelta) -> Iterator[bool]:
+    def lock(
+        self,
+        name: str,
+        holder: str,
+        ttl: timedelta,
+        is_gone: Callable[[str], bool] | None = None,
+    ) -> Iterator[bool]:
         """``with store.lock(...) as held:`` run only when ``held``; released after."""
-        held = self.acquire_lock(name, holder, ttl)
+        held = self.acquire_lock(name, holder, ttl, is_gone)
         try:
             yield held
         finally:

@@ -1,0 +1,5 @@
+"""``python -m sitewatch``: the command line."""
+
+from sitewatch.cli.main import main
+
+main()
