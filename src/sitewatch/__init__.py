@@ -51,9 +51,9 @@ if TYPE_CHECKING:
         to_rgb8,
         write_cog,
     )
-    from sitewatch.pipeline import SiteRun, run_site
+    from sitewatch.pipeline import SiteRun, load_site, run_site, run_sites, watch
     from sitewatch.reach import KM_PER_MILE, reach_report
-    from sitewatch.report import write_report
+    from sitewatch.report import write_report, write_site_report
     from sitewatch.sites import Site, Zone, load_sites_file
     from sitewatch.store import Store, ingest
 
@@ -92,10 +92,14 @@ _API: dict[str, str] = {
     "to_rgb8": "imagery",
     "write_cog": "imagery",
     "SiteRun": "pipeline",
+    "load_site": "pipeline",
     "run_site": "pipeline",
+    "run_sites": "pipeline",
+    "watch": "pipeline",
     "KM_PER_MILE": "reach",
     "reach_report": "reach",
     "write_report": "report",
+    "write_site_report": "report",
     "Site": "sites",
     "Zone": "sites",
     "load_sites_file": "sites",
@@ -134,6 +138,7 @@ __all__ = [
     "evaluate_detection",
     "extract_claims",
     "ingest",
+    "load_site",
     "load_sites_file",
     "movement",
     "open_source",
@@ -142,10 +147,13 @@ __all__ = [
     "read_image",
     "read_pair",
     "run_site",
+    "run_sites",
     "send_webhook",
     "to_rgb8",
+    "watch",
     "write_cog",
     "write_report",
+    "write_site_report",
 ]
 
 

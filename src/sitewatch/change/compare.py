@@ -10,6 +10,7 @@ from sitewatch.change.align import Shift, ShiftField, coregister, coregister_loc
 from sitewatch.change.detect import ChangeResult, detect_change
 from sitewatch.errors import InsufficientDataError
 from sitewatch.geo.grid import GeoImage, gsd_metres
+from sitewatch.times import stopwatch
 
 ALIGN_MODES = ("global", "local", "none")
 
@@ -72,15 +73,18 @@ def compare(
     gsd: float | None = None,
     align: str = "global",
     progress: Callable[[int, int], None] | None = None,
+    timings: dict[str, float] | None = None,
 ) -> Comparison:
     """Co-register ``after`` onto ``before`` (see :func:`align_pair`), then detect change.
 
     ``gsd`` (metres) defaults to the georeference's pixel size; plain pixel grids
     without ``gsd`` have none (areas then stay unknown).
     """
-    after, alignment, note = align_pair(before, after, align)
+    with stopwatch(timings, "align"):
+        after, alignment, note = align_pair(before, after, align)
     if gsd is None and before.transform is not None and before.crs is not None:
         rows, cols = before.shape
         gsd = gsd_metres(before.crs, before.transform, cols, rows)
-    result = detect_change(before, after, method, gsd=gsd, progress=progress)
+    with stopwatch(timings, "change"):
+        result = detect_change(before, after, method, gsd=gsd, progress=progress)
     return Comparison(result, after, alignment, note, gsd)

@@ -77,6 +77,7 @@ class RunReport:
     locked: list[str] = field(default_factory=list)
     deliveries: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    subscriptions_checked: int = 0
     sources_seen: set[tuple[Any, ...]] = field(default_factory=set, repr=False)
 
     @property
@@ -86,6 +87,7 @@ class RunReport:
     def to_dict(self) -> dict[str, Any]:
         return {
             "sites": [r.to_dict() for r in self.sites],
+            "subscriptions_checked": self.subscriptions_checked,
             "scenes_ingested": self.new_scenes,
             "ingest_failures": [{"source": s, "error": e} for s, e in self.ingest_failures]
             + [
@@ -125,6 +127,7 @@ def ingest_subscription(store: Store, subscription: Subscription, site: Site) ->
 def _ingest_all(store: Store, subscriptions: Iterable[Subscription], report: RunReport) -> None:
     """Ingest each subscription (one source with the same filters once per run)."""
     for sub in subscriptions:
+        report.subscriptions_checked += 1
         key = (sub.source, sub.collection, sub.band_names, sub.max_cloud)
         remote = sub.source.startswith(("http://", "https://"))
         if not remote and key in report.sources_seen:
@@ -242,7 +245,8 @@ class Cycle:
         nxt = f"; next at {self.next_at:%Y-%m-%dT%H:%M:%SZ}" if self.next_at else ""
         return (
             f"cycle {self.number}: {r['scenes_ingested']} new scene(s) from "
-            f"{len(self.report.ingests)} subscription(s); ran {len(self.report.sites)} site(s): "
+            f"{self.report.subscriptions_checked} subscription(s); "
+            f"ran {len(self.report.sites)} site(s): "
             f"{r['chips_computed']} chip(s), {r['pairs_computed']} pair(s), "
             f"{r['observations_added']} observation(s), {r['alerts_added']} alert(s) raised, "
             f"{r['alerts_delivered']} delivered; {len(r['ingest_failures'])} failure(s)"

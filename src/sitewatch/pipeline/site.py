@@ -57,6 +57,7 @@ from sitewatch.imagery.scene import Scene
 from sitewatch.sites.watchlist import Site
 from sitewatch.store.db import Store
 from sitewatch.store.runs import FAILED, OK, ChipRecord
+from sitewatch.times import stopwatch
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +82,8 @@ class SiteRun:
     failures: list[tuple[str, str]] = field(default_factory=list)
     given_up: list[str] = field(default_factory=list)
     alerts: dict[str, int] = field(default_factory=lambda: {"added": 0, "updated": 0})
+    #: Seconds per stage: read (chips in and out), detect, align, change, store.
+    timings: dict[str, float] = field(default_factory=dict)
 
     @property
     def changed(self) -> bool:
@@ -98,6 +101,7 @@ class SiteRun:
             "alerts_updated": self.alerts["updated"],
             "failures": [{"id": i, "reason": r} for i, r in self.failures],
             "given_up": self.given_up,
+            "seconds": {k: round(v, 3) for k, v in sorted(self.timings.items())},
         }
 
 
@@ -129,10 +133,15 @@ class SiteView:
 
 
 def date_observations(
-    site: Site, scene: Scene, chip: GeoImage, detector: DetectorInfo | None
+    site: Site,
+    scene: Scene,
+    chip: GeoImage,
+    detector: DetectorInfo | None,
+    timings: dict[str, float] | None = None,
 ) -> tuple[list[Observation], list[Detection] | None]:
     """Per-date figures of one chip: brightness and NDVI, and with a ``detector`` on a
-    chip fine enough for a class, its vehicle/aircraft counts (and the detections)."""
+    chip fine enough for a class, its vehicle/aircraft counts (and the detections).
+    ``timings`` gets the seconds spent detecting."""
     obs = [
         Observation(
             site_id=site.id,
@@ -150,8 +159,9 @@ def date_observations(
     classes = [c for c in CLASSES if gsd <= MAX_GSD[c]]
     if detector is None or not classes:
         return obs, None
-    rgb = to_rgb8(chip)[..., :3].transpose(2, 0, 1)
-    dets = detect_array(np.ascontiguousarray(rgb), gsd, detector, classes=classes)
+    with stopwatch(timings, "detect"):
+        rgb = to_rgb8(chip)[..., :3].transpose(2, 0, 1)
+        dets = detect_array(np.ascontiguousarray(rgb), gsd, detector, classes=classes)
     for cls in classes:
         obs.append(
             Observation(
@@ -173,12 +183,20 @@ def date_observations(
 
 
 def pair_observations(
-    site: Site, before: Scene, after: Scene, a: GeoImage, b: GeoImage, *, detect_change: bool
+    site: Site,
+    before: Scene,
+    after: Scene,
+    a: GeoImage,
+    b: GeoImage,
+    *,
+    detect_change: bool,
+    timings: dict[str, float] | None = None,
 ) -> tuple[list[Observation], ChangeView | None, str]:
     """Figures between two consecutive chips: the change magnitude and, with
     ``detect_change``, the area of detected change (co-registered, ``auto`` method).
     Returns the observations, the change (None when not detected) and why change
-    detection failed ("" when it did not)."""
+    detection failed ("" when it did not); ``timings`` gets the seconds spent aligning
+    and detecting change."""
     obs = [
         Observation(
             site_id=site.id,
@@ -199,10 +217,11 @@ def pair_observations(
     if not detect_change:
         return obs, None, ""
     try:
-        cmp = compare(a, b)
+        cmp = compare(a, b, timings=timings)
     except SitewatchError as exc:
         return obs, None, f"change detection: {exc}"
-    objects = change_objects(cmp.result, a, cmp.after, gsd=cmp.gsd)
+    with stopwatch(timings, "change"):
+        objects = change_objects(cmp.result, a, cmp.after, gsd=cmp.gsd)
     obs.append(
         Observation(
             site_id=site.id,
@@ -294,8 +313,9 @@ def run_site(
             run.given_up.append(scene.id)
             continue
         try:
-            chip = read_chip(scene, site, bands)
-            obs, dets = date_observations(site, scene, chip, detector)
+            with stopwatch(run.timings, "read"):
+                chip = read_chip(scene, site, bands)
+            obs, dets = date_observations(site, scene, chip, detector, run.timings)
         except StoreError:
             raise
         except SitewatchError as exc:
@@ -304,10 +324,11 @@ def run_site(
             run.failures.append((scene.id, str(exc)))
             continue
         rel = chip_path(site.id, scene.id)
-        write_cog(chip, workspace / rel)
-        store.record_chip(
-            site.id, scene.id, rel, None if dets is None else [asdict(d) for d in dets], obs
-        )
+        with stopwatch(run.timings, "read"):
+            write_cog(chip, workspace / rel)
+        with stopwatch(run.timings, "store"):
+            detections = None if dets is None else [asdict(d) for d in dets]
+            store.record_chip(site.id, scene.id, rel, detections, obs)
         chips[scene.id] = chip
         ready.append(scene)
         run.new_chips.append(scene.id)
@@ -358,12 +379,13 @@ def _run_pairs(
             run.given_up.append(f"{before.id} -> {after.id}")
             continue
         try:
-            a, b = (
-                chips.get(s.id) or read_stored_chip(workspace, records[s.id])
-                for s in (before, after)
-            )
+            with stopwatch(run.timings, "read"):
+                a, b = (
+                    chips.get(s.id) or read_stored_chip(workspace, records[s.id])
+                    for s in (before, after)
+                )
             obs, change, problem = pair_observations(
-                site, before, after, a, b, detect_change=detect
+                site, before, after, a, b, detect_change=detect, timings=run.timings
             )
         except StoreError:
             raise
@@ -377,9 +399,11 @@ def _run_pairs(
         meta: dict[str, Any] = {"problem": problem} if problem else {}
         if change is not None:
             rel = mask_path(site.id, before.id, after.id)
-            write_mask(change.mask, workspace / rel, a)
+            with stopwatch(run.timings, "read"):
+                write_mask(change.mask, workspace / rel, a)
             meta = {"method": change.method, "alignment": change.alignment}
-        store.record_pair(site.id, before.id, after.id, rel, meta, obs)
+        with stopwatch(run.timings, "store"):
+            store.record_pair(site.id, before.id, after.id, rel, meta, obs)
         run.new_pairs.append(key)
         run.observations += obs
     if progress is not None:
