@@ -165,6 +165,16 @@ def row_to_alert(r: AlertRow) -> Alert:
     )
 
 
+def _find_pair(s: Session, site_id: str, before_id: str, after_id: str) -> PairRow | None:
+    return s.scalars(
+        select(PairRow).where(
+            PairRow.site_id == site_id,
+            PairRow.before_id == before_id,
+            PairRow.after_id == after_id,
+        )
+    ).one_or_none()
+
+
 def _chip(r: ChipRow) -> ChipRecord:
     return ChipRecord(r.site_id, r.scene_id, r.status, r.path, r.reason, r.tries, r.detections)
 
@@ -277,13 +287,7 @@ class RunRecords:
                         ObservationRow.ref_scene_id == before_id,
                     )
                 )
-                row = s.scalars(
-                    select(PairRow).where(
-                        PairRow.site_id == site_id,
-                        PairRow.before_id == before_id,
-                        PairRow.after_id == after_id,
-                    )
-                ).one_or_none()
+                row = _find_pair(s, site_id, before_id, after_id)
                 if row is not None:
                     s.delete(row)
                     n += 1
@@ -291,13 +295,7 @@ class RunRecords:
 
     @staticmethod
     def _pair_row(s: Session, site_id: str, before_id: str, after_id: str) -> PairRow:
-        row = s.scalars(
-            select(PairRow).where(
-                PairRow.site_id == site_id,
-                PairRow.before_id == before_id,
-                PairRow.after_id == after_id,
-            )
-        ).one_or_none()
+        row = _find_pair(s, site_id, before_id, after_id)
         if row is None:
             row = PairRow(
                 site_id=site_id,
