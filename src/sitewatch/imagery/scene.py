@@ -8,6 +8,7 @@ naming the file (or URL) and band index holding one spectral band.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass, field
 from datetime import UTC
 from typing import Any, Literal
@@ -57,6 +58,25 @@ class BandRef:
         )
 
 
+#: Acquisition years accepted (imagery older or newer is a data error).
+MIN_YEAR, MAX_YEAR = 1850, 2200
+
+
+def check_footprint(scene_id: str, footprint: Polygon) -> None:
+    """A footprint must be a valid, non-empty lon/lat polygon with finite coordinates."""
+    if not isinstance(footprint, Polygon) or footprint.is_empty:
+        raise InvalidSceneError(f"scene {scene_id}: footprint must be a non-empty polygon")
+    w, s, e, n = footprint.bounds
+    if not all(math.isfinite(v) for v in (w, s, e, n)):
+        raise InvalidSceneError(f"scene {scene_id}: footprint has non-finite coordinates")
+    if not (-360 <= w <= e <= 360 and -90 <= s <= n <= 90):
+        raise InvalidSceneError(
+            f"scene {scene_id}: footprint bounds {(w, s, e, n)} are not lon/lat degrees"
+        )
+    if not footprint.is_valid:
+        raise InvalidSceneError(f"scene {scene_id}: footprint is not a valid polygon")
+
+
 @dataclass(frozen=True)
 class Scene:
     """One acquisition of imagery, as recorded in the store."""
@@ -79,8 +99,21 @@ class Scene:
             raise InvalidSceneError(f"scene {self.id}: acquisition time must be timezone-aware")
         if not self.bands:
             raise InvalidSceneError(f"scene {self.id}: has no image bands")
-        if self.gsd <= 0:
-            raise InvalidSceneError(f"scene {self.id}: ground sample distance must be positive")
+        if not (isinstance(self.gsd, float | int) and math.isfinite(self.gsd) and self.gsd > 0):
+            raise InvalidSceneError(
+                f"scene {self.id}: ground sample distance must be a positive number, "
+                f"got {self.gsd!r}"
+            )
+        try:
+            year = self.datetime.astimezone(UTC).year
+        except OverflowError:
+            year = self.datetime.year
+        if not MIN_YEAR <= year <= MAX_YEAR:
+            raise InvalidSceneError(
+                f"scene {self.id}: acquisition time {self.datetime.isoformat()} is outside "
+                f"{MIN_YEAR}-{MAX_YEAR}"
+            )
+        check_footprint(self.id, self.footprint)
 
     @property
     def time_utc(self) -> dt.datetime:

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import pystac
 import shapely
+from shapely.errors import ShapelyError
 from shapely.geometry import MultiPolygon, Polygon, shape
 from shapely.geometry.base import BaseGeometry
 
@@ -29,7 +31,15 @@ from sitewatch.imagery.sources.base import ImagerySource
 log = logging.getLogger(__name__)
 
 _IMAGE_TYPES = ("image/tiff", "image/jp2", "image/vnd.stac.geotiff", "application/x-geotiff")
-_READ_ERRORS = (OSError, ValueError, KeyError, TypeError, AttributeError, pystac.STACError)
+_READ_ERRORS = (
+    OSError,
+    ValueError,
+    KeyError,
+    TypeError,
+    AttributeError,
+    OverflowError,
+    pystac.STACError,
+)
 
 
 def _asset_bands(asset: pystac.Asset) -> list[dict[str, Any]]:
@@ -48,6 +58,19 @@ def _is_image_asset(key: str, asset: pystac.Asset) -> bool:
     return "data" in roles or bool(_asset_bands(asset)) or media.startswith("image/tiff")
 
 
+def _gsd(value: Any, item_id: str) -> float | None:
+    """A ``gsd`` field: None when absent, else a positive finite number or refused."""
+    if value is None:
+        return None
+    try:
+        gsd = float(value)
+    except (TypeError, ValueError):
+        gsd = math.nan
+    if not math.isfinite(gsd) or gsd <= 0:
+        raise InvalidSceneError(f"STAC item {item_id}: gsd {value!r} is not a positive number")
+    return gsd
+
+
 def item_bands(item: pystac.Item) -> tuple[BandRef, ...]:
     """One BandRef per band of each image asset; single-band assets win name clashes."""
     item_gsd = item.properties.get("gsd")
@@ -57,8 +80,7 @@ def item_bands(item: pystac.Item) -> tuple[BandRef, ...]:
         if not _is_image_asset(key, asset):
             continue
         href = asset.get_absolute_href() or asset.href
-        gsd = asset.extra_fields.get("gsd", item_gsd)
-        gsd = float(gsd) if gsd is not None else None
+        gsd = _gsd(asset.extra_fields.get("gsd", item_gsd), item.id)
         bands = _asset_bands(asset)
         if len(bands) <= 1:
             info = bands[0] if bands else {}
@@ -83,6 +105,12 @@ def item_bands(item: pystac.Item) -> tuple[BandRef, ...]:
 def _footprint(item: pystac.Item) -> Polygon:
     if item.geometry:
         geom: BaseGeometry = shape(item.geometry)
+        if not shapely.is_valid(geom):
+            # A self-intersecting ring (a "bow tie") is mended, not stored as it is:
+            # every later overlap test would fail on it.
+            geom = shapely.make_valid(geom)
+            parts = [g for g in getattr(geom, "geoms", [geom]) if isinstance(g, Polygon)]
+            geom = MultiPolygon(parts) if len(parts) > 1 else parts[0] if parts else geom
         if isinstance(geom, MultiPolygon):
             geom = unwrap_antimeridian(geom)
         if not isinstance(geom, Polygon):
@@ -120,7 +148,17 @@ def _crs_and_gsd(item: pystac.Item, bands: Sequence[BandRef]) -> tuple[str, floa
 
 
 def scene_from_item(item: pystac.Item, source: str) -> Scene:
-    """Turn a STAC item into a Scene; raises InvalidSceneError naming what is missing."""
+    """Turn a STAC item into a Scene; raises InvalidSceneError naming what is missing or
+    malformed (a bad value in one item never escapes as another error)."""
+    try:
+        return _scene_from_item(item, source)
+    except (ValueError, TypeError, KeyError, OverflowError, ShapelyError) as exc:
+        if isinstance(exc, InvalidSceneError):
+            raise
+        raise _item_error(item.id, exc) from None
+
+
+def _scene_from_item(item: pystac.Item, source: str) -> Scene:
     when = item.datetime or item.common_metadata.start_datetime
     if when is None:
         raise InvalidSceneError(f"STAC item {item.id} has no datetime or start_datetime")
@@ -208,6 +246,10 @@ class StaticStacSource(ImagerySource):
         if not isinstance(obj, pystac.Item):
             raise InvalidSceneError(f"{ref} is a STAC {obj.STAC_OBJECT_TYPE.value}, not an item")
         return scene_from_item(obj, self.description)
+
+
+def _item_error(item_id: str, exc: Exception) -> InvalidSceneError:
+    return InvalidSceneError(f"STAC item {item_id} is malformed: {type(exc).__name__}: {exc}")
 
 
 class StacApiSource(ImagerySource):

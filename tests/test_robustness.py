@@ -1,0 +1,124 @@
+"""Bad input that must not stop a batch or escape as a traceback: malformed STAC items in
+a catalog (each skipped with its reason, the rest recorded), and footprints that
+self-intersect (mended at ingest, so later overlap tests keep working)."""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from sitewatch.imagery.sources.stac import StaticStacSource
+from sitewatch.store import Store
+from sitewatch.store.ingest import ingest
+from tests.helpers import run_cli
+
+Edit = Callable[[dict[str, Any]], None]
+
+
+def _set_assets_gsd(value: object) -> Edit:
+    def edit(item: dict[str, Any]) -> None:
+        for asset in item["assets"].values():
+            asset["gsd"] = value
+
+    return edit
+
+
+def _props(key: str, value: object) -> Edit:
+    return lambda item: item["properties"].__setitem__(key, value)
+
+
+def _geometry(geometry: object) -> Edit:
+    return lambda item: item.__setitem__("geometry", geometry)
+
+
+NAN = float("nan")
+BAD_ITEMS: dict[str, tuple[Edit, str]] = {
+    "string gsd": (_set_assets_gsd("ten"), "gsd 'ten' is not a positive number"),
+    "NaN gsd": (_set_assets_gsd(NAN), "gsd nan is not a positive number"),
+    "unknown geometry type": (
+        _geometry({"type": "Blob", "coordinates": []}),
+        "Unknown geometry type",
+    ),
+    "NaN coordinates": (
+        _geometry({"type": "Polygon", "coordinates": [[[NAN, 1], [2, 2], [3, 1], [NAN, 1]]]}),
+        "malformed",
+    ),
+    "year 1 with an offset": (_props("datetime", "0001-01-01T00:30:00+01:00"), "outside"),
+    "year 9999 with an offset": (_props("datetime", "9999-12-31T23:30:00-01:00"), "outside"),
+}
+
+
+def _item(path: Path) -> dict[str, Any]:
+    item: dict[str, Any] = json.loads(path.read_text())
+    for asset in item["assets"].values():
+        asset["href"] = str((path.parent / asset["href"]).resolve())
+    item["links"] = []
+    return item
+
+
+def catalog(folder: Path, items: list[dict[str, Any]]) -> Path:
+    """A static catalog of ``items``, in that order."""
+    folder.mkdir(parents=True)
+    links = [{"rel": "root", "href": "./catalog.json"}]
+    for i, item in enumerate(items):
+        (folder / f"{i}.json").write_text(json.dumps(item))
+        links.append({"rel": "item", "href": f"./{i}.json"})
+    root = {"type": "Catalog", "id": folder.name, "stac_version": "1.0.0",
+            "description": "test catalog", "links": links}  # fmt: skip
+    (folder / "catalog.json").write_text(json.dumps(root))
+    return folder / "catalog.json"
+
+
+@pytest.fixture(scope="module")
+def good_items(data_dir: Path) -> list[dict[str, Any]]:
+    paths = sorted((data_dir / "oscd" / "sentinel-2-l1c-oscd").glob("*/*.json"))[:2]
+    return [_item(p) for p in paths]
+
+
+@pytest.mark.parametrize("case", sorted(BAD_ITEMS))
+def test_one_bad_item_is_skipped_and_the_rest_recorded(
+    case: str, good_items: list[dict[str, Any]], tmp_path: Path, runner: CliRunner, db_url: str
+) -> None:
+    edit, reason = BAD_ITEMS[case]
+    bad = copy.deepcopy(good_items[0])
+    bad["id"] = "bad-item"
+    edit(bad)
+    path = catalog(tmp_path / "cat", [good_items[0], bad, good_items[1]])
+    result = run_cli(runner, db_url, "ingest", str(path), "--json")
+    assert result.exit_code == 1, result.output  # some failed, the batch went on
+    report = json.loads(result.stdout)
+    assert report["recorded"] == 2
+    assert [f["ref"].rsplit("/", 1)[-1] for f in report["failed"]] == ["1.json"]
+    assert reason in report["failed"][0]["error"]
+    assert "Traceback" not in result.stderr
+
+
+def test_self_intersecting_footprint_is_mended_at_ingest(
+    good_items: list[dict[str, Any]], tmp_path: Path, runner: CliRunner, db_url: str
+) -> None:
+    bowtie = copy.deepcopy(good_items[0])
+    bowtie["id"] = "bowtie"
+    bowtie["geometry"] = {
+        "type": "Polygon",
+        "coordinates": [[[35.4, 33.8], [35.6, 34.0], [35.6, 33.8], [35.4, 34.0], [35.4, 33.8]]],
+    }
+    path = catalog(tmp_path / "cat", [bowtie])
+    with Store(db_url) as store:
+        report = ingest(StaticStacSource(path), store)
+        assert report.added == ["bowtie"]
+        footprint = store.get_scene("bowtie").footprint
+        assert footprint.is_valid
+        assert footprint.area > 0
+    # Sites overlapping it can still be added (this failed with a GEOS error before).
+    result = run_cli(runner, db_url, "sites", "add", "over-bowtie", "--name", "Over",
+                     "--bbox", "35.45,33.85,35.55,33.95")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    scenes = json.loads(run_cli(runner, db_url, "scenes", "list", "--site", "over-bowtie",
+                                "--json").stdout)  # fmt: skip
+    assert [s["id"] for s in scenes] == ["bowtie"]
