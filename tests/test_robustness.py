@@ -1,11 +1,16 @@
 """Bad input that must not stop a batch or escape as a traceback: malformed STAC items in
-a catalog (each skipped with its reason, the rest recorded), and footprints that
-self-intersect (mended at ingest, so later overlap tests keep working)."""
+a catalog (each skipped with its reason, the rest recorded), footprints that
+self-intersect (mended at ingest, so later overlap tests keep working), webhook URLs
+that are not http(s) or point at link-local addresses, and webhooks that never finish
+answering."""
 
 from __future__ import annotations
 
 import copy
 import json
+import socket
+import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -13,6 +18,8 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from sitewatch.activity.webhook import send_webhook
+from sitewatch.errors import WebhookError
 from sitewatch.imagery.sources.stac import StaticStacSource
 from sitewatch.store import Store
 from sitewatch.store.ingest import ingest
@@ -122,3 +129,55 @@ def test_self_intersecting_footprint_is_mended_at_ingest(
     scenes = json.loads(run_cli(runner, db_url, "scenes", "list", "--site", "over-bowtie",
                                 "--json").stdout)  # fmt: skip
     assert [s["id"] for s in scenes] == ["bowtie"]
+
+
+@pytest.mark.parametrize(
+    ("url", "why"),
+    [
+        ("file:///etc/passwd", "must start with http:// or https://"),
+        ("notaurl", "must start with http:// or https://"),
+        ("", "must start with http:// or https://"),
+        ("http://[::1", "malformed"),
+        ("http://", "has no host"),
+        ("http://169.254.169.254/latest/meta-data", "link-local"),
+        ("http://[fe80::1]/hook", "link-local"),
+    ],
+)
+def test_bad_webhook_urls_are_one_line_errors(
+    url: str, why: str, runner: CliRunner, db_url: str
+) -> None:
+    for args in (("alerts", "send", "--webhook", url, "--all"), ("webhooks", "add", url)):
+        result = run_cli(runner, db_url, *args)
+        assert result.exit_code == 2, (args, result.output)
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1
+        assert lines[0].startswith("error: ")
+        assert why in lines[0]
+
+
+def test_a_trickling_webhook_is_abandoned_at_the_deadline() -> None:
+    """A server that sends one byte every second never trips the per-read timeout; the
+    total deadline ends the request."""
+    stop = threading.Event()
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+
+    def trickle() -> None:
+        conn, _ = server.accept()
+        with conn:
+            conn.recv(65536)
+            for byte in b"HTTP/1.1 200 OK\r\n" * 100:
+                if stop.wait(1.0):
+                    return
+                conn.send(bytes([byte]))
+
+    thread = threading.Thread(target=trickle, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server.getsockname()[1]}/hook"
+    t0 = time.perf_counter()
+    with pytest.raises(WebhookError, match="did not answer within 2 s"):
+        send_webhook([], url, timeout=5, deadline=2)
+    assert time.perf_counter() - t0 < 4
+    stop.set()
+    server.close()

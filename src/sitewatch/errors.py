@@ -119,3 +119,7 @@ class WebhookNotFoundError(SitewatchError, LookupError):
 
 class ChipNotFoundError(SitewatchError, FileNotFoundError):
     """A chip the store refers to is missing from the workspace."""
+
+
+class InvalidURLError(SitewatchError, ValueError):
+    """A URL SiteWatch will not use: malformed, another scheme, or an address refused."""

@@ -1,35 +1,95 @@
-"""Alerts delivered to a webhook as JSON (HTTP POST)."""
+"""Alerts delivered to a webhook as JSON (HTTP POST).
+
+The URL must be ``http`` or ``https`` with a host; link-local addresses (169.254.0.0/16,
+fe80::/10, where cloud metadata services answer) are refused unless allowed.  A delivery
+has a connect-and-read timeout per socket operation and a total deadline: a server that
+answers one byte at a time is abandoned when the deadline passes.
+"""
 
 from __future__ import annotations
 
+import http.client
+import ipaddress
 import json
+import threading
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Sequence
 
 from sitewatch.activity.alerts import Alert
-from sitewatch.errors import WebhookError
+from sitewatch.errors import InvalidURLError, WebhookError
+
+
+def check_webhook_url(url: str, *, allow_link_local: bool = False) -> str:
+    """``url`` if it is an http(s) URL with a host (and not link-local), else
+    InvalidURLError saying why."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+        host = parts.hostname
+        _ = parts.port  # a malformed port raises here
+    except ValueError as exc:
+        raise InvalidURLError(f"webhook URL {url!r} is malformed: {exc}") from None
+    if parts.scheme not in ("http", "https"):
+        raise InvalidURLError(
+            f"webhook URL {url!r} must start with http:// or https://"
+            + (f" (not {parts.scheme}://)" if parts.scheme else "")
+        )
+    if not host:
+        raise InvalidURLError(f"webhook URL {url!r} has no host")
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        address = None
+    if address is not None and address.is_link_local and not allow_link_local:
+        raise InvalidURLError(
+            f"webhook URL {url!r} points at a link-local address (cloud metadata services "
+            "live there); refused"
+        )
+    return url
 
 
 def send_webhook(
-    alerts: Sequence[Alert], url: str, timeout: float = 10.0, *, idempotency_key: str = ""
+    alerts: Sequence[Alert],
+    url: str,
+    timeout: float = 10.0,
+    *,
+    deadline: float = 30.0,
+    idempotency_key: str = "",
 ) -> int:
     """POST the alerts as JSON ``{"alerts": [...]}`` to ``url``; returns the HTTP status.
+
+    ``timeout`` bounds each connect and read, ``deadline`` the whole request.
     ``idempotency_key`` is sent as the ``Idempotency-Key`` header when given."""
+    check_webhook_url(url)
     body = json.dumps({"source": "sitewatch", "alerts": [a.to_dict() for a in alerts]}).encode()
     headers = {"Content-Type": "application/json"}
     if idempotency_key:
         headers["Idempotency-Key"] = idempotency_key
     request = urllib.request.Request(url, data=body, method="POST", headers=headers)
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            status = int(response.status)
-    except urllib.error.HTTPError as exc:
-        exc.close()
-        raise WebhookError(
-            f"webhook {url} answered HTTP {exc.code}; alerts not delivered"
-        ) from None
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        reason = getattr(exc, "reason", exc)
-        raise WebhookError(f"cannot reach webhook {url}: {reason}") from None
-    return status
+    outcome: list[int | WebhookError] = []
+
+    def post() -> None:
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                outcome.append(int(response.status))
+        except urllib.error.HTTPError as exc:
+            exc.close()
+            outcome.append(
+                WebhookError(f"webhook {url} answered HTTP {exc.code}; alerts not delivered")
+            )
+        except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as exc:
+            reason = getattr(exc, "reason", exc)
+            outcome.append(WebhookError(f"cannot reach webhook {url}: {reason}"))
+
+    # A daemon thread: a server that trickles bytes is abandoned at the deadline, and the
+    # process can still exit while that socket waits for its own timeout.
+    worker = threading.Thread(target=post, name="webhook", daemon=True)
+    worker.start()
+    worker.join(deadline)
+    if not outcome:
+        raise WebhookError(f"webhook {url} did not answer within {deadline:g} s")
+    result = outcome[0]
+    if isinstance(result, WebhookError):
+        raise result
+    return result

@@ -6,7 +6,7 @@ import click
 from rich.table import Table
 
 from sitewatch.activity.alerts import alerts_for_site
-from sitewatch.activity.webhook import send_webhook
+from sitewatch.activity.webhook import check_webhook_url, send_webhook
 from sitewatch.cli.options import CliState, console, emit_json, json_option, parse_since, pass_state
 from sitewatch.times import iso_utc
 
@@ -72,6 +72,7 @@ def alerts_send(
     state: CliState, webhook: str, site_id: str | None, since: str | None, include_acked: bool
 ) -> None:
     """Send alerts (unacknowledged ones by default) to a webhook."""
+    check_webhook_url(webhook)
     alerts = state.store.list_alerts(site_id, parse_since(since), unacknowledged=not include_acked)
     if not alerts:
         click.echo("no alerts to send")

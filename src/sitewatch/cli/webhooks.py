@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from sitewatch.activity.webhook import check_webhook_url
 from sitewatch.cli.options import CliState, emit_json, json_option, pass_state
 
 
@@ -17,9 +18,7 @@ def webhooks_group() -> None:
 @pass_state
 def webhooks_add(state: CliState, url: str) -> None:
     """Deliver alerts raised from now on to URL (http or https)."""
-    if not url.startswith(("http://", "https://")):
-        raise click.BadParameter(f"{url!r} is not an http(s) URL", param_hint="URL")
-    state.store.add_webhook(url)
+    state.store.add_webhook(check_webhook_url(url))
     click.echo(f"alerts will be delivered to {url}")
 
 
