@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import copy
 import json
+import signal
 import socket
 import threading
 import time
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +21,10 @@ import pytest
 from click.testing import CliRunner
 
 from sitewatch.activity.webhook import send_webhook
+from sitewatch.claims.extract import extract_claims
 from sitewatch.errors import WebhookError
 from sitewatch.imagery.sources.stac import StaticStacSource
+from sitewatch.sites.watchlist import builtin_sites
 from sitewatch.store import Store
 from sitewatch.store.ingest import ingest
 from tests.helpers import run_cli
@@ -181,3 +185,26 @@ def test_a_trickling_webhook_is_abandoned_at_the_deadline() -> None:
     assert time.perf_counter() - t0 < 4
     stop.set()
     server.close()
+
+
+@pytest.mark.parametrize("filler", ["A" * 100_000, "U.S." * 25_000, "Aa " * 33_000])
+def test_claims_extraction_is_not_quadratic(filler: str) -> None:
+    """100,000 adversarial characters after a claim: a result, within a hang guard of
+    10 s (the old patterns needed 3.4 s for 10,000 and never finished 100,000; the
+    speed itself is in benchmarks/bench_claims.py)."""
+
+    def hung(signum: int, frame: object) -> None:
+        raise TimeoutError("claims extraction hung")
+
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(10)
+    try:
+        claims = extract_claims(
+            "Trucks were seen moving at Sohae on Tuesday, " + filler,
+            builtin_sites(),
+            date(2019, 3, 8),
+        )
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert [c.activity for c in claims] == ["vehicle movement"]

@@ -64,10 +64,13 @@ HEDGES = re.compile(
     re.I,
 )
 
-_ORG = r"([A-Z0-9][\w.'&-]*(?:\s+(?:of|for|and|the|[A-Z0-9][\w.'&-]*))*)"
+#: An organisation's name: up to 8 words, starting at a word's start.  Both bounds keep
+#: matching linear in the text's length (no backtracking over long runs of capitals).
+_ORG = r"((?<![\w.'&-])[A-Z0-9][\w.'&-]*(?:\s+(?:of|for|and|the|[A-Z0-9][\w.'&-]*)){0,8})"
 ATTRIBUTION = [
     re.compile(
-        r"((?:(?:[A-Z][\w.'-]*|the)\s+){0,4}(?:officials?|sources?|analysts|diplomats?|experts|"
+        r"((?:(?<![\w.'-])(?:[A-Z][\w.'-]*|the)\s+){0,4}(?:officials?|sources?|analysts|"
+        r"diplomats?|experts|"
         r"researchers|spokes(?:man|woman|person)))\s+(?:said|say|says|told|believe|think)\b"
     ),
     re.compile(r"\baccording to (?:the )?" + _ORG),
