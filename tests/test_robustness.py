@@ -6,10 +6,14 @@ answering."""
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import signal
 import socket
+import sqlite3
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -208,3 +212,58 @@ def test_claims_extraction_is_not_quadratic(filler: str) -> None:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
     assert [c.activity for c in claims] == ["vehicle movement"]
+
+
+def _rows(db: Path, query: str) -> list[tuple[Any, ...]]:
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        return sorted(conn.execute(query).fetchall())
+
+
+def _together(*commands: list[str]) -> list[subprocess.CompletedProcess[str]]:
+    procs = [
+        subprocess.Popen(c, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for c in commands
+    ]
+    out = []
+    for proc, command in zip(procs, commands, strict=True):
+        stdout, stderr = proc.communicate(timeout=300)
+        out.append(subprocess.CompletedProcess(command, proc.returncode, stdout, stderr))
+    return out
+
+
+@pytest.mark.slow
+def test_concurrent_ingests_and_runs_on_one_sqlite_store(data_dir: Path, tmp_path: Path) -> None:
+    """Two processes at once on a new store (both create and seed it, both ingest the
+    same catalog), four times; then two runs of one site at once: no errors, and the same
+    rows as one process alone."""
+    catalog = str(data_dir / "oscd" / "catalog.json")
+    scenes = "select id, acquired from scenes"
+    links = "select scene_id, site_id, round(coverage, 9) from scene_sites"
+
+    def cli(db: Path, *args: str) -> list[str]:
+        return [sys.executable, "-m", "sitewatch", "--db", str(db), *args]
+
+    alone = tmp_path / "alone.db"
+    subprocess.run(cli(alone, "ingest", catalog), check=True, capture_output=True)
+    for attempt in range(4):
+        db = tmp_path / f"together-{attempt}.db"
+        for done in _together(cli(db, "ingest", catalog), cli(db, "ingest", catalog)):
+            assert done.returncode == 0, done.stderr
+            assert "Traceback" not in done.stderr
+        assert _rows(db, scenes) == _rows(alone, scenes)
+        assert _rows(db, links) == _rows(alone, links)
+        assert len(_rows(db, "select id from sites")) == 3
+    db = tmp_path / "together-0.db"
+    site = ["sites", "add", "beirut", "--name", "Beirut", "--bbox", "35.48,33.87,35.53,33.91"]
+    subprocess.run(cli(db, *site), check=True, capture_output=True)
+    subprocess.run(cli(alone, *site), check=True, capture_output=True)
+    runs = _together(cli(db, "run", "beirut", "--no-detect", "--json"),
+                     cli(db, "run", "beirut", "--no-detect", "--json"))  # fmt: skip
+    for done in runs:
+        assert done.returncode == 0, done.stderr
+    reports = [json.loads(r.stdout) for r in runs]
+    # One ran the site; the other found it locked, or found it done.
+    assert sum(r["pairs_computed"] for r in reports) == 1
+    subprocess.run(cli(alone, "run", "beirut", "--no-detect"), check=True, capture_output=True)
+    observations = "select site_id, figure, scene_id, ref_scene_id, value from observations"
+    assert _rows(db, observations) == _rows(alone, observations)

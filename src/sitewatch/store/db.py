@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -195,7 +196,8 @@ class Store(RunRecords):
         #: Folder for the files the store refers to (chips, change masks).
         self.workspace = resolve_workspace(self.url, workspace)
         if self.url.startswith("sqlite:///"):
-            path = Path(self.url[len("sqlite:///") :])
+            # a plain path, or a SQLite URI (sqlite:///file:path?mode=ro&uri=true)
+            path = Path(self.url[len("sqlite:///") :].removeprefix("file:").partition("?")[0])
             if not path.parent.exists():
                 raise StoreError(
                     f"folder for the database does not exist: {path.parent}; create it or "
@@ -207,6 +209,7 @@ class Store(RunRecords):
             raise StoreError(f"cannot use database URL {self.url!r}: {exc}") from None
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine, "begin", _sqlite_begin)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         try:
             self._open(seed_builtin)
@@ -523,7 +526,30 @@ def _require_site(session: Session, site_id: str) -> SiteRow:
     return row
 
 
+#: How long a SQLite connection waits for another writer before giving up (ms).
+SQLITE_BUSY_MS = 60_000
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    """Foreign keys on; write-ahead log (readers never block the writer); wait for other
+    writers instead of failing; transactions begun by SQLAlchemy (see _sqlite_begin)."""
+    dbapi_connection.isolation_level = None  # pysqlite must not begin on its own
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
+    with contextlib.suppress(sqlite3.OperationalError):  # a read-only store keeps its mode
+        cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()
+
+
+def _sqlite_begin(connection: Any) -> None:
+    """Every transaction takes the write lock when it begins (BEGIN IMMEDIATE), so two
+    processes never both read, then both write the same row: the second waits (up to
+    the busy timeout) and then sees the first one's rows (SQLAlchemy's documented
+    pysqlite transaction recipe)."""
+    try:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    except OperationalError as exc:
+        if "readonly" not in str(exc.orig).replace("-", "").replace(" ", ""):
+            raise
+        connection.exec_driver_sql("BEGIN")  # a read-only store: reading still works
