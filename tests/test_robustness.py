@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import json
+import shutil
 import signal
 import socket
 import sqlite3
@@ -27,8 +28,10 @@ from click.testing import CliRunner
 from sitewatch.activity.webhook import send_webhook
 from sitewatch.claims.extract import extract_claims
 from sitewatch.errors import WebhookError
+from sitewatch.imagery.sources.files import FileSource
 from sitewatch.imagery.sources.stac import StaticStacSource
-from sitewatch.sites.watchlist import builtin_sites
+from sitewatch.pipeline.site import run_site
+from sitewatch.sites.watchlist import builtin_sites, demo_sites
 from sitewatch.store import Store
 from sitewatch.store.ingest import ingest
 from tests.helpers import run_cli
@@ -267,3 +270,58 @@ def test_concurrent_ingests_and_runs_on_one_sqlite_store(data_dir: Path, tmp_pat
     subprocess.run(cli(alone, "run", "beirut", "--no-detect"), check=True, capture_output=True)
     observations = "select site_id, figure, scene_id, ref_scene_id, value from observations"
     assert _rows(db, observations) == _rows(alone, observations)
+
+
+def test_scene_ids_keep_apart_files_that_share_a_stem(
+    data_dir: Path, tmp_path: Path, runner: CliRunner, db_url: str
+) -> None:
+    """a/x/img.tif, a/x/img.tiff and b/x/img.tif are three files, not one scene."""
+    naip = sorted((data_dir / "timeseries" / "naip").glob("*.tif"))
+    for target, source in (
+        (tmp_path / "a" / "x" / "img_20200101.tif", naip[0]),
+        (tmp_path / "a" / "x" / "img_20200101.tiff", naip[1]),
+        (tmp_path / "b" / "x" / "img_20200101.tif", naip[2]),
+    ):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(source, target)
+    first = json.loads(run_cli(runner, db_url, "ingest", str(tmp_path / "a"), "--json").stdout)
+    assert sorted(first["added"]) == ["a/x/img_20200101.tif", "a/x/img_20200101.tiff"]
+    second = run_cli(runner, db_url, "ingest", str(tmp_path / "b" / "x"), "--json")
+    assert json.loads(second.stdout)["added"] == ["x/img_20200101"]
+    # Another folder of the same name with a file of the same name: refused with a
+    # reason, not silently merged into the stored scene.
+    (tmp_path / "c").mkdir()
+    shutil.copytree(tmp_path / "b" / "x", tmp_path / "c" / "x")
+    third = run_cli(runner, db_url, "ingest", str(tmp_path / "c" / "x"), "--json")
+    assert third.exit_code == 2
+    assert "already names" in third.stderr
+    assert third.stderr.count("\n") == 1
+    with Store(db_url) as store:
+        assert len(store.list_scenes()) == 3
+
+
+def test_scenes_remove_forgets_a_scene_and_what_was_made_from_it(
+    data_dir: Path, runner: CliRunner, db_url: str
+) -> None:
+    folder = str(data_dir / "timeseries" / "naip")
+    with Store(db_url) as store:
+        site = next(s for s in demo_sites() if s.id == "demo-naip-nd")
+        store.add_site(site)
+        ingest(FileSource(folder, ["red", "green", "blue", "nir"]), store)
+    with Store(db_url) as store:
+        keep = [e.scene.id for e in store.list_scenes(site.id)]
+        for scene_id in keep[3:]:
+            store.remove_scene(scene_id)
+        run_site(store, site, detect=False)
+        assert len(store.pairs(site.id)) == 2
+    result = run_cli(runner, db_url, "scenes", "remove", keep[1])
+    assert result.exit_code == 0, result.output
+    with Store(db_url) as store:
+        assert keep[1] not in {e.scene.id for e in store.list_scenes()}
+        figures = store.observations(site.id)
+        assert not any(keep[1] in (o.scene_id, o.ref_scene_id) for o in figures)
+        again = run_site(store, site, detect=False)
+        assert again.new_pairs == [(keep[0], keep[2])]
+    missing = run_cli(runner, db_url, "scenes", "remove", "no/such-scene")
+    assert missing.exit_code == 2
+    assert missing.stderr.startswith("error: no scene")

@@ -37,3 +37,12 @@ def list_scenes(state: CliState, site_id: str | None, as_json: bool) -> None:
         )
     console().print(table)
     click.echo(f"{len(entries)} scene(s)")
+
+
+@scenes.command("remove")
+@click.argument("scene_id")
+@pass_state
+def remove_scene(state: CliState, scene_id: str) -> None:
+    """Forget a scene, with its chips, pairs and the figures made from it."""
+    state.store.remove_scene(scene_id)
+    click.echo(f"removed scene {scene_id}")

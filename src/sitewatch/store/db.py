@@ -32,6 +32,7 @@ from sitewatch.activity.figures import Observation
 from sitewatch.claims.extract import Claim
 from sitewatch.errors import (
     AlertNotFoundError,
+    InvalidSceneError,
     SceneNotFoundError,
     SiteExistsError,
     SiteNotFoundError,
@@ -308,6 +309,15 @@ class Store(RunRecords):
                 "source": scene.source,
                 "properties": scene.properties,
             }
+            hrefs = {b["href"] for b in bands}
+            if row is not None and row.source != scene.source:
+                old = {b["href"] for b in row.bands}
+                if old.isdisjoint(hrefs):
+                    raise InvalidSceneError(
+                        f"scene id {scene.id!r} already names {sorted(old)[0]} (from "
+                        f"{row.source}); not recording {sorted(hrefs)[0]} under it: rename "
+                        "the file or its folder, or remove the stored scene first"
+                    )
             if row is not None and all(getattr(row, k) == v for k, v in fields.items()):
                 status = "unchanged"
             else:
@@ -324,6 +334,16 @@ class Store(RunRecords):
             for site_row in s.scalars(select(SiteRow)):
                 _link(s, scene.id, scene.footprint, site_row.id, _polygon(site_row.aoi_wkt))
         return status
+
+    def remove_scene(self, scene_id: str) -> None:
+        """Forget a scene: its site links, chips, pairs and the observations made from it
+        (the next run of its sites recomputes the pairs around the gap)."""
+        with self.transaction() as s:
+            row = s.get(SceneRow, scene_id)
+            if row is None:
+                raise SceneNotFoundError(f"no scene {scene_id!r}; see `sitewatch scenes list`")
+            s.execute(delete(ObservationRow).where(ObservationRow.ref_scene_id == scene_id))
+            s.delete(row)
 
     def get_scene(self, scene_id: str) -> Scene:
         with self.transaction() as s:

@@ -113,6 +113,7 @@ class FileSource(ImagerySource):
         self.path = Path(path).resolve()
         self.band_names = tuple(band_names) if band_names else None
         self.description = f"files:{self.path}"
+        self._stems: dict[Path, int] = {}
 
     def refs(self) -> list[str]:
         if self.path.is_file():
@@ -126,11 +127,25 @@ class FileSource(ImagerySource):
             raise EmptyCatalogError(
                 f"no GeoTIFF/COG files (*.tif, *.tiff) in {self.path}; point at a folder of images"
             )
+        self._stems = {}
+        for f in map(Path, files):
+            stem = f.with_suffix("")
+            self._stems[stem] = self._stems.get(stem, 0) + 1
         return files
 
     def scene_id(self, path: Path) -> str:
-        """``<parent folder>/<file stem>``: readable, and unique within a folder tree."""
-        return f"{path.parent.name}/{path.stem}" if path.parent.name else path.stem
+        """The file's path below the source folder, prefixed by that folder's name,
+        without its suffix: ``naip/m_4709963_se_14_1_20090818``; nested folders stay in
+        it (``a/x/img``), and two files differing only by suffix keep theirs
+        (``x/img.tif``, ``x/img.tiff``)."""
+        root = self.path if self.path.is_dir() else self.path.parent
+        try:
+            relative = path.relative_to(root)
+        except ValueError:
+            relative = Path(path.name)
+        if self._stems.get(path.with_suffix(""), 0) < 2:
+            relative = relative.with_suffix("")
+        return f"{root.name}/{relative.as_posix()}" if root.name else relative.as_posix()
 
     def load(self, ref: str) -> Scene:
         path = Path(ref)
