@@ -22,6 +22,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
@@ -325,3 +326,40 @@ def test_scenes_remove_forgets_a_scene_and_what_was_made_from_it(
     missing = run_cli(runner, db_url, "scenes", "remove", "no/such-scene")
     assert missing.exit_code == 2
     assert missing.stderr.startswith("error: no scene")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["reach", "--from", "sanumdong", "--range-km", "inf", "--json"],
+        ["reach", "--from", "sanumdong", "--range-km", "nan"],
+        ["reach", "--from", "sanumdong", "--range-mi", "-5"],
+        ["alerts", "ack", "99999999999999999999999"],
+        ["alerts", "detect", "--threshold", "-1"],
+        ["chip", "--site", "sohae", "--scene", "x", "--out", "x.tif", "--gsd", "nan"],
+        ["detect", "x.png", "--out", "d.json", "--gsd", "inf"],
+        ["change", "a.tif", "b.tif", "--out", "c.tif", "--gsd", "-inf"],
+        ["sites", "add", "abc\n", "--name", "X", "--bbox", "1,1,2,2"],
+    ],
+)
+def test_impossible_numbers_and_ids_are_refused_in_one_line(
+    args: list[str], runner: CliRunner, db_url: str
+) -> None:
+    result = run_cli(runner, db_url, *args)
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("error: ")
+
+
+def test_reach_and_detection_refuse_non_finite_numbers_in_the_library() -> None:
+    from sitewatch.detection.detector import default_detector, detect_array
+    from sitewatch.errors import InvalidRangeError, UnknownGsdError
+    from sitewatch.reach.ranges import range_ring
+
+    with pytest.raises(InvalidRangeError):
+        range_ring(125.0, 39.0, float("inf"))
+    pixels = np.zeros((3, 64, 64), dtype=np.uint8)
+    with pytest.raises(UnknownGsdError):
+        detect_array(pixels, float("inf"), default_detector())

@@ -123,3 +123,7 @@ class ChipNotFoundError(SitewatchError, FileNotFoundError):
 
 class InvalidURLError(SitewatchError, ValueError):
     """A URL SiteWatch will not use: malformed, another scheme, or an address refused."""
+
+
+class InvalidRangeError(SitewatchError, ValueError):
+    """A missile range that is not a positive, finite distance."""

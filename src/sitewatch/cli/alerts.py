@@ -7,7 +7,16 @@ from rich.table import Table
 
 from sitewatch.activity.alerts import alerts_for_site
 from sitewatch.activity.webhook import check_webhook_url, send_webhook
-from sitewatch.cli.options import CliState, console, emit_json, json_option, parse_since, pass_state
+from sitewatch.cli.options import (
+    ROW_ID,
+    CliState,
+    FiniteFloat,
+    console,
+    emit_json,
+    json_option,
+    parse_since,
+    pass_state,
+)
 from sitewatch.times import iso_utc
 
 
@@ -36,7 +45,13 @@ def alerts_group(ctx: click.Context, site_id: str | None, since: str | None, as_
 
 @alerts_group.command("detect")
 @click.option("--site", "site_id", help="Only this site (default: every site).")
-@click.option("--threshold", type=float, default=3.5, show_default=True, help="Robust z-score.")
+@click.option(
+    "--threshold",
+    type=FiniteFloat(min=0, min_open=True),
+    default=3.5,
+    show_default=True,
+    help="Robust z-score.",
+)
 @json_option
 @pass_state
 def alerts_detect(state: CliState, site_id: str | None, threshold: float, as_json: bool) -> None:
@@ -54,7 +69,7 @@ def alerts_detect(state: CliState, site_id: str | None, threshold: float, as_jso
 
 
 @alerts_group.command("ack")
-@click.argument("alert_id", type=int)
+@click.argument("alert_id", type=ROW_ID)
 @pass_state
 def alerts_ack(state: CliState, alert_id: int) -> None:
     """Acknowledge an alert."""

@@ -9,7 +9,7 @@ import click
 from sitewatch.change.compare import ALIGN_MODES, compare
 from sitewatch.change.detect import METHODS
 from sitewatch.change.objects import change_objects, changed_area_m2, objects_geojson
-from sitewatch.cli.options import emit_json, json_option, with_progress
+from sitewatch.cli.options import POSITIVE, emit_json, json_option, with_progress
 from sitewatch.imagery.pairs import read_pair
 from sitewatch.imagery.raster import write_json, write_mask
 
@@ -25,7 +25,7 @@ from sitewatch.imagery.raster import write_json, write_mask
 )
 @click.option(
     "--gsd",
-    type=click.FloatRange(min=0, min_open=True),
+    type=POSITIVE,
     help="Pixel size in metres (default: from the georeference).",
 )
 @click.option(

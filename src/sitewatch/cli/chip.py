@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from sitewatch.cli.options import CliState, pass_state, split_list
+from sitewatch.cli.options import POSITIVE, CliState, pass_state, split_list
 from sitewatch.imagery.chips import read_chip
 from sitewatch.imagery.display import to_rgb8
 from sitewatch.imagery.raster import write_cog, write_png
@@ -17,7 +17,7 @@ from sitewatch.imagery.raster import write_cog, write_png
 @click.option("--scene", "scene_id", required=True, help="Scene id (see `sitewatch scenes list`).")
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help=".tif or .png")
 @click.option("--bands", help="Bands to read, by name or common name (default: optical set).")
-@click.option("--gsd", type=click.FloatRange(min=0, min_open=True), help="Pixel size in metres.")
+@click.option("--gsd", type=POSITIVE, help="Pixel size in metres.")
 @pass_state
 def chip(
     state: CliState, site_id: str, scene_id: str, out: str, bands: str | None, gsd: float | None

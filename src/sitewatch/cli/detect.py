@@ -7,6 +7,8 @@ from pathlib import Path
 import click
 
 from sitewatch.cli.options import (
+    POSITIVE,
+    FiniteFloat,
     emit_json,
     json_option,
     split_list,
@@ -40,13 +42,13 @@ def _classes(text: str | None) -> tuple[str, ...]:
 )
 @click.option(
     "--gsd",
-    type=click.FloatRange(min=0, min_open=True),
+    type=POSITIVE,
     help="Pixel size in metres (default: from the georeference; required for plain pictures).",
 )
 @click.option("--classes", default="vehicle,aircraft", show_default=True)
 @click.option(
     "--min-score",
-    type=click.FloatRange(0, 1),
+    type=FiniteFloat(0, 1),
     help="Score threshold (default: per class, chosen on validation data).",
 )
 @json_option

@@ -130,9 +130,14 @@ class SitewatchGroup(click.Group):
         try:
             return super().invoke(ctx)
         except SitewatchError as exc:
-            message = " ".join(str(exc).split())
-            click.echo(f"error: {message}", err=True)
-            ctx.exit(2)
+            _fail(ctx, str(exc))
+        except click.UsageError as exc:  # bad options or arguments: one line as well
+            _fail(ctx, exc.format_message())
+
+
+def _fail(ctx: click.Context, message: str) -> None:
+    click.echo(f"error: {' '.join(message.split())}", err=True)
+    ctx.exit(2)
 
 
 @click.group(cls=SitewatchGroup)

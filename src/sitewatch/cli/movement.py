@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from sitewatch.cli.options import (
+    POSITIVE,
     CliState,
     StepFn,
     emit_json,
@@ -26,7 +27,7 @@ from sitewatch.geo.grid import GeoImage
 @click.option("--site", "site_id", help="Site id: counts are also split by its zones.")
 @click.option(
     "--gsd",
-    type=click.FloatRange(min=0, min_open=True),
+    type=POSITIVE,
     help="Pixel size in metres for plain pictures or pixel-only detection files.",
 )
 @json_option

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,6 +19,23 @@ if TYPE_CHECKING:
     from sitewatch.store import Store
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+class FiniteFloat(click.FloatRange):
+    """A float range that refuses NaN and infinity (which every comparison lets through)."""
+
+    name = "finite float"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number", param, ctx)
+        return number
+
+
+#: Positive finite numbers (pixel sizes, ranges); ids that fit a 64-bit database key.
+POSITIVE = FiniteFloat(min=0, min_open=True)
+ROW_ID = click.IntRange(min=1, max=2**63 - 1)
 T = TypeVar("T")
 #: progress(done, total), as the library's long-running functions take it.
 StepFn = Callable[[int, int], None]

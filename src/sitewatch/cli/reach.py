@@ -6,19 +6,21 @@ from typing import Any
 
 import click
 
-from sitewatch.cli.options import CliState, emit_json, json_option, pass_state
+from sitewatch.cli.options import POSITIVE, CliState, emit_json, json_option, pass_state
 from sitewatch.reach.ranges import KM_PER_MILE, distance_km, find_target, reach_report
 
 
 @click.command("reach")
 @click.option("--from", "site_id", required=True, help="Site id (its area's centroid is used).")
-@click.option("--range-km", type=click.FloatRange(min=0, min_open=True), help="Range in km.")
-@click.option(
-    "--range-mi", type=click.FloatRange(min=0, min_open=True), help="Range in statute miles."
-)
+@click.option("--range-km", type=POSITIVE, help="Range in km.")
+@click.option("--range-mi", type=POSITIVE, help="Range in statute miles.")
 @click.option("--target", help="Only the distance to this target (capital, big city, US place).")
 @click.option(
-    "--limit", type=int, default=50, show_default=True, help="Targets listed (nearest first)."
+    "--limit",
+    type=click.IntRange(min=1),
+    default=50,
+    show_default=True,
+    help="Targets listed (nearest first).",
 )
 @json_option
 @pass_state

@@ -8,7 +8,9 @@ import click
 from rich.table import Table
 
 from sitewatch.cli.options import (
+    ROW_ID,
     CliState,
+    FiniteFloat,
     console,
     emit_json,
     json_option,
@@ -29,7 +31,7 @@ def sources_group() -> None:
 @click.option("--band-names", help="Files: names of the bands in order, e.g. red,green,blue,nir.")
 @click.option(
     "--max-cloud",
-    type=click.FloatRange(0, 100),
+    type=FiniteFloat(0, 100),
     help="Only scenes with eo:cloud_cover at most this (percent).",
 )
 @json_option
@@ -89,7 +91,7 @@ def sources_list(state: CliState, site_id: str | None, as_json: bool) -> None:
 
 
 @sources_group.command("remove")
-@click.argument("subscription_id", type=int)
+@click.argument("subscription_id", type=ROW_ID)
 @pass_state
 def sources_remove(state: CliState, subscription_id: int) -> None:
     """Remove a subscription (the scenes it brought stay)."""

@@ -10,6 +10,7 @@ final class-wise non-maximum suppression removes what remains of duplicates.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -130,6 +131,8 @@ def _detect(
     ``read(x0, y0, w, h, out_w, out_h)`` returns a (3, out_h, out_w) uint8 window of
     the image resampled to ``out_w`` x ``out_h``.
     """
+    if not (math.isfinite(gsd) and gsd > 0):
+        raise UnknownGsdError(f"pixel size must be a positive number of metres, got {gsd}")
     session = onnx_session(str(info.path), threads)
     name = session.get_inputs()[0].name
     rows, cols = shape

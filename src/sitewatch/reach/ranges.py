@@ -15,6 +15,7 @@ farthest of them is within range, and that farthest point is reported.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -24,7 +25,7 @@ from pyproj import Geod
 from shapely.geometry import MultiPolygon, Polygon, box
 from shapely.geometry.base import BaseGeometry
 
-from sitewatch.errors import TargetNotFoundError
+from sitewatch.errors import InvalidRangeError, TargetNotFoundError
 from sitewatch.geo.geojson import rfc7946_geometry
 
 GEOD = Geod(ellps="WGS84")
@@ -120,8 +121,8 @@ def find_target(name: str) -> Target:
 
 
 def _check_range(range_km: float) -> None:
-    if not range_km > 0:
-        raise ValueError(f"range must be positive, got {range_km} km")
+    if not (math.isfinite(range_km) and range_km > 0):
+        raise InvalidRangeError(f"range must be a positive number of km, got {range_km}")
 
 
 def range_ring(lon: float, lat: float, range_km: float, points: int = 720) -> BaseGeometry:

@@ -19,7 +19,7 @@ from sitewatch.geo.geojson import (
 )
 
 SITE_KINDS: Final = ("missile-production", "launch-site", "nuclear", "airbase", "other")
-_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+_ID_RE = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ class Site:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if not _ID_RE.match(self.id):
+        if not _ID_RE.fullmatch(self.id):
             raise InvalidSiteError(
                 f"site id {self.id!r} is invalid: use 1-64 lower-case letters, digits, '-' or '_'"
             )
