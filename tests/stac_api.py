@@ -8,11 +8,10 @@ does, with ``next`` links for paging.  Runs on 127.0.0.1 in a thread.
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlparse
@@ -21,6 +20,7 @@ import pystac
 import shapely.geometry
 
 from sitewatch.imagery.scene import Scene
+from tests.webhook import serve_local
 
 CONFORMS = [
     "https://api.stacspec.org/v1.0.0/core",
@@ -212,11 +212,5 @@ def serve_stac_api(
     requests: list[str] = []
     served = items if items is not None else load_items(oscd) if oscd else []
     handler = type("Handler", (_Handler,), {"items": served, "requests": requests})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/", requests
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve_local(handler) as url:
+        yield f"{url}/", requests
