@@ -17,7 +17,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -28,7 +28,8 @@ from click.testing import CliRunner
 
 from sitewatch.activity.webhook import send_webhook
 from sitewatch.claims.extract import extract_claims
-from sitewatch.errors import WebhookError
+from sitewatch.errors import CorruptImageError, InvalidURLError, WebhookError
+from sitewatch.imagery.raster import open_raster
 from sitewatch.imagery.sources.files import FileSource
 from sitewatch.imagery.sources.stac import StaticStacSource
 from sitewatch.pipeline.site import run_site
@@ -363,3 +364,99 @@ def test_reach_and_detection_refuse_non_finite_numbers_in_the_library() -> None:
     pixels = np.zeros((3, 64, 64), dtype=np.uint8)
     with pytest.raises(UnknownGsdError):
         detect_array(pixels, float("inf"), default_detector())
+
+
+@contextlib.contextmanager
+def silent_server() -> Iterator[str]:
+    """A server that accepts connections and never answers; yields its base URL."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        server.settimeout(0.2)
+        while not stop.is_set():
+            with contextlib.suppress(OSError):
+                held.append(server.accept()[0])
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.getsockname()[1]}"
+    finally:
+        stop.set()
+        thread.join()
+        for conn in held:
+            conn.close()
+        server.close()
+
+
+@pytest.fixture
+def short_timeouts(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SITEWATCH_CONNECT_TIMEOUT", "2")
+    monkeypatch.setenv("SITEWATCH_READ_TIMEOUT", "2")
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("short_timeouts")
+def test_a_stac_api_that_never_answers_is_abandoned(runner: CliRunner, db_url: str) -> None:
+    with silent_server() as url:
+        t0 = time.perf_counter()
+        result = run_cli(runner, db_url, "ingest", url + "/", "--bbox", "1,1,2,2")
+        elapsed = time.perf_counter() - t0
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith("error: cannot reach the STAC API")
+    assert elapsed < 20
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("short_timeouts")
+def test_an_image_url_that_never_sends_data_is_abandoned() -> None:
+    with silent_server() as url:
+        t0 = time.perf_counter()
+        with pytest.raises(CorruptImageError), open_raster(f"{url}/scene.tif"):
+            pass
+        assert time.perf_counter() - t0 < 20
+
+
+@pytest.mark.parametrize(
+    "href",
+    [
+        "WMS:http://127.0.0.1:9/wms?SERVICE=WMS",
+        "/vsicurl/http://127.0.0.1:9/x.tif",
+        "ftp://127.0.0.1/x.tif",
+        "http://169.254.169.254/latest/x.tif",
+    ],
+)
+def test_gdal_connection_strings_and_other_hosts_are_refused(href: str) -> None:
+    with pytest.raises(InvalidURLError), open_raster(href):
+        pass
+
+
+def test_allowed_hosts_limit_every_client(
+    monkeypatch: pytest.MonkeyPatch, runner: CliRunner, db_url: str
+) -> None:
+    monkeypatch.setenv("SITEWATCH_ALLOWED_HOSTS", "stac.example.org")
+    result = run_cli(runner, db_url, "ingest", "http://127.0.0.1:9/", "--bbox", "1,1,2,2")
+    assert result.exit_code == 2
+    assert "not in SITEWATCH_ALLOWED_HOSTS" in result.stderr
+    with pytest.raises(InvalidURLError, match="SITEWATCH_ALLOWED_HOSTS"):
+        send_webhook([], "http://127.0.0.1:9/hook")
+
+
+def test_a_catalog_link_to_an_endless_file_is_one_failed_item(
+    good_items: list[dict[str, Any]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SITEWATCH_MAX_JSON_BYTES", "1000000")
+    path = catalog(tmp_path / "cat", good_items)
+    root = json.loads(path.read_text())
+    root["links"].append({"rel": "item", "href": "/dev/zero"})
+    path.write_text(json.dumps(root))
+    source = StaticStacSource(path)
+    with Store(f"sqlite:///{tmp_path / 's.db'}") as store:
+        report = ingest(source, store)
+    assert len(report.added) == 2
+    assert [ref for ref, _ in report.failed] == ["/dev/zero"]
+    assert "larger than 1000000 bytes" in report.failed[0][1]

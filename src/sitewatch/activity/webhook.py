@@ -1,52 +1,29 @@
 """Alerts delivered to a webhook as JSON (HTTP POST).
 
-The URL must be ``http`` or ``https`` with a host; link-local addresses (169.254.0.0/16,
-fe80::/10, where cloud metadata services answer) are refused unless allowed.  A delivery
-has a connect-and-read timeout per socket operation and a total deadline: a server that
-answers one byte at a time is abandoned when the deadline passes.
+The URL must pass the network policy (:mod:`sitewatch.network`: http(s) with a host, no
+link-local address unless allowed).  A delivery has a timeout per socket operation and a
+total deadline: a server that answers one byte at a time is abandoned when the deadline
+passes.
 """
 
 from __future__ import annotations
 
 import http.client
-import ipaddress
 import json
 import threading
 import urllib.error
-import urllib.parse
 import urllib.request
 from collections.abc import Sequence
 
 from sitewatch.activity.alerts import Alert
-from sitewatch.errors import InvalidURLError, WebhookError
+from sitewatch.errors import WebhookError
+from sitewatch.network import check_url
 
 
-def check_webhook_url(url: str, *, allow_link_local: bool = False) -> str:
-    """``url`` if it is an http(s) URL with a host (and not link-local), else
-    InvalidURLError saying why."""
-    try:
-        parts = urllib.parse.urlsplit(url)
-        host = parts.hostname
-        _ = parts.port  # a malformed port raises here
-    except ValueError as exc:
-        raise InvalidURLError(f"webhook URL {url!r} is malformed: {exc}") from None
-    if parts.scheme not in ("http", "https"):
-        raise InvalidURLError(
-            f"webhook URL {url!r} must start with http:// or https://"
-            + (f" (not {parts.scheme}://)" if parts.scheme else "")
-        )
-    if not host:
-        raise InvalidURLError(f"webhook URL {url!r} has no host")
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        address = None
-    if address is not None and address.is_link_local and not allow_link_local:
-        raise InvalidURLError(
-            f"webhook URL {url!r} points at a link-local address (cloud metadata services "
-            "live there); refused"
-        )
-    return url
+def check_webhook_url(url: str) -> str:
+    """``url`` if the network policy allows it as a webhook (see :mod:`sitewatch.network`),
+    else InvalidURLError saying why."""
+    return check_url(url, "webhook URL")
 
 
 def send_webhook(

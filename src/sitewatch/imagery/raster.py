@@ -30,6 +30,7 @@ from sitewatch.errors import CorruptImageError, InputNotFoundError, NotGeorefere
 from sitewatch.geo.grid import GeoImage, Grid
 from sitewatch.imagery.bands import plain_name
 from sitewatch.imagery.scene import BandRef
+from sitewatch.network import check_gdal_href, gdal_options, is_url
 
 log = logging.getLogger(__name__)
 
@@ -42,15 +43,13 @@ GDAL_READ_OPTIONS: dict[str, Any] = {
 }
 
 
-def _is_remote(href: str) -> bool:
-    return "://" in href and not href.startswith("file://")
-
-
 def gdal_path(href: str) -> str:
-    """A path GDAL can open: strips file:// and checks local files exist."""
+    """A path GDAL can open under the network policy: strips file://, checks local files
+    exist, refuses GDAL connection strings and URLs the policy does not allow."""
     if href.startswith("file://"):
         href = href[len("file://") :]
-    if not _is_remote(href) and not Path(href).exists():
+    check_gdal_href(href)
+    if not is_url(href) and not Path(href).exists():
         raise InputNotFoundError(f"image file not found: {href}")
     return href
 
@@ -59,7 +58,7 @@ def gdal_path(href: str) -> str:
 def open_raster(href: str) -> Iterator[Any]:
     """Open a raster for reading, mapping GDAL errors to SitewatchErrors."""
     path = gdal_path(href)
-    with rasterio.Env(**GDAL_READ_OPTIONS), warnings.catch_warnings():
+    with rasterio.Env(**GDAL_READ_OPTIONS, **gdal_options()), warnings.catch_warnings():
         warnings.simplefilter("ignore", NotGeoreferencedWarning)
         try:
             ds = rasterio.open(path)

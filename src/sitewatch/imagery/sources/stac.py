@@ -10,12 +10,14 @@ from __future__ import annotations
 import json
 import logging
 import math
+import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import pystac
 import shapely
+from pystac.stac_io import DefaultStacIO
 from shapely.errors import ShapelyError
 from shapely.geometry import MultiPolygon, Polygon, shape
 from shapely.geometry.base import BaseGeometry
@@ -27,6 +29,7 @@ from sitewatch.imagery.bands import common_name
 from sitewatch.imagery.raster import open_raster
 from sitewatch.imagery.scene import BandRef, Scene
 from sitewatch.imagery.sources.base import ImagerySource
+from sitewatch.network import check_url, connect_timeout, is_url, max_json_bytes, read_timeout
 
 log = logging.getLogger(__name__)
 
@@ -190,9 +193,31 @@ def _scene_from_item(item: pystac.Item, source: str) -> Scene:
     )
 
 
+class _PolicyStacIO(DefaultStacIO):
+    """pystac's reader under the network policy: http(s) only with timeouts, and no
+    document larger than the JSON limit (a link to /dev/zero is an error, not a hang)."""
+
+    def read_text_from_href(self, href: str) -> str:
+        limit = max_json_bytes()
+        if is_url(href):
+            check_url(href, "STAC URL")
+            request = urllib.request.Request(href, headers={"User-Agent": "sitewatch"})
+            with urllib.request.urlopen(request, timeout=read_timeout()) as response:
+                data: bytes = response.read(limit + 1)
+        else:
+            path = href[len("file://") :] if href.startswith("file://") else href
+            with open(path, "rb") as f:
+                data = f.read(limit + 1)
+        if len(data) > limit:
+            raise InvalidSceneError(
+                f"{href} is larger than {limit} bytes (SITEWATCH_MAX_JSON_BYTES); not read"
+            )
+        return data.decode("utf-8")
+
+
 def read_stac(href: str) -> pystac.STACObject:
     try:
-        return pystac.read_file(href)
+        return pystac.read_file(href, stac_io=_PolicyStacIO())
     except FileNotFoundError:
         raise InvalidSceneError(f"STAC file not found: {href}") from None
     except json.JSONDecodeError as exc:
@@ -278,8 +303,9 @@ class StacApiSource(ImagerySource):
         from pystac_client import Client
         from pystac_client.exceptions import APIError
 
+        check_url(self.url, "STAC API URL")
         try:
-            client = Client.open(self.url)
+            client = Client.open(self.url, timeout=(connect_timeout(), read_timeout()))
             search = client.search(
                 collections=self.collections,
                 bbox=self.bbox,

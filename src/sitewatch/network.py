@@ -1,0 +1,109 @@
+"""One policy for every outbound request (STAC catalogs and APIs, image assets read
+through GDAL, webhooks).
+
+* Only ``http`` and ``https`` URLs with a host; GDAL connection strings (``WMS:...``,
+  ``/vsi...``) and other schemes are refused.
+* Link-local addresses (169.254.0.0/16, fe80::/10, where cloud metadata services answer)
+  are refused unless ``SITEWATCH_ALLOW_LINK_LOCAL=1``.  ``SITEWATCH_ALLOWED_HOSTS``
+  (comma-separated host names or addresses), when set, is the only hosts allowed.
+* Timeouts: ``SITEWATCH_CONNECT_TIMEOUT`` (default 10 s) to connect and
+  ``SITEWATCH_READ_TIMEOUT`` (default 30 s) per read, for every client; webhooks also
+  have a total deadline.
+* JSON documents (STAC catalogs and items) are read up to ``SITEWATCH_MAX_JSON_BYTES``
+  (default 32 MiB).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import re
+import urllib.parse
+from typing import Any
+
+from sitewatch.errors import InvalidURLError
+
+_GDAL_PREFIX = re.compile(r"^(/vsi|[A-Za-z][A-Za-z0-9_]*:(?!//))")
+
+
+def _float_env(name: str, default: float) -> float:
+    try:
+        value = float(os.environ.get(name, default))
+    except ValueError:
+        return default
+    return value if value > 0 else default
+
+
+def connect_timeout() -> float:
+    return _float_env("SITEWATCH_CONNECT_TIMEOUT", 10.0)
+
+
+def read_timeout() -> float:
+    return _float_env("SITEWATCH_READ_TIMEOUT", 30.0)
+
+
+def max_json_bytes() -> int:
+    return int(_float_env("SITEWATCH_MAX_JSON_BYTES", 32 * 1024 * 1024))
+
+
+def is_url(href: str) -> bool:
+    return "://" in href and not href.startswith("file://")
+
+
+def check_url(url: str, what: str = "URL") -> str:
+    """``url`` if the policy allows it (see the module docstring), else InvalidURLError
+    saying why, naming ``what`` it was for."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+        host = parts.hostname
+        _ = parts.port  # a malformed port raises here
+    except ValueError as exc:
+        raise InvalidURLError(f"{what} {url!r} is malformed: {exc}") from None
+    if parts.scheme not in ("http", "https"):
+        raise InvalidURLError(
+            f"{what} {url!r} must start with http:// or https://"
+            + (f" (not {parts.scheme}://)" if parts.scheme else "")
+        )
+    if not host:
+        raise InvalidURLError(f"{what} {url!r} has no host")
+    allowed = [h.strip().lower() for h in os.environ.get("SITEWATCH_ALLOWED_HOSTS", "").split(",")]
+    allowed = [h for h in allowed if h]
+    if allowed and host.lower() not in allowed:
+        raise InvalidURLError(f"{what} {url!r}: host {host} is not in SITEWATCH_ALLOWED_HOSTS")
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        address = None
+    if (
+        address is not None
+        and address.is_link_local
+        and os.environ.get("SITEWATCH_ALLOW_LINK_LOCAL") != "1"
+    ):
+        raise InvalidURLError(
+            f"{what} {url!r} points at a link-local address (cloud metadata services "
+            "live there); refused (set SITEWATCH_ALLOW_LINK_LOCAL=1 to allow)"
+        )
+    return url
+
+
+def check_gdal_href(href: str) -> str:
+    """An image href GDAL may open: a local path, or an http(s) URL the policy allows;
+    never a GDAL connection string or virtual file system path."""
+    if is_url(href):
+        return check_url(href, "image URL")
+    if _GDAL_PREFIX.match(href):
+        raise InvalidURLError(
+            f"image href {href!r} is a GDAL connection string or virtual file path; "
+            "only local files and http(s) URLs are read"
+        )
+    return href
+
+
+def gdal_options() -> dict[str, Any]:
+    """GDAL's HTTP settings under this policy."""
+    return {
+        "GDAL_HTTP_CONNECTTIMEOUT": str(int(connect_timeout())),
+        "GDAL_HTTP_TIMEOUT": str(int(read_timeout())),
+        "GDAL_HTTP_MAX_RETRY": "2",
+        "GDAL_HTTP_RETRY_DELAY": "1",
+    }
