@@ -460,3 +460,51 @@ def test_a_catalog_link_to_an_endless_file_is_one_failed_item(
     assert len(report.added) == 2
     assert [ref for ref, _ in report.failed] == ["/dev/zero"]
     assert "larger than 1000000 bytes" in report.failed[0][1]
+
+
+def test_a_store_from_a_newer_sitewatch_is_refused_in_one_line(
+    runner: CliRunner, db_url: str
+) -> None:
+    with Store(db_url):
+        pass
+    with contextlib.closing(sqlite3.connect(db_url.removeprefix("sqlite:///"))) as conn:
+        conn.execute("update alembic_version set version_num = '0099'")
+        conn.commit()
+    result = run_cli(runner, db_url, "sites", "list")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: the store's schema revision 0099 is newer")
+    assert result.stderr.count("\n") == 1
+
+
+def test_another_programs_database_is_left_alone(tmp_path: Path, runner: CliRunner) -> None:
+    other = tmp_path / "other.db"
+    with contextlib.closing(sqlite3.connect(other)) as conn:
+        conn.execute("create table invoices (id integer primary key, total real)")
+        conn.commit()
+    result = run_cli(runner, f"sqlite:///{other}", "sites", "list")
+    assert result.exit_code == 2
+    assert "another program's tables (invoices)" in result.stderr
+    assert _rows(other, "select name from sqlite_master where type = 'table'") == [("invoices",)]
+
+
+def test_a_database_password_is_never_printed(runner: CliRunner) -> None:
+    result = run_cli(runner, "postgresql://analyst:s3cret@127.0.0.1:1/watch", "sites", "list")
+    assert result.exit_code == 2
+    assert "s3cret" not in result.output
+    assert "***" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["[" * 100_000 + "]" * 100_000, '{"type": "Feature", "id": ' + "9" * 5000 + "}"],
+    ids=["nested 100,000 deep", "a 5,000-digit number"],
+)
+def test_pathological_json_is_one_line_error(
+    text: str, tmp_path: Path, runner: CliRunner, db_url: str
+) -> None:
+    path = tmp_path / "sites.geojson"
+    path.write_text(text)
+    result = run_cli(runner, db_url, "sites", "import", str(path))
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith("error: ")
+    assert result.stderr.count("\n") == 1

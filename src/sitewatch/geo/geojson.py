@@ -26,13 +26,25 @@ from sitewatch.errors import InputNotFoundError, InvalidGeoJSONError
 _WORLD = box(-180.0, -90.0, 180.0, 90.0)
 
 
+#: Largest JSON file read (bytes); deeper nesting than Python's parser allows, or
+#: integers longer than its digit limit, are refused as malformed.
+MAX_JSON_BYTES = 256 * 1024 * 1024
+
+
 def read_json(path: str | os.PathLike[str], what: str = "GeoJSON") -> Any:
-    """Load a JSON file, turning IO and syntax problems into SitewatchErrors."""
+    """Load a JSON file, turning IO, size, nesting and syntax problems into
+    SitewatchErrors."""
     p = Path(path)
     if not p.exists():
         raise InputNotFoundError(f"{what} file not found: {p}")
+    if p.is_file() and p.stat().st_size > MAX_JSON_BYTES:
+        raise InvalidGeoJSONError(f"{p} is larger than {MAX_JSON_BYTES} bytes; not read")
     try:
         return json.loads(p.read_text(encoding="utf-8"))
+    except RecursionError:
+        raise InvalidGeoJSONError(f"{p} nests JSON too deeply to be {what}") from None
+    except IsADirectoryError:
+        raise InvalidGeoJSONError(f"{p} is a folder, not a {what} file") from None
     except UnicodeDecodeError as exc:
         raise InvalidGeoJSONError(
             f"{p} is not UTF-8 text ({exc.reason}); save it as UTF-8"
@@ -41,6 +53,8 @@ def read_json(path: str | os.PathLike[str], what: str = "GeoJSON") -> Any:
         raise InvalidGeoJSONError(
             f"{p} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
         ) from None
+    except ValueError as exc:  # e.g. an integer past Python's digit limit
+        raise InvalidGeoJSONError(f"{p} is not usable JSON: {exc}") from None
 
 
 def geometry_from_geojson(obj: Any, where: str = "geometry") -> BaseGeometry:

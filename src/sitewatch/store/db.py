@@ -23,7 +23,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from shapely.geometry import Polygon
-from sqlalchemy import Engine, create_engine, delete, event, select
+from sqlalchemy import Engine, create_engine, delete, event, inspect, make_url, select
 from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -67,6 +67,17 @@ def resolve_db_url(db: str | None = None) -> str:
     return f"sqlite:///{Path(value).expanduser().resolve()}"
 
 
+def _shown(text: str, url: str | None = None) -> str:
+    """``text`` (a database URL, or a message about ``url``) without its password."""
+    try:
+        parsed = make_url(url or text)
+    except Exception:
+        return text
+    if not parsed.password:
+        return text
+    return text.replace(str(parsed.password), "***")
+
+
 def resolve_workspace(url: str, explicit: str | os.PathLike[str] | None = None) -> Path:
     """The workspace folder: ``explicit``, else ``$SITEWATCH_HOME``, else beside a SQLite
     store (``watch.db`` -> ``watch-workspace/``), else ``./sitewatch-workspace``."""
@@ -93,7 +104,21 @@ def migrate(engine: Engine) -> str | None:
     with engine.begin() as conn:
         current = MigrationContext.configure(conn).get_current_revision()
         cfg = _alembic_config(conn)
-        head = ScriptDirectory.from_config(cfg).get_current_head()
+        script = ScriptDirectory.from_config(cfg)
+        head = script.get_current_head()
+        if current is not None and current not in {r.revision for r in script.walk_revisions()}:
+            raise StoreError(
+                f"the store's schema revision {current} is newer than this SiteWatch knows "
+                f"(newest {head}); upgrade sitewatch to open it"
+            )
+        if current is None:
+            foreign = sorted(inspect(conn).get_table_names())
+            if foreign:
+                raise StoreError(
+                    f"{engine.url.render_as_string(hide_password=True)} holds another "
+                    f"program's tables ({', '.join(foreign[:5])}); SiteWatch will not add "
+                    "its own to it: choose another --db"
+                )
         if current != head:
             log.info("migrating store from %s to %s", current, head)
             command.upgrade(cfg, "head")
@@ -207,7 +232,9 @@ class Store(RunRecords):
         try:
             self.engine = create_engine(self.url)
         except Exception as exc:  # invalid URL or missing DBAPI driver
-            raise StoreError(f"cannot use database URL {self.url!r}: {exc}") from None
+            raise StoreError(
+                f"cannot use database URL {_shown(self.url)!r}: {_shown(str(exc), self.url)}"
+            ) from None
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
             event.listen(self.engine, "begin", _sqlite_begin)
@@ -223,7 +250,7 @@ class Store(RunRecords):
             before = migrate(self.engine)
         except (OperationalError, DatabaseError) as exc:
             raise StoreError(
-                f"cannot open the database at {self.url}: {exc.orig}; "
+                f"cannot open the database at {_shown(self.url)}: {exc.orig}; "
                 "is it a SiteWatch database? choose another with --db or SITEWATCH_DB"
             ) from None
         if before is None and seed_builtin:
