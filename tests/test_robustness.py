@@ -508,3 +508,23 @@ def test_pathological_json_is_one_line_error(
     assert result.exit_code == 2, result.output
     assert result.stderr.startswith("error: ")
     assert result.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize("where", ["under a file", "onto a folder"])
+def test_an_output_path_that_cannot_be_written_is_one_line(
+    where: str, data_dir: Path, tmp_path: Path, runner: CliRunner, db_url: str
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    out = blocker / "out" if where == "under a file" else tmp_path
+    image = str(data_dir / "rasterio-rgb" / "RGB.byte.tif")
+    for args in (
+        ["sites", "export", str(out)],
+        ["change", image, image, "--out", str(out)],
+    ):
+        result = run_cli(runner, db_url, *args)
+        assert result.exit_code == 2, (args, result.output)
+        assert result.stderr.startswith("error: ")
+        assert "cannot write" in result.stderr or "directory" in result.stderr
+        assert result.stderr.count("\n") == 1
+    assert blocker.read_text() == "x"

@@ -127,3 +127,7 @@ class InvalidURLError(SitewatchError, ValueError):
 
 class InvalidRangeError(SitewatchError, ValueError):
     """A missile range that is not a positive, finite distance."""
+
+
+class OutputError(SitewatchError, OSError):
+    """An output file that cannot be written where the user asked."""

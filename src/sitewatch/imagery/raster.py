@@ -26,7 +26,12 @@ from rasterio.enums import Resampling
 from rasterio.errors import NotGeoreferencedWarning, RasterioIOError
 from rasterio.vrt import WarpedVRT
 
-from sitewatch.errors import CorruptImageError, InputNotFoundError, NotGeoreferencedError
+from sitewatch.errors import (
+    CorruptImageError,
+    InputNotFoundError,
+    NotGeoreferencedError,
+    OutputError,
+)
 from sitewatch.geo.grid import GeoImage, Grid
 from sitewatch.imagery.bands import plain_name
 from sitewatch.imagery.scene import BandRef
@@ -167,15 +172,28 @@ def read_image(path: str | os.PathLike[str], *, require_georef: bool = False) ->
 
 @contextlib.contextmanager
 def atomic_path(dest: str | os.PathLike[str]) -> Iterator[Path]:
-    """Yield a temporary path beside ``dest``; rename it over ``dest`` on success only."""
+    """Yield a temporary path beside ``dest``; rename it over ``dest`` on success only.
+    A destination that cannot be written (a folder, under a file, no permission) is an
+    OutputError naming it."""
     dest = Path(dest)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=dest.suffix, dir=dest.parent)
+    if dest.is_dir():
+        raise OutputError(f"cannot write {dest}: it is a folder; give a file name")
+    blocker = next((p for p in dest.parents if p.exists()), None)
+    if blocker is not None and not blocker.is_dir():
+        raise OutputError(f"cannot write {dest}: {blocker} is a file, not a folder")
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=dest.suffix, dir=dest.parent)
+    except OSError as exc:
+        raise OutputError(f"cannot write {dest}: {exc.strerror or exc}") from None
     os.close(fd)
     tmp_path = Path(tmp)
     try:
         yield tmp_path
-        os.replace(tmp_path, dest)
+        try:
+            os.replace(tmp_path, dest)
+        except OSError as exc:
+            raise OutputError(f"cannot write {dest}: {exc.strerror or exc}") from None
     finally:
         for leftover in (tmp_path, Path(str(tmp_path) + ".aux.xml")):
             leftover.unlink(missing_ok=True)
