@@ -50,6 +50,11 @@ def is_url(href: str) -> bool:
     return "://" in href and not href.startswith("file://")
 
 
+def local_path(href: str) -> str:
+    """A local href without its ``file://`` scheme."""
+    return href.removeprefix("file://")
+
+
 def check_url(url: str, what: str = "URL") -> str:
     """``url`` if the policy allows it (see the module docstring), else InvalidURLError
     saying why, naming ``what`` it was for."""

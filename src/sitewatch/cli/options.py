@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from rich.console import Console
     from rich.progress import Progress
 
+    from sitewatch.sites.watchlist import Site
     from sitewatch.store import Store
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -123,6 +124,26 @@ def with_progress(label: str, work: Callable[[StepFn], T]) -> T:
             bar.update(task, completed=done, total=total)
 
         return work(step)
+
+
+def stage_steps(bar: Progress, prefix: str = "") -> Callable[[str, int, int, str], None]:
+    """``step(stage, done, total, what)`` that keeps one bar per stage (labelled
+    ``prefix + stage``) on ``bar``."""
+    tasks: dict[str, Any] = {}
+
+    def step(stage: str, done: int, total: int, what: str) -> None:
+        if stage not in tasks:
+            tasks[stage] = bar.add_task(prefix + stage, total=total, what="")
+        bar.update(tasks[stage], completed=done, total=total, what=what)
+
+    return step
+
+
+def chosen_sites(store: Store, site_ids: Sequence[str], all_sites: bool) -> list[Site]:
+    """The sites named, or with ``all_sites`` every site (one of the two, not both)."""
+    if all_sites == bool(site_ids):
+        raise click.UsageError("name one or more SITE ids, or give --all (not both)")
+    return store.list_sites() if all_sites else [store.get_site(i) for i in site_ids]
 
 
 def parse_since(text: str | None) -> datetime | None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from sitewatch.cli.options import CliState, pass_state
+from sitewatch.cli.options import CliState, chosen_sites, pass_state
 from sitewatch.report.html import write_site_report
 
 
@@ -21,9 +21,7 @@ def report_cmd(
 ) -> None:
     """Write OUT/report.html for sites from what `run` stored: pictures, change, the
     timeline with alerts, claims and scenes (path printed last)."""
-    if all_sites == bool(site_ids):
-        raise click.UsageError("name one or more SITE ids, or give --all (not both)")
     store = state.store
-    sites = store.list_sites() if all_sites else [store.get_site(i) for i in site_ids]
+    sites = chosen_sites(store, site_ids, all_sites)
     path = write_site_report(store, sites, Path(out_dir) / "report.html", title=title)
     click.echo(str(path.resolve()))

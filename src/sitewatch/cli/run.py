@@ -6,12 +6,14 @@ import click
 
 from sitewatch.cli.options import (
     CliState,
+    chosen_sites,
     echo_run,
     emit_json,
     json_option,
     parse_since,
     pass_state,
     progress_bar,
+    stage_steps,
 )
 from sitewatch.pipeline.monitor import run_sites
 from sitewatch.pipeline.site import RunProgress
@@ -46,21 +48,12 @@ def run_cmd(
     (`sitewatch webhooks add`). Only what is missing is computed: a second run with no
     new scene does nothing. The summary ends with the run's time.
     """
-    if all_sites == bool(site_ids):
-        raise click.UsageError("name one or more SITE ids, or give --all (not both)")
     store = state.store
-    sites = store.list_sites() if all_sites else [store.get_site(i) for i in site_ids]
+    sites = chosen_sites(store, site_ids, all_sites)
     with progress_bar() as bar:
 
         def site_progress(site: Site) -> RunProgress:
-            tasks = {}
-
-            def step(stage: str, done: int, total: int, what: str) -> None:
-                if stage not in tasks:
-                    tasks[stage] = bar.add_task(f"{site.id}: {stage}", total=total, what="")
-                bar.update(tasks[stage], completed=done, total=total, what=what)
-
-            return step
+            return stage_steps(bar, f"{site.id}: ")
 
         report = run_sites(
             store,

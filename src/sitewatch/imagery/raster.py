@@ -35,7 +35,7 @@ from sitewatch.errors import (
 from sitewatch.geo.grid import GeoImage, Grid
 from sitewatch.imagery.bands import plain_name
 from sitewatch.imagery.scene import BandRef
-from sitewatch.network import check_gdal_href, gdal_options, is_url
+from sitewatch.network import check_gdal_href, gdal_options, is_url, local_path
 
 log = logging.getLogger(__name__)
 
@@ -51,8 +51,7 @@ GDAL_READ_OPTIONS: dict[str, Any] = {
 def gdal_path(href: str) -> str:
     """A path GDAL can open under the network policy: strips file://, checks local files
     exist, refuses GDAL connection strings and URLs the policy does not allow."""
-    if href.startswith("file://"):
-        href = href[len("file://") :]
+    href = local_path(href)
     check_gdal_href(href)
     if not is_url(href) and not Path(href).exists():
         raise InputNotFoundError(f"image file not found: {href}")

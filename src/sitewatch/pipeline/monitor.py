@@ -78,7 +78,6 @@ class RunReport:
     deliveries: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
     subscriptions_checked: int = 0
-    sources_seen: set[tuple[Any, ...]] = field(default_factory=set, repr=False)
 
     @property
     def new_scenes(self) -> int:
@@ -124,16 +123,22 @@ def ingest_subscription(store: Store, subscription: Subscription, site: Site) ->
     return report
 
 
-def _ingest_all(store: Store, subscriptions: Iterable[Subscription], report: RunReport) -> None:
-    """Ingest each subscription (one source with the same filters once per run)."""
+def _ingest_all(
+    store: Store,
+    subscriptions: Iterable[Subscription],
+    report: RunReport,
+    seen: set[tuple[Any, ...]],
+) -> None:
+    """Ingest each subscription; a local source with the same filters as one in ``seen``
+    (already ingested in this run) is only marked checked."""
     for sub in subscriptions:
         report.subscriptions_checked += 1
         key = (sub.source, sub.collection, sub.band_names, sub.max_cloud)
         remote = sub.source.startswith(("http://", "https://"))
-        if not remote and key in report.sources_seen:
+        if not remote and key in seen:
             store.mark_checked(sub.id)
             continue
-        report.sources_seen.add(key)
+        seen.add(key)
         try:
             report.ingests.append(ingest_subscription(store, sub, store.get_site(sub.site_id)))
         except StoreError:
@@ -160,6 +165,7 @@ def run_sites(
     t0 = time.perf_counter()
     report = RunReport()
     holder = holder_id()
+    seen: set[tuple[Any, ...]] = set()  # local sources already ingested in this run
     for site in sites:
         if should_stop():
             break
@@ -169,7 +175,7 @@ def run_sites(
                 report.locked.append(site.id)
                 continue
             if ingest_subscriptions:
-                _ingest_all(store, store.list_subscriptions(site.id), report)
+                _ingest_all(store, store.list_subscriptions(site.id), report, seen)
             report.sites.append(
                 run_site(
                     store,
@@ -275,7 +281,7 @@ def watch(
         report = RunReport()
         t0 = time.perf_counter()
         subscriptions = store.list_subscriptions()
-        _ingest_all(store, subscriptions, report)
+        _ingest_all(store, subscriptions, report, set())
         fresh = {i for r in report.ingests for i in (*r.added, *r.updated)}
         subscribed = {s.site_id for s in subscriptions}
         touched = {

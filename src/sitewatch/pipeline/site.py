@@ -335,7 +335,9 @@ def run_site(
         run.observations += obs
     if progress is not None:
         progress("chips", len(scenes), len(scenes), "")
-    _run_pairs(store, run, ready, chips, detect=detect, max_tries=max_tries, progress=progress)
+    _run_pairs(
+        store, run, ready, chips, records, detect=detect, max_tries=max_tries, progress=progress
+    )
     if run.changed:
         run.alerts = store.put_alerts(alerts_for_site(store.observations(site.id)))
     return run
@@ -354,11 +356,14 @@ def _run_pairs(
     run: SiteRun,
     ready: list[Scene],
     chips: dict[str, GeoImage],
+    records: dict[str, ChipRecord],
     *,
     detect: bool,
     max_tries: int,
     progress: RunProgress | None,
 ) -> None:
+    """Pairs of consecutive ``ready`` scenes; each chip is the one made in this run
+    (``chips``) or the stored one its record, read before the run, points at."""
     site = run.site
     workspace = store.workspace
     wanted = list(itertools.pairwise(ready))
@@ -367,7 +372,6 @@ def _run_pairs(
     if stale:
         store.drop_pairs(site.id, stale)
         run.dropped_pairs += stale
-    records = store.chips(site.id)
     for i, (before, after) in enumerate(wanted):
         if progress is not None:
             progress("pairs", i, len(wanted), f"{before.id} -> {after.id}")

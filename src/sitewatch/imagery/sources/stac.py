@@ -29,7 +29,14 @@ from sitewatch.imagery.bands import common_name
 from sitewatch.imagery.raster import open_raster
 from sitewatch.imagery.scene import BandRef, Scene
 from sitewatch.imagery.sources.base import ImagerySource
-from sitewatch.network import check_url, connect_timeout, is_url, max_json_bytes, read_timeout
+from sitewatch.network import (
+    check_url,
+    connect_timeout,
+    is_url,
+    local_path,
+    max_json_bytes,
+    read_timeout,
+)
 
 log = logging.getLogger(__name__)
 
@@ -205,8 +212,7 @@ class _PolicyStacIO(DefaultStacIO):
             with urllib.request.urlopen(request, timeout=read_timeout()) as response:
                 data: bytes = response.read(limit + 1)
         else:
-            path = href[len("file://") :] if href.startswith("file://") else href
-            with open(path, "rb") as f:
+            with open(local_path(href), "rb") as f:
                 data = f.read(limit + 1)
         if len(data) > limit:
             raise InvalidSceneError(
