@@ -16,7 +16,7 @@ from functools import partial
 import rasterio
 
 from sitewatch.datasets.paths import data_dir
-from sitewatch.geo.grid import geodesic_area_m2
+from sitewatch.geo.grid import area_m2
 from sitewatch.imagery.chips import chip_bands, read_chip
 from sitewatch.imagery.scene import Scene
 from sitewatch.imagery.sources import open_source
@@ -77,7 +77,7 @@ def main() -> None:
         for site_id in ("demo-beirut", "demo-naip-nd"):
             site = store.get_site(site_id)
             scenes = [e.scene for e in store.list_scenes(site_id)]
-            area_km2 = geodesic_area_m2(site.aoi) / 1e6 * len(scenes)
+            area_km2 = area_m2(site.aoi) / 1e6 * len(scenes)
 
             t_chip = best_of(args.repeat, partial(read_chips, scenes, site))
             t_raw = best_of(args.repeat, partial(raw_read, store, [x.id for x in scenes]))

@@ -142,8 +142,8 @@ def test_store_ack_list_and_webhook(
     )
     alerts = alerts_for_site(store.observations(site.id))
     assert len(alerts) == 1
-    assert store.put_alerts(alerts) == {"added": 1, "updated": 0}
-    assert store.put_alerts(alerts) == {"added": 0, "updated": 1}  # idempotent
+    assert store.put_alerts(alerts) == {"added": 1, "updated": 0, "retracted": 0}
+    assert store.put_alerts(alerts) == {"added": 0, "updated": 1, "retracted": 0}  # idempotent
     listed = json.loads(run_cli(runner, db_url, "alerts", "--site", site.id, "--json").stdout)
     assert len(listed) == 1
     assert listed[0]["evidence"]["scenes"] == [scenes[6].id, scenes[7].id]
@@ -162,6 +162,12 @@ def test_store_ack_list_and_webhook(
     with pytest.raises(WebhookError):
         send_webhook(alerts, "http://127.0.0.1:9/nothing-listens", timeout=2)
     assert_one_line_error(run_cli(runner, db_url, "alerts", "ack", "999"))
+    # A recomputation at a threshold the event does not reach retracts it.
+    r = run_cli(runner, db_url, "alerts", "detect", "--site", site.id, "--threshold", "1000")
+    assert "1 earlier alert(s) no longer hold and were retracted" in r.stdout
+    assert json.loads(run_cli(runner, db_url, "alerts", "--json").stdout) == []
+    r = run_cli(runner, db_url, "alerts", "detect", "--site", site.id)
+    assert r.stdout.startswith("1 alert(s) over 1 site(s)\n")
 
 
 def test_timeline_lists_every_figure(

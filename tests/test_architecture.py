@@ -21,6 +21,7 @@ PACKAGE = Path(sitewatch.__file__).parent
 #: Capabilities from the bottom up; a capability imports only from lower layers.
 LAYERS: list[set[str]] = [
     {"errors", "times"},
+    {"limits"},
     {"geo", "inference", "network"},
     {"sites"},
     {"imagery"},

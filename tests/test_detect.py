@@ -142,6 +142,51 @@ def test_movement_counts_arrivals_departures_and_stays() -> None:
     assert report["aircraft"] == {"before": 1, "after": 2, "arrived": 1, "departed": 0, "stayed": 1}
 
 
+@pytest.mark.parametrize("seed", range(20))
+def test_movement_matches_as_many_then_as_close_as_dense_assignment(seed: int) -> None:
+    from scipy.optimize import linear_sum_assignment
+
+    rng = np.random.default_rng(seed)
+    pa, pb = (
+        rng.uniform(0, 12, (rng.integers(1, 30), 2)),
+        rng.uniform(0, 12, (rng.integers(1, 30), 2)),
+    )
+    report = movement(
+        [_placed("vehicle", x, y) for x, y in pa], [_placed("vehicle", x, y) for x, y in pb]
+    )
+    dist = np.hypot(*(pa[:, None, :] - pb[None, :, :]).transpose(2, 0, 1))
+    # Dense reference: maximum number of pairs within the gate, then least total distance.
+    rows, cols = linear_sum_assignment(np.where(dist <= 3.0, dist, 1e6))
+    ok = dist[rows, cols] <= 3.0
+    assert report.counts["vehicle"]["stayed"] == ok.sum()
+    total = sum(p["distance_m"] for p in report.pairs)
+    assert total == pytest.approx(dist[rows, cols][ok].sum(), abs=0.01 * max(1, ok.sum()))
+
+
+def test_movement_of_many_objects_needs_memory_for_neighbours_only() -> None:
+    import tracemalloc
+
+    rng = np.random.default_rng(0)
+    pts = rng.uniform(0, 20_000, (20_000, 2))
+    before = [_placed("vehicle", x, y) for x, y in pts]
+    after = [_placed("vehicle", x + 0.5, y) for x, y in pts]
+    tracemalloc.start()
+    report = movement(before, after)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert report.counts["vehicle"]["stayed"] == 20_000
+    assert peak < 300e6  # a dense 20,000 x 20,000 distance matrix alone is 3.2 GB
+
+
+def test_movement_refuses_more_candidates_than_the_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    from sitewatch.errors import ResourceLimitError
+
+    monkeypatch.setenv("SITEWATCH_MAX_MATCHES", "10")
+    crowd = [_placed("vehicle", 0, 0) for _ in range(5)]
+    with pytest.raises(ResourceLimitError, match="SITEWATCH_MAX_MATCHES"):
+        movement(crowd, crowd)
+
+
 def test_movement_splits_by_zone() -> None:
     zone = Zone("apron", Polygon([(10, 10), (11, 10), (11, 11), (10, 11)]))
     site = Site(

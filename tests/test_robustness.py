@@ -528,3 +528,54 @@ def test_an_output_path_that_cannot_be_written_is_one_line(
         assert "cannot write" in result.stderr or "directory" in result.stderr
         assert result.stderr.count("\n") == 1
     assert blocker.read_text() == "x"
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o077, 0o002])
+def test_outputs_follow_the_umask(umask: int, tmp_path: Path) -> None:
+    import os
+
+    from sitewatch.imagery.raster import write_json
+
+    old = os.umask(umask)
+    try:
+        out = write_json({"a": 1}, tmp_path / "out.json")
+    finally:
+        os.umask(old)
+    assert out.stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+def test_areas_are_true_from_a_small_box_to_the_whole_earth(runner: CliRunner, db_url: str) -> None:
+    from sitewatch.geo.grid import area_m2, bbox_polygon
+
+    # The whole Earth: 510.07 million km2; one degree square at the equator: 12,308 km2.
+    assert area_m2(bbox_polygon([-180, -90, 180, 90])) / 1e6 == pytest.approx(510.0656e6, 1e-4)
+    assert area_m2(bbox_polygon([0, 0, 1, 1])) / 1e6 == pytest.approx(12308.4, 1e-3)
+    # A lon/lat box's edges follow parallels (RFC 7946): 0-80N over 90 degrees of longitude.
+    assert area_m2(bbox_polygon([0, 0, 90, 80])) / 1e6 == pytest.approx(62.78e6, 1e-3)
+    assert run_cli(runner, db_url, "sites", "add", "w", "--name", "W",
+                   "--bbox", "-180,-90,180,90").exit_code == 0  # fmt: skip
+    shown = " ".join(run_cli(runner, db_url, "sites", "show", "w").stdout.split())
+    assert "(510065621.72 km²)" in shown
+
+
+def test_a_box_across_the_antimeridian_is_the_narrow_box(runner: CliRunner, db_url: str) -> None:
+    result = run_cli(runner, db_url, "sites", "add", "am", "--name", "AM", "--bbox", "179,0,-179,1")
+    assert result.exit_code == 0, result.output
+    shown = " ".join(run_cli(runner, db_url, "sites", "show", "am").stdout.split())
+    assert "W 179.00000 S 0.00000 E 181.00000 N 1.00000 (24616.9" in shown  # 2 x 1 degrees
+    exported = json.loads(run_cli(runner, db_url, "sites", "list", "--json").stdout)
+    geometry = next(f for f in exported["features"] if f["id"] == "am")["geometry"]
+    assert geometry["type"] == "MultiPolygon"  # split at 180 degrees, per RFC 7946
+    refused = run_cli(runner, db_url, "sites", "add", "x", "--name", "X", "--bbox", "5,0,5,1")
+    assert refused.exit_code == 2
+    assert refused.stderr.startswith("error: 5,0,5,1: a box with no width")
+
+
+def test_a_rotated_images_pixel_size_is_its_side() -> None:
+    from affine import Affine
+    from pyproj import CRS
+
+    from sitewatch.geo.grid import gsd_metres
+
+    rotated = Affine.translation(730000, 3750000) @ Affine.rotation(30) @ Affine.scale(0.3, -0.3)
+    assert gsd_metres(CRS.from_epsg(32636), rotated, 100, 100) == pytest.approx(0.3)

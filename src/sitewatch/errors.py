@@ -131,3 +131,16 @@ class InvalidRangeError(SitewatchError, ValueError):
 
 class OutputError(SitewatchError, OSError):
     """An output file that cannot be written where the user asked."""
+
+
+class ResourceLimitError(SitewatchError, ValueError):
+    """An input would need more memory than a configured limit allows
+    (see :mod:`sitewatch.limits`)."""
+
+
+class ImageTooCoarseError(SitewatchError, ValueError):
+    """An image whose pixels are too large to see the objects asked for."""
+
+
+class InvalidBBoxError(SitewatchError, ValueError):
+    """A lon/lat bounding box that is malformed, empty or crosses the antimeridian."""

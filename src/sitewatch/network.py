@@ -22,28 +22,21 @@ import urllib.parse
 from typing import Any
 
 from sitewatch.errors import InvalidURLError
+from sitewatch.limits import env_number
 
 _GDAL_PREFIX = re.compile(r"^(/vsi|[A-Za-z][A-Za-z0-9_]*:(?!//))")
 
 
-def _float_env(name: str, default: float) -> float:
-    try:
-        value = float(os.environ.get(name, default))
-    except ValueError:
-        return default
-    return value if value > 0 else default
-
-
 def connect_timeout() -> float:
-    return _float_env("SITEWATCH_CONNECT_TIMEOUT", 10.0)
+    return env_number("SITEWATCH_CONNECT_TIMEOUT", 10.0)
 
 
 def read_timeout() -> float:
-    return _float_env("SITEWATCH_READ_TIMEOUT", 30.0)
+    return env_number("SITEWATCH_READ_TIMEOUT", 30.0)
 
 
 def max_json_bytes() -> int:
-    return int(_float_env("SITEWATCH_MAX_JSON_BYTES", 32 * 1024 * 1024))
+    return int(env_number("SITEWATCH_MAX_JSON_BYTES", 32 * 1024 * 1024))
 
 
 def is_url(href: str) -> bool:

@@ -32,7 +32,7 @@ from shapely.ops import unary_union
 
 from sitewatch.change.detect import ChangeResult
 from sitewatch.geo.geojson import feature_collection, rfc7946_geometry
-from sitewatch.geo.grid import WGS84, GeoImage, geodesic_area_m2, gsd_metres, to_crs
+from sitewatch.geo.grid import WGS84, GeoImage, area_m2, gsd_metres, to_crs
 from sitewatch.imagery.bands import rgb_bands
 
 CHANGE_TYPES = ("new structure", "demolition/clearing", "ground disturbance", "vegetation")
@@ -133,7 +133,7 @@ def change_objects(
     """Polygons of the changed regions, largest first.
 
     ``gsd`` (metres) is needed for areas of plain pixel grids; georeferenced images get
-    geodesic areas from their outline in lon/lat.
+    ellipsoidal areas from their outline in lon/lat.
     """
     labels, n = ndimage.label(result.mask, structure=np.ones((3, 3), dtype=bool))
     if n == 0:
@@ -169,7 +169,7 @@ def change_objects(
             a = before.transform
             geom_crs = affine_transform(geom_px, [a.a, a.b, a.d, a.e, a.xoff, a.yoff])
             lonlat = to_crs(geom_crs, before.crs, WGS84)
-            area = geodesic_area_m2(lonlat)
+            area = area_m2(lonlat)
         dv = None if d_veg is None else float(d_veg[k])
         cues = {"edge_density_change": float(d_edge[k])}
         if dv is not None:

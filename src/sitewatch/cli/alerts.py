@@ -55,17 +55,24 @@ def alerts_group(ctx: click.Context, site_id: str | None, since: str | None, as_
 @json_option
 @pass_state
 def alerts_detect(state: CliState, site_id: str | None, threshold: float, as_json: bool) -> None:
-    """Recompute alerts from the stored observations and store them (idempotent)."""
+    """Recompute alerts from the stored observations and store them (idempotent).
+
+    Earlier alerts of these sites that no longer hold at THRESHOLD are retracted.
+    """
     sites = [state.store.get_site(site_id)] if site_id else state.store.list_sites()
     found = []
+    retracted = 0
     for site in sites:
         alerts = alerts_for_site(state.store.observations(site.id), threshold=threshold)
-        state.store.put_alerts(alerts)
+        retracted += state.store.put_alerts(alerts, complete_for=[site.id])["retracted"]
         found.extend(alerts)
     if as_json:
         emit_json([a.to_dict() for a in found])
         return
-    click.echo(f"{len(found)} alert(s) over {len(sites)} site(s)")
+    click.echo(
+        f"{len(found)} alert(s) over {len(sites)} site(s)"
+        + (f"; {retracted} earlier alert(s) no longer hold and were retracted" if retracted else "")
+    )
 
 
 @alerts_group.command("ack")

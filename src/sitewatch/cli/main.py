@@ -133,6 +133,12 @@ class SitewatchGroup(click.Group):
             _fail(ctx, str(exc))
         except click.UsageError as exc:  # bad options or arguments: one line as well
             _fail(ctx, exc.format_message())
+        except MemoryError:  # under a limit set outside (ulimit, cgroup): say which to lower
+            _fail(
+                ctx,
+                "out of memory; lower SITEWATCH_MAX_PIXELS or use a coarser --gsd or a "
+                "smaller site (see docs/security.md)",
+            )
 
 
 def _fail(ctx: click.Context, message: str) -> None:

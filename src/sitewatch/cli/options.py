@@ -185,6 +185,8 @@ def echo_run(summary: dict[str, Any]) -> None:
 
 def parse_bbox(text: str | None) -> list[float] | None:
     """``W,S,E,N`` in degrees, or None."""
+    from sitewatch.geo.grid import check_bbox
+
     if text is None:
         return None
     try:
@@ -193,10 +195,7 @@ def parse_bbox(text: str | None) -> list[float] | None:
         raise click.BadParameter(f"{text!r}: expected four numbers W,S,E,N") from None
     if len(values) != 4:
         raise click.BadParameter(f"{text!r}: expected four numbers W,S,E,N")
-    w, s, e, n = values
-    if not (-180 <= w <= 180 and -180 <= e <= 180 and -90 <= s < n <= 90):
-        raise click.BadParameter(f"{text!r}: not a lon/lat box (W,S,E,N with S < N)")
-    return values
+    return list(check_bbox(values))
 
 
 def split_list(text: str | None) -> list[str] | None:

@@ -7,13 +7,13 @@ from rich.table import Table
 
 from sitewatch.cli.options import CliState, console, emit_json, json_option, parse_bbox, pass_state
 from sitewatch.geo.geojson import area_polygon_from_geojson, read_json
-from sitewatch.geo.grid import bbox_polygon, geodesic_area_m2
+from sitewatch.geo.grid import area_m2, bbox_polygon
 from sitewatch.imagery.raster import write_json
 from sitewatch.sites.watchlist import SITE_KINDS, Site, load_sites_file, sites_to_geojson
 
 
 def _area_km2(site: Site) -> float:
-    return geodesic_area_m2(site.aoi) / 1e6
+    return area_m2(site.aoi) / 1e6
 
 
 @click.group()

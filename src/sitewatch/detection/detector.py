@@ -10,6 +10,7 @@ final class-wise non-maximum suppression removes what remains of duplicates.
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 from collections.abc import Callable, Sequence
@@ -21,18 +22,26 @@ import numpy as np
 import numpy.typing as npt
 from pyproj import CRS
 from rasterio.enums import Resampling
+from rasterio.errors import RasterioIOError
 from rasterio.windows import Window
 from scipy import ndimage
 from shapely.geometry import Polygon, box
 
 from sitewatch.detection.boxes import nms_keep
-from sitewatch.errors import MissingBandError, UnknownGsdError
+from sitewatch.errors import (
+    CorruptImageError,
+    ImageTooCoarseError,
+    MissingBandError,
+    UnknownGsdError,
+)
 from sitewatch.geo.geojson import feature_collection, rfc7946_geometry
 from sitewatch.geo.grid import WGS84, GeoImage, gsd_metres, to_crs
 from sitewatch.imagery.display import stretch_band
-from sitewatch.imagery.raster import open_raster
+from sitewatch.imagery.raster import first_line, open_raster
 from sitewatch.inference.manifest import load_manifest, model_file
 from sitewatch.inference.session import onnx_session, window_starts
+
+log = logging.getLogger(__name__)
 
 CLASSES = ("vehicle", "aircraft")
 STRIDE = 4
@@ -133,6 +142,19 @@ def _detect(
     """
     if not (math.isfinite(gsd) and gsd > 0):
         raise UnknownGsdError(f"pixel size must be a positive number of metres, got {gsd}")
+    usable = [c for c in classes if gsd <= MAX_GSD[c]]
+    if not usable:
+        seen = ", ".join(f"{c} at {MAX_GSD[c]:g} m" for c in classes)
+        raise ImageTooCoarseError(
+            f"pixel size {gsd:g} m is too coarse to detect anything asked for "
+            f"(each class is looked for at its pixel size or finer: {seen})"
+        )
+    for cls in classes:
+        if cls not in usable:
+            log.warning(
+                "%s not looked for: %g m pixels are coarser than %g m", cls, gsd, MAX_GSD[cls]
+            )
+    classes = usable
     session = onnx_session(str(info.path), threads)
     name = session.get_inputs()[0].name
     rows, cols = shape
@@ -253,12 +275,15 @@ def detect_file(
             raise MissingBandError(f"{href} has {src.count} band(s); the detector needs RGB")
 
         def read(x0: int, y0: int, w: int, h: int, ow: int, oh: int) -> npt.NDArray[np.uint8]:
-            data = src.read(
-                [1, 2, 3],
-                window=Window(x0, y0, w, h),
-                out_shape=(3, oh, ow),
-                resampling=Resampling.average if ow < w else Resampling.bilinear,
-            )
+            try:
+                data = src.read(
+                    [1, 2, 3],
+                    window=Window(x0, y0, w, h),
+                    out_shape=(3, oh, ow),
+                    resampling=Resampling.average if ow < w else Resampling.bilinear,
+                )
+            except RasterioIOError as exc:
+                raise CorruptImageError(f"cannot read {href}: {first_line(exc)}") from None
             if data.dtype != np.uint8:
                 data = np.stack([stretch_band(band) for band in data])
             out: npt.NDArray[np.uint8] = data
@@ -270,7 +295,8 @@ def detect_file(
 
         frame = GeoImage(
             pixels=np.zeros((0, src.height, src.width), dtype="uint8"),
-            mask=np.ones((src.height, src.width), dtype=bool),
+            # A read-only view of one value: no memory for the frame's size.
+            mask=np.broadcast_to(np.ones(1, dtype=bool), (src.height, src.width)),
             band_names=(),
             transform=src.transform if georef else None,
             crs=CRS.from_user_input(src.crs.to_wkt()) if georef else None,

@@ -1,9 +1,10 @@
 """Movement between two dates: match detections, count arrived / departed / stayed.
 
 Detections of each class are matched one-to-one between the before and after
-scenes by minimum total distance between box centres (Hungarian assignment,
-scipy's ``linear_sum_assignment``); a pair further apart than the class's gate
-(vehicles 3 m, aircraft 15 m by default) is not a match.  Matched objects
+scenes: as many pairs as possible within the class's gate (vehicles 3 m, aircraft
+15 m by default), then the least total distance between box centres (scipy's sparse
+minimum-weight bipartite matching over the pairs a k-d tree finds within the gate,
+so memory grows with the neighbours, not with the product of the counts).  Matched objects
 *stayed*; unmatched before-objects *departed*; unmatched after-objects *arrived*.
 Positions are compared in metres: on a local UTM grid for georeferenced scenes,
 or in pixels times the GSD for plain pixel grids of one scene footprint (which
@@ -18,15 +19,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 from pyproj import Transformer
-from scipy.optimize import linear_sum_assignment
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import min_weight_full_bipartite_matching
+from scipy.spatial import cKDTree
 from shapely.geometry import Point
 
 from sitewatch.detection.detector import CLASSES, Detection
-from sitewatch.errors import InvalidGeoJSONError
+from sitewatch.errors import InvalidGeoJSONError, ResourceLimitError
 from sitewatch.geo.geojson import read_json
 from sitewatch.geo.grid import WGS84, GeoImage, utm_crs_for
+from sitewatch.limits import max_matches
 from sitewatch.sites.watchlist import Site
 
 GATES_M = {"vehicle": 3.0, "aircraft": 15.0}
@@ -95,6 +98,47 @@ def _bump(table: dict[str, dict[str, int]], key: str, what: str) -> None:
     row[what] += 1
 
 
+def _match(a: Sequence[Placed], b: Sequence[Placed], gate: float) -> list[tuple[int, int, float]]:
+    """One-to-one matches (index in ``a``, index in ``b``, distance) within ``gate``:
+    as many as possible, then the least total distance.
+
+    Only pairs within the gate are candidates (a k-d tree finds them), so memory grows
+    with the candidates, not with ``len(a) * len(b)``.  Leaving an object unmatched
+    costs more than all matches together, through one stand-in per object: ``a[i]`` may take its
+    own stand-in ``b'[i]``, ``b[j]`` its own ``a'[j]``, and for each candidate
+    ``(i, j)`` the stand-ins ``a'[j]`` and ``b'[i]`` may pair, so a full matching of the
+    doubled graph always exists and scipy's sparse solver finds the cheapest.
+    """
+    if not a or not b:
+        return []
+    tree_a = cKDTree(np.array([p.xy for p in a]))
+    tree_b = cKDTree(np.array([p.xy for p in b]))
+    candidates = int(tree_a.count_neighbors(tree_b, gate))
+    if candidates > max_matches():
+        raise ResourceLimitError(
+            f"{candidates:,} candidate pairs of objects within {gate:g} m of each other, over "
+            f"the limit of {max_matches():,}; raise it with SITEWATCH_MAX_MATCHES"
+        )
+    near = tree_a.sparse_distance_matrix(tree_b, gate, output_type="coo_matrix").tocoo()
+    if near.nnz == 0:
+        return []
+    na, nb = len(a), len(b)
+    # Costlier than all matches together, so the count of matches comes first.
+    unmatched = gate * (min(na, nb) + 1)
+    tiny = 1e-9  # explicit zeros would read as missing edges
+    rows = np.concatenate([near.row, np.arange(na), na + near.col, na + np.arange(nb)])
+    cols = np.concatenate([near.col, nb + np.arange(na), nb + near.row, np.arange(nb)])
+    cost = np.concatenate(
+        [near.data + tiny, np.full(na, unmatched), np.full(near.nnz, tiny), np.full(nb, unmatched)]
+    )
+    graph = coo_matrix((cost, (rows, cols)), shape=(na + nb, nb + na)).tocsr()
+    _, partner = min_weight_full_bipartite_matching(graph)
+    dist = dict(
+        zip(zip(near.row.tolist(), near.col.tolist(), strict=True), near.data.tolist(), strict=True)
+    )
+    return [(i, int(partner[i]), dist[(i, int(partner[i]))]) for i in range(na) if partner[i] < nb]
+
+
 def movement(
     before: Sequence[Placed],
     after: Sequence[Placed],
@@ -108,28 +152,18 @@ def movement(
     for cls in CLASSES:
         a = [p for p in before if p.det.cls == cls]
         b = [p for p in after if p.det.cls == cls]
-        matched_a: set[int] = set()
-        matched_b: set[int] = set()
-        if a and b:
-            pa = np.array([p.xy for p in a])
-            pb = np.array([p.xy for p in b])
-            dist: npt.NDArray[np.float64] = np.hypot(
-                *(pa[:, None, :] - pb[None, :, :]).transpose(2, 0, 1)
+        matched = _match(a, b, gates[cls])
+        matched_a = {i for i, _, _ in matched}
+        matched_b = {j for _, j, _ in matched}
+        for i, j, dist in matched:
+            report.pairs.append(
+                {
+                    "class": cls,
+                    "before": list(a[i].det.centre),
+                    "after": list(b[j].det.centre),
+                    "distance_m": round(dist, 2),
+                }
             )
-            big = 1e9
-            rows, cols = linear_sum_assignment(np.where(dist <= gates[cls], dist, big))
-            for i, j in zip(rows, cols, strict=True):
-                if dist[i, j] <= gates[cls]:
-                    matched_a.add(int(i))
-                    matched_b.add(int(j))
-                    report.pairs.append(
-                        {
-                            "class": cls,
-                            "before": list(a[i].det.centre),
-                            "after": list(b[j].det.centre),
-                            "distance_m": round(float(dist[i, j]), 2),
-                        }
-                    )
         for i, p in enumerate(a):
             what = "stayed" if i in matched_a else "departed"
             for table, key in (

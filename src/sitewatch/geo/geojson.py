@@ -15,6 +15,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import shapely
 from shapely.affinity import translate
 from shapely.geometry import MultiPolygon, Polygon, box, mapping, shape
@@ -67,10 +68,12 @@ def geometry_from_geojson(obj: Any, where: str = "geometry") -> BaseGeometry:
         raise InvalidGeoJSONError(
             f"{where}: malformed {obj.get('type')} geometry ({exc})"
         ) from None
-    except shapely.errors.GEOSException as exc:
+    except shapely.errors.ShapelyError as exc:  # unknown type, GEOS errors
         raise InvalidGeoJSONError(f"{where}: malformed geometry ({exc})") from None
     if geom.is_empty:
         raise InvalidGeoJSONError(f"{where}: geometry is empty")
+    if not np.isfinite(shapely.get_coordinates(geom)).all():
+        raise InvalidGeoJSONError(f"{where}: coordinates must be finite numbers")
     minx, miny, maxx, maxy = geom.bounds
     if miny < -90 or maxy > 90 or minx < -180 or maxx > 180:
         raise InvalidGeoJSONError(

@@ -25,7 +25,7 @@ from pyproj.database import query_utm_crs_info
 from shapely.geometry import Polygon, box
 from shapely.geometry.base import BaseGeometry
 
-from sitewatch.errors import MissingBandError, NotGeoreferencedError
+from sitewatch.errors import InvalidBBoxError, MissingBandError, NotGeoreferencedError
 
 WGS84 = CRS.from_epsg(4326)
 _GEOD = Geod(ellps="WGS84")
@@ -199,8 +199,9 @@ def gsd_metres(crs: CRS, transform: Affine, width: int, height: int) -> float:
     """Ground sample distance in metres at the raster's centre (geometric mean of x and y)."""
     crs = CRS(crs)
     if crs.is_projected:
+        # The pixel's area is the determinant's size, rotated or not.
         factor = crs.axis_info[0].unit_conversion_factor
-        return math.sqrt(abs(transform.a * transform.e)) * factor
+        return math.sqrt(abs(transform.determinant)) * factor
     cx, cy = transform @ (width / 2.0, height / 2.0)
     x1, y1 = transform @ (width / 2.0 + 1.0, height / 2.0)
     x2, y2 = transform @ (width / 2.0, height / 2.0 + 1.0)
@@ -209,12 +210,28 @@ def gsd_metres(crs: CRS, transform: Affine, width: int, height: int) -> float:
     return math.sqrt(dx * dy)
 
 
-def bbox_polygon(bbox: Sequence[float]) -> Polygon:
-    """A lon/lat polygon from a (west, south, east, north) box."""
+def check_bbox(bbox: Sequence[float]) -> tuple[float, float, float, float]:
+    """A (west, south, east, north) lon/lat box, checked; InvalidBBoxError says what is
+    wrong.  West east of east is a box across the antimeridian (RFC 7946, 5.2)."""
     if len(bbox) != 4:
-        raise ValueError(f"a bbox has 4 numbers (west, south, east, north), got {len(bbox)}")
+        raise InvalidBBoxError(f"a bbox has 4 numbers (west, south, east, north), got {len(bbox)}")
     west, south, east, north = (float(v) for v in bbox)
-    return box(west, south, east, north)
+    if not (-180 <= west <= 180 and -180 <= east <= 180 and -90 <= south < north <= 90):
+        raise InvalidBBoxError(
+            f"{west:g},{south:g},{east:g},{north:g}: not a lon/lat box "
+            "(W,S,E,N in degrees with S < N)"
+        )
+    if west == east:
+        raise InvalidBBoxError(f"{west:g},{south:g},{east:g},{north:g}: a box with no width")
+    return west, south, east, north
+
+
+def bbox_polygon(bbox: Sequence[float]) -> Polygon:
+    """A lon/lat polygon from a (west, south, east, north) box (see :func:`check_bbox`).
+    A box across the antimeridian keeps its longitudes past 180 (179 to 181, not 358
+    degrees the other way round), as sites are held; GeoJSON output splits it again."""
+    west, south, east, north = check_bbox(bbox)
+    return box(west, south, east + 360.0 if west > east else east, north)
 
 
 def coverage_of(footprint: BaseGeometry, aoi: Polygon) -> float:
@@ -224,7 +241,17 @@ def coverage_of(footprint: BaseGeometry, aoi: Polygon) -> float:
     return float(footprint.intersection(aoi).area / aoi.area)
 
 
-def geodesic_area_m2(geom: BaseGeometry) -> float:
-    """Area on the WGS 84 ellipsoid of a lon/lat geometry, in square metres."""
-    area, _ = _GEOD.geometry_area_perimeter(geom)
-    return abs(float(area))
+#: Lambert cylindrical equal-area on the WGS 84 ellipsoid: areas are true everywhere.
+_EQUAL_AREA = CRS.from_proj4("+proj=cea +lon_0=0 +lat_ts=0 +ellps=WGS84 +units=m +over")
+
+
+def area_m2(geom: BaseGeometry) -> float:
+    """Area on the WGS 84 ellipsoid of a lon/lat geometry, in square metres.
+
+    Edges are straight lines in lon/lat, as RFC 7946 reads them (a box's edges follow
+    parallels, and a box from pole to pole is the whole Earth); they are densified to
+    0.01 degree and measured in a cylindrical equal-area projection (not wrapped at
+    180 degrees, so sites held with longitudes past 180 measure right).
+    """
+    dense = shapely.segmentize(geom, 0.01)
+    return abs(float(to_crs(dense, WGS84, _EQUAL_AREA).area))

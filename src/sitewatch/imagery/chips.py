@@ -16,6 +16,7 @@ from sitewatch.errors import NoOverlapError
 from sitewatch.geo.grid import GeoImage, Grid, site_grid
 from sitewatch.imagery.raster import read_bands_to_grid
 from sitewatch.imagery.scene import BandRef, Scene
+from sitewatch.limits import check_grid
 from sitewatch.sites.watchlist import Site
 
 #: Bands read for a chip when none are asked for, in order of preference.
@@ -35,7 +36,11 @@ def chip_grid(scene: Scene, site: Site, bands: Sequence[BandRef], gsd: float | N
     if gsd is None:
         native = [b.gsd for b in bands if b.gsd]
         gsd = min(native) if native else scene.gsd
-    return site_grid(site.aoi, gsd)
+    grid = site_grid(site.aoi, gsd)
+    check_grid(
+        grid.width, grid.height, f"a chip of site {site.id} at {gsd:g} m (use a coarser --gsd)"
+    )
+    return grid
 
 
 def read_chip(

@@ -21,13 +21,15 @@ def stretch_band(
     valid: npt.NDArray[np.bool_] | None = None,
     percentiles: tuple[float, float] = PERCENTILES,
 ) -> npt.NDArray[np.uint8]:
-    """One band to 0-255, linear between ``percentiles`` of its ``valid`` pixels (all
-    pixels when None); a flat band becomes 0."""
+    """One band to 0-255, linear between ``percentiles`` of its ``valid`` finite pixels
+    (all finite pixels when None); a flat band, and NaN or infinite pixels, become 0."""
     values = band.astype("float64")
-    sample = values if valid is None else values[valid]
+    finite = np.isfinite(values)
+    sample = values[finite if valid is None else finite & valid]
     lo, hi = np.percentile(sample, percentiles) if sample.size else (0.0, 1.0)
     scale = 255.0 / (hi - lo) if hi > lo else 0.0
-    out: npt.NDArray[np.uint8] = np.clip((values - lo) * scale, 0, 255).astype(np.uint8)
+    scaled = np.where(finite, (values - lo) * scale, 0.0)
+    out: npt.NDArray[np.uint8] = np.clip(scaled, 0, 255).astype(np.uint8)
     return out
 
 

@@ -12,13 +12,19 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from sitewatch.errors import InputNotFoundError, NoOverlapError, NotGeoreferencedError
+from sitewatch.errors import (
+    InputNotFoundError,
+    InsufficientDataError,
+    NoOverlapError,
+    NotGeoreferencedError,
+)
 from sitewatch.geo.grid import GeoImage, Grid
 from sitewatch.imagery.bands import plain_name
 from sitewatch.imagery.chips import chip_bands
 from sitewatch.imagery.raster import open_raster, read_bands_to_grid, read_image
 from sitewatch.imagery.scene import BandRef, Scene
 from sitewatch.imagery.sources.stac import read_stac, scene_from_item
+from sitewatch.limits import check_grid
 
 _PLAIN = (".png", ".jpg", ".jpeg")
 
@@ -56,6 +62,7 @@ def _native_grid(bands: Sequence[BandRef]) -> Grid:
             if src.crs is None:
                 raise NotGeoreferencedError(f"{ref.href} has no CRS")
             grid = Grid(src.crs, src.transform, src.width, src.height)
+            check_grid(src.width, src.height, f"reading the whole of {ref.href}")
         if best is None or grid.res[0] < best.res[0]:
             best = grid
     assert best is not None
@@ -94,6 +101,13 @@ def read_pair(
     image_b = read_bands_to_grid(
         bands_b, image_a.grid, time=scene_b.time_utc if scene_b is not None else None
     )
+    if not image_a.mask.any():
+        raise InsufficientDataError(
+            f"{paths[0]} holds no valid pixels (all nodata, NaN or infinite)"
+        )
     if not (image_a.mask & image_b.mask).any():
-        raise NoOverlapError(f"{paths[1]} does not overlap {paths[0]}")
+        raise NoOverlapError(
+            f"{paths[1]} does not overlap {paths[0]} with valid pixels (no common ground, "
+            "or all nodata, NaN or infinite there)"
+        )
     return image_a, image_b

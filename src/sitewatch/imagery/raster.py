@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import math
 import os
 import tempfile
 import warnings
@@ -35,6 +36,7 @@ from sitewatch.errors import (
 from sitewatch.geo.grid import GeoImage, Grid
 from sitewatch.imagery.bands import plain_name
 from sitewatch.imagery.scene import BandRef
+from sitewatch.limits import check_grid
 from sitewatch.network import check_gdal_href, gdal_options, is_url, local_path
 
 log = logging.getLogger(__name__)
@@ -68,14 +70,28 @@ def open_raster(href: str) -> Iterator[Any]:
             ds = rasterio.open(path)
         except RasterioIOError as exc:
             raise CorruptImageError(
-                f"cannot read {href} as an image ({_first_line(exc)}); "
+                f"cannot read {href} as an image ({first_line(exc)}); "
                 "check that it is a complete GeoTIFF/COG, PNG or JPEG"
             ) from None
         with ds:
+            t = ds.transform
+            if not (math.isfinite(t.determinant) and t.determinant != 0):
+                raise CorruptImageError(
+                    f"{href} has a zero or non-finite pixel size in its geotransform ({t.a}, "
+                    f"{t.e}); fix its georeference (for example with gdal_edit.py -a_ullr)"
+                )
             yield ds
 
 
-def _first_line(exc: BaseException) -> str:
+def _finite(pixels: npt.NDArray[Any]) -> npt.NDArray[np.bool_]:
+    """Where every band holds a finite value (NaN and infinities are not data)."""
+    if not np.issubdtype(pixels.dtype, np.floating):
+        return np.ones(pixels.shape[1:], dtype=bool)
+    finite: npt.NDArray[np.bool_] = np.isfinite(pixels).all(axis=0)
+    return finite
+
+
+def first_line(exc: BaseException) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
@@ -133,7 +149,8 @@ def read_bands_to_grid(
                         pixels[positions] = data
                         mask &= np.all(data != src.nodata, axis=0)
             except RasterioIOError as exc:
-                raise CorruptImageError(f"cannot read {href}: {_first_line(exc)}") from None
+                raise CorruptImageError(f"cannot read {href}: {first_line(exc)}") from None
+    mask &= _finite(pixels)
     pixels[:, ~mask] = 0
     return GeoImage(
         pixels=pixels,
@@ -154,11 +171,14 @@ def read_image(path: str | os.PathLike[str], *, require_georef: bool = False) ->
             raise NotGeoreferencedError(
                 f"{href} has no CRS or geotransform; a georeferenced GeoTIFF/COG is needed here"
             )
+        check_grid(src.width, src.height, f"reading the whole of {href}")
         try:
             data = src.read()
-            mask = src.dataset_mask() > 0
+            mask = (src.dataset_mask() > 0) & _finite(data)
+            if np.issubdtype(data.dtype, np.floating):
+                data[~np.isfinite(data)] = 0
         except RasterioIOError as exc:
-            raise CorruptImageError(f"cannot read {href}: {_first_line(exc)}") from None
+            raise CorruptImageError(f"cannot read {href}: {first_line(exc)}") from None
         names = tuple(d or plain_name(i + 1) for i, d in enumerate(src.descriptions))
         return GeoImage(
             pixels=data,
@@ -167,6 +187,17 @@ def read_image(path: str | os.PathLike[str], *, require_georef: bool = False) ->
             transform=src.transform if georef else None,
             crs=CRS.from_user_input(src.crs.to_wkt()) if georef else None,
         )
+
+
+def _umask() -> int:
+    """The process's umask (read without changing it where Linux shows it)."""
+    with contextlib.suppress(OSError, ValueError):
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 @contextlib.contextmanager
@@ -190,6 +221,8 @@ def atomic_path(dest: str | os.PathLike[str]) -> Iterator[Path]:
     try:
         yield tmp_path
         try:
+            # mkstemp made it private (0600); give it the mode a plain open() would.
+            os.chmod(tmp_path, 0o666 & ~_umask())
             os.replace(tmp_path, dest)
         except OSError as exc:
             raise OutputError(f"cannot write {dest}: {exc.strerror or exc}") from None

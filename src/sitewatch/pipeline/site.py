@@ -339,7 +339,9 @@ def run_site(
         store, run, ready, chips, records, detect=detect, max_tries=max_tries, progress=progress
     )
     if run.changed:
-        run.alerts = store.put_alerts(alerts_for_site(store.observations(site.id)))
+        run.alerts = store.put_alerts(
+            alerts_for_site(store.observations(site.id)), complete_for=[site.id]
+        )
     return run
 
 

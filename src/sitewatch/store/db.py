@@ -412,11 +412,25 @@ class Store(RunRecords):
 
     # -- alerts --------------------------------------------------------------------------
 
-    def put_alerts(self, alerts: Iterable[Alert]) -> dict[str, int]:
+    def put_alerts(
+        self, alerts: Iterable[Alert], *, complete_for: Iterable[str] = ()
+    ) -> dict[str, int]:
         """Store alerts; one per (site, zone, figure, start). A re-run updates an event's
-        end, message and evidence but keeps its id and acknowledgement."""
-        counts = {"added": 0, "updated": 0}
+        end, message and evidence but keeps its id and acknowledgement.
+
+        ``complete_for`` names sites whose alerts these are in full (a recomputation):
+        their stored alerts not among ``alerts`` no longer hold and are retracted
+        (removed, with any delivery still pending)."""
+        counts = {"added": 0, "updated": 0, "retracted": 0}
+        alerts = list(alerts)
+        keep = {(a.site_id, a.zone, a.figure, a.start) for a in alerts}
         with self.transaction() as s:
+            for site_id in complete_for:
+                _require_site(s, site_id)
+                for old in s.scalars(select(AlertRow).where(AlertRow.site_id == site_id)):
+                    if (old.site_id, old.zone, old.figure, old.start_time) not in keep:
+                        s.delete(old)
+                        counts["retracted"] += 1
             for a in alerts:
                 _require_site(s, a.site_id)
                 row = s.scalars(

@@ -74,7 +74,7 @@ def ingest(
         except StoreError:
             raise
         except SitewatchError as exc:
-            log.warning("skipped %s: %s", ref, exc)
+            log.info("skipped %s: %s", ref, exc)
             report.failed.append((ref, str(exc)))
             continue
         getattr(report, status).append(scene.id)

@@ -41,14 +41,24 @@ from sitewatch.network import (
 log = logging.getLogger(__name__)
 
 _IMAGE_TYPES = ("image/tiff", "image/jp2", "image/vnd.stac.geotiff", "application/x-geotiff")
+#: What pystac and shapely raise on a malformed document (pystac's errors are not
+#: ValueErrors); each becomes one failed item.
 _READ_ERRORS = (
     OSError,
     ValueError,
     KeyError,
     TypeError,
     AttributeError,
+    IndexError,
     OverflowError,
+    RecursionError,
+    ShapelyError,
     pystac.STACError,
+    pystac.errors.STACTypeError,
+    pystac.errors.DuplicateObjectKeyError,
+    pystac.errors.RequiredPropertyMissing,
+    pystac.errors.ExtensionTypeError,
+    pystac.errors.ExtensionNotImplemented,
 )
 
 
@@ -162,7 +172,7 @@ def scene_from_item(item: pystac.Item, source: str) -> Scene:
     malformed (a bad value in one item never escapes as another error)."""
     try:
         return _scene_from_item(item, source)
-    except (ValueError, TypeError, KeyError, OverflowError, ShapelyError) as exc:
+    except _READ_ERRORS as exc:
         if isinstance(exc, InvalidSceneError):
             raise
         raise _item_error(item.id, exc) from None
