@@ -12,7 +12,31 @@ EXTRAS = $(shell $(BIN)/python -c 'import sys; print("dev,train" if sys.version_
 # Further interpreters `make test-pythons` installs into and runs the fast tests on.
 OTHER_PYTHONS ?= 3.12 3.13
 
-.PHONY: demo test test-fast test-pythons lint typecheck unit bench-startup clean
+.PHONY: demo test test-fast test-pythons lint typecheck unit bench-startup clean ui serve browser
+
+# Browser libraries for the web app: pinned in ui/package-lock.json, installed from the
+# npm registry and copied into the package's git-ignored static/vendor folder.
+VENDOR := src/sitewatch/web/static/vendor
+$(VENDOR)/.installed: ui/package.json ui/package-lock.json
+	@command -v npm >/dev/null || { apt-get install -y -q nodejs npm >/dev/null || { echo "need npm (apt-get install npm)"; exit 2; }; }
+	npm ci --prefix ui --no-audit --no-fund --ignore-scripts --loglevel=error
+	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/leaflet $(VENDOR)/swagger
+	cp -r ui/node_modules/leaflet/dist/leaflet.js ui/node_modules/leaflet/dist/leaflet.css ui/node_modules/leaflet/dist/images $(VENDOR)/leaflet/
+	cp ui/node_modules/chart.js/dist/chart.umd.js $(VENDOR)/
+	cp ui/node_modules/swagger-ui-dist/swagger-ui-bundle.js ui/node_modules/swagger-ui-dist/swagger-ui.css $(VENDOR)/swagger/
+	cp ui/node_modules/leaflet/LICENSE $(VENDOR)/leaflet/LICENSE
+	cp ui/node_modules/chart.js/LICENSE.md $(VENDOR)/chart.LICENSE.md
+	cp ui/node_modules/swagger-ui-dist/LICENSE $(VENDOR)/swagger/LICENSE
+	@touch $@
+
+ui: $(VENDOR)/.installed
+
+# Debian's chromium for the browser tests (Playwright drives it by its path).
+CHROMIUM ?= /usr/bin/chromium
+$(CHROMIUM):
+	apt-get install -y -q chromium >/dev/null || { apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null; }
+
+browser: $(CHROMIUM)
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "need Python 3.11-3.13 as python3.11 or python3 (or set PYTHON=...)"; exit 2; }
@@ -28,8 +52,12 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[$(EXTRAS)]'
 	@touch $@ $(VENV)/.installed
 
-demo: $(VENV)/.installed
+demo: $(VENV)/.installed ui
 	$(BIN)/sitewatch demo
+
+# The web app on the demo store (after `make demo`): http://127.0.0.1:8000
+serve: $(VENV)/.installed ui
+	$(BIN)/sitewatch --db out/demo/sitewatch.db serve
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests benchmarks
@@ -38,13 +66,13 @@ lint: $(VENV)/.installed-dev
 typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy --strict
 
-unit: $(VENV)/.installed-dev
+unit: $(VENV)/.installed-dev ui browser
 	$(BIN)/pytest
 
 test: lint typecheck unit
 
 # The suite without the whole-run tests (about a minute).
-test-fast: $(VENV)/.installed-dev
+test-fast: $(VENV)/.installed-dev ui browser
 	$(BIN)/pytest -m "not slow"
 
 # Install and run the fast tests on each of OTHER_PYTHONS found here (.venv-3.12, ...).

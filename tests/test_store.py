@@ -41,7 +41,7 @@ def test_new_store_is_migrated_and_seeded(store: Store) -> None:
         "alembic_version",
     } <= tables
     with store.engine.connect() as conn:
-        assert conn.exec_driver_sql("select version_num from alembic_version").scalar() == "0002"
+        assert conn.exec_driver_sql("select version_num from alembic_version").scalar() == "0003"
     assert [s.id for s in store.list_sites()] == ["sanumdong", "sohae", "yongbyon"]
 
 

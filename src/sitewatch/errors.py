@@ -144,3 +144,7 @@ class ImageTooCoarseError(SitewatchError, ValueError):
 
 class InvalidBBoxError(SitewatchError, ValueError):
     """A lon/lat bounding box that is malformed, empty or crosses the antimeridian."""
+
+
+class TokenNotFoundError(SitewatchError, LookupError):
+    """An API token id that is not in the store."""

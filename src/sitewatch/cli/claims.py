@@ -8,12 +8,10 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from sitewatch.activity.alerts import Alert
-from sitewatch.activity.figures import Observation
-from sitewatch.claims.check import check_claim
 from sitewatch.claims.extract import Claim, extract_claims
 from sitewatch.cli.options import CliState, console, emit_json, json_option, pass_state
 from sitewatch.errors import InputNotFoundError, InvalidTextError
+from sitewatch.pipeline.evidence import check_stored_claims
 
 
 @click.group("claims")
@@ -73,18 +71,7 @@ def claims_list(state: CliState, site_id: str | None, as_json: bool) -> None:
 def claims_check(state: CliState, site_id: str | None, as_json: bool) -> None:
     """Set each stored claim's status against the imagery-derived observations in its
     window: supported, not supported, or no imagery, with the evidence."""
-    claims = [c for c in state.store.list_claims(site_id) if c.site_id]
-    cache: dict[str, tuple[list[Observation], list[Alert]]] = {}
-    for c in claims:
-        assert c.site_id is not None
-        if c.site_id not in cache:
-            cache[c.site_id] = (
-                list(state.store.observations(c.site_id)),
-                list(state.store.list_alerts(c.site_id)),
-            )
-        obs, alerts = cache[c.site_id]
-        check_claim(c, obs, alerts)
-        state.store.set_claim_status(c)
+    claims = check_stored_claims(state.store, site_id)
     if as_json:
         emit_json([c.to_dict() for c in claims])
         return

@@ -72,6 +72,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Write OUT/report.html for sites from what `run` stored: pictures, change, the "
         "timeline with alerts, claims and scenes (path printed last).",
     ),
+    "serve": (
+        "sitewatch.cli.serve:serve_cmd",
+        "Serve the web app and REST API (docs at /docs) until interrupted.",
+    ),
+    "token": (
+        "sitewatch.cli.token:token_group",
+        "Bearer tokens for the web API's writes (stored hashed; shown once).",
+    ),
     "webhooks": (
         "sitewatch.cli.webhooks:webhooks_group",
         "Webhooks: URLs that `run` and `watch` POST new alerts to (once each).",

@@ -271,7 +271,7 @@ def read_stored_chip(workspace: Path, record: ChipRecord) -> GeoImage:
     return read_image(path, require_georef=True)
 
 
-def _detections(items: list[dict[str, Any]] | None) -> list[Detection]:
+def detections_of(items: list[dict[str, Any]] | None) -> list[Detection]:
     return [Detection(**d) for d in items or []]
 
 
@@ -432,7 +432,7 @@ def load_site(store: Store, site: Site) -> SiteView:
             view.failures.append((scene_id, str(exc)))
             continue
         if rec.detections is not None:
-            view.detections[scene_id] = _detections(rec.detections)
+            view.detections[scene_id] = detections_of(rec.detections)
     view.scenes = sorted((scenes[i] for i in view.chips if i in scenes), key=lambda s: s.time_utc)
     order = {s.id: n for n, s in enumerate(view.scenes)}
     for (before_id, after_id), pair in sorted(

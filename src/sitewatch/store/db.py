@@ -50,6 +50,7 @@ from sitewatch.store.models import (
     SiteRow,
 )
 from sitewatch.store.runs import RunRecords, row_to_alert, upsert_observations
+from sitewatch.store.tokens import TokenRecords
 
 log = logging.getLogger(__name__)
 
@@ -208,7 +209,7 @@ def _row_to_obs(row: ObservationRow) -> Observation:
     )
 
 
-class Store(RunRecords):
+class Store(RunRecords, TokenRecords):
     """Durable record of the watchlist, ingested scenes, observations, alerts and claims."""
 
     def __init__(
