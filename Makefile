@@ -22,7 +22,9 @@ $(VENDOR)/.installed: ui/package.json ui/package-lock.json
 	npm ci --prefix ui --no-audit --no-fund --ignore-scripts --loglevel=error
 	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/leaflet $(VENDOR)/swagger
 	cp -r ui/node_modules/leaflet/dist/leaflet.js ui/node_modules/leaflet/dist/leaflet.css ui/node_modules/leaflet/dist/images $(VENDOR)/leaflet/
-	cp ui/node_modules/chart.js/dist/chart.umd.js $(VENDOR)/
+	cp ui/node_modules/chart.js/dist/chart.umd.js ui/node_modules/topojson-client/dist/topojson-client.min.js $(VENDOR)/
+	cp ui/node_modules/world-atlas/countries-50m.json $(VENDOR)/countries-50m.json
+	cp ui/node_modules/world-atlas/LICENSE $(VENDOR)/world-atlas.LICENSE
 	cp ui/node_modules/swagger-ui-dist/swagger-ui-bundle.js ui/node_modules/swagger-ui-dist/swagger-ui.css $(VENDOR)/swagger/
 	cp ui/node_modules/leaflet/LICENSE $(VENDOR)/leaflet/LICENSE
 	cp ui/node_modules/chart.js/LICENSE.md $(VENDOR)/chart.LICENSE.md
@@ -60,8 +62,8 @@ serve: $(VENV)/.installed ui
 	$(BIN)/sitewatch --db out/demo/sitewatch.db serve
 
 lint: $(VENV)/.installed-dev
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/ruff format --check src tests benchmarks scripts
 
 typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy --strict

@@ -43,3 +43,11 @@ def runner() -> CliRunner:
 def szada1(data_dir: Path) -> ChangePair:
     """SZTAKI Szada pair 1 (1.5 m aerial RGB, co-registered)."""
     return next(airchange_pairs(data_dir / "airchange"))
+
+
+@pytest.fixture(scope="session")
+def web_store(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> tuple[str, str]:
+    """(database URL, API token) of a store with one site run (tests/webstore.py)."""
+    from tests.webstore import build_web_store
+
+    return build_web_store(tmp_path_factory.mktemp("web"), data_dir)

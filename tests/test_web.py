@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import morecantile
@@ -18,23 +17,18 @@ from PIL import Image
 
 from sitewatch.web import WebSettings, create_app
 from tests.helpers import run_cli
-from tests.webstore import SITE, build_web_store
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> tuple[str, str]:
-    return build_web_store(tmp_path_factory.mktemp("web"), data_dir)
+from tests.webstore import SITE
 
 
 @pytest.fixture
-def client(built: tuple[str, str]) -> Iterator[TestClient]:
-    with TestClient(create_app(WebSettings(db=built[0])), raise_server_exceptions=False) as c:
+def client(web_store: tuple[str, str]) -> Iterator[TestClient]:
+    with TestClient(create_app(WebSettings(db=web_store[0])), raise_server_exceptions=False) as c:
         yield c
 
 
 @pytest.fixture
-def auth(built: tuple[str, str]) -> dict[str, str]:
-    return {"Authorization": f"Bearer {built[1]}"}
+def auth(web_store: tuple[str, str]) -> dict[str, str]:
+    return {"Authorization": f"Bearer {web_store[1]}"}
 
 
 def _is_error(response: Any, status: int) -> None:
@@ -86,6 +80,10 @@ def test_tiles_show_the_chip_and_nothing_outside_it(client: TestClient) -> None:
     assert rgba.shape == (256, 256, 4)
     assert rgba[..., 3].mean() > 200  # the chip fills the centre tile
     assert rgba[..., :3].std() > 10  # real imagery, stretched
+    webp = client.get(url + "&format=webp")
+    assert webp.headers["content-type"] == "image/webp"
+    assert Image.open(io.BytesIO(webp.content)).format == "WEBP"
+    _is_error(client.get(url + "&format=gif"), 422)
     far = morecantile.tms.get("WebMercatorQuad").tile(0.0, 0.0, 15)
     _is_error(client.get(chip["tiles"].format(z=far.z, x=far.x, y=far.y)), 404)
     _is_error(client.get(f"/api/sites/{SITE}/tiles/15/0/0", params={"scene": "no/such"}), 404)
@@ -192,8 +190,8 @@ def test_runs_start_and_finish(client: TestClient, auth: dict[str, str]) -> None
     _is_error(client.post("/api/sites/nowhere/runs", headers=auth), 404)
 
 
-def test_body_limit_and_closed_reads(built: tuple[str, str], auth: dict[str, str]) -> None:
-    settings = WebSettings(db=built[0], open_reads=False, max_body_bytes=1000)
+def test_body_limit_and_closed_reads(web_store: tuple[str, str], auth: dict[str, str]) -> None:
+    settings = WebSettings(db=web_store[0], open_reads=False, max_body_bytes=1000)
     with TestClient(create_app(settings)) as c:
         _is_error(c.get("/api/sites"), 401)
         assert c.get("/api/sites", headers=auth).status_code == 200

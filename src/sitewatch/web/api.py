@@ -5,8 +5,8 @@ one when the app's settings close them."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated, Any, Literal
 from urllib.parse import quote
-from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
@@ -166,7 +166,7 @@ def site_pairs(site_id: str, store: StoreDep) -> list[dict[str, Any]]:
 
 
 TILE_RESPONSES: dict[int | str, dict[str, Any]] = {
-    200: {"content": {"image/png": {}}, "description": "A 256 px PNG tile."}
+    200: {"content": {"image/png": {}, "image/webp": {}}, "description": "An image."}
 }
 
 
@@ -184,13 +184,15 @@ async def site_tile(
     y: Annotated[int, Field(ge=0)],
     scene: Annotated[str, Query(description="Scene id of a stored chip.")],
     store: StoreDep,
+    format: Annotated[Literal["png", "webp"], Query()] = "png",
 ) -> Response:
-    """A web-mercator tile of a site's chip of ``scene`` (transparent outside the chip)."""
+    """A 256 px web-mercator tile (PNG, or WebP) of a site's chip of ``scene``,
+    transparent outside the chip."""
     if x >= 2**z or y >= 2**z:
         raise HTTPException(404, f"no tile {z}/{x}/{y}")
     path = chip_file(store, site_id, scene)
-    png = await run_in_threadpool(tiles.chip_tile, path, z, x, y)
-    return Response(png, media_type="image/png", headers={"Cache-Control": "max-age=3600"})
+    data = await run_in_threadpool(tiles.chip_tile, path, z, x, y, format.upper())
+    return Response(data, media_type=f"image/{format}", headers={"Cache-Control": "max-age=3600"})
 
 
 @router.get(

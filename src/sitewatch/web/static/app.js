@@ -75,7 +75,17 @@ $("show-swipe").addEventListener("change", clipAfter);
 
 async function loadSettings() {
   const settings = await api("/api/settings");
-  if (settings.basemap_url) L.tileLayer(settings.basemap_url, { maxZoom: 19 }).addTo(map);
+  if (settings.basemap_url) {
+    L.tileLayer(settings.basemap_url, { maxZoom: 19 }).addTo(map);
+    return;
+  }
+  // No basemap: country outlines (Natural Earth 1:50m, served from the package).
+  const world = await (await fetch("/static/vendor/countries-50m.json")).json();
+  map.createPane("land").style.zIndex = 150;
+  L.geoJSON(topojson.feature(world, world.objects.countries), {
+    pane: "land", interactive: false,
+    style: { color: "#9aa4ae", weight: 0.7, fillColor: "#f4f1ea", fillOpacity: 1 },
+  }).addTo(map);
 }
 
 // -- watchlist -------------------------------------------------------------------------
@@ -187,7 +197,7 @@ $("before-select").addEventListener("change", showDates);
 $("show-change").addEventListener("change", loadOverlays);
 $("show-detections").addEventListener("change", loadOverlays);
 
-function jumpTo(startIso, endIso) {
+function jumpTo(startIso) {
   // An alert event: its first date after, the date before it as before.
   const index = state.chips.findIndex((c) => c.datetime >= startIso);
   if (index < 0) return;
@@ -212,10 +222,14 @@ function drawChart() {
   const alertPoints = obs.filter((o) => alerts.some((a) => o.time >= a.start && o.time <= a.end))
     .map((o) => ({ x: o.time.slice(0, 10), y: o.value }));
   if (state.chart) state.chart.destroy();
+  state.chart = null;
+  $("chart").hidden = !obs.length;
+  if (!obs.length) return;
+  const unit = obs[0].unit ? ` (${obs[0].unit})` : "";
   state.chart = new Chart($("chart"), {
     type: "line",
     data: { datasets: [
-      { label: `${figure} (${obs[0] ? obs[0].unit : ""})`, data: points, borderColor: "#34495e", pointRadius: 3 },
+      { label: `${figure}${unit}`, data: points, borderColor: "#34495e", pointRadius: 3 },
       { label: "alert", data: alertPoints, showLine: false, pointRadius: 7, pointBackgroundColor: "#c0392b", borderColor: "#c0392b" },
     ] },
     options: { animation: false, parsing: true, scales: { x: { type: "category", labels: points.map((p) => p.x) } },
@@ -246,17 +260,28 @@ async function loadAlerts() {
   }));
   $("alerts").querySelectorAll("button[data-jump]").forEach((b) => b.addEventListener("click", () => {
     const a = alerts.find((x) => String(x.id) === b.dataset.jump);
-    jumpTo(a.start, a.end);
+    jumpTo(a.start);
   }));
 }
 
 async function loadClaims() {
   const claims = await api(`/api/claims?site=${encodeURIComponent(state.site)}`);
-  $("claims").querySelector("tbody").innerHTML = claims.map((c) => `<tr>
+  $("claims").querySelector("tbody").innerHTML = claims.map((c, i) => {
+    const evidence = c.evidence || {};
+    const seen = (evidence.observations || []).filter((o) => o.scene_id);
+    return `<tr>
     <td>${esc(c.activity)}</td><td>${esc(c.window[0].slice(0, 10))} to ${esc(c.window[1].slice(0, 10))}</td>
-    <td class="status-${esc((c.status || "").replace(/ /g, "-"))}">${esc(c.status)}</td>
-    <td title="${esc(c.sentence)}">${esc(c.source)}</td></tr>`).join("") ||
-    "<tr><td>no claims about this site</td></tr>";
+    <td class="status-${esc((c.status || "").replace(/ /g, "-"))}"
+      title="${esc((evidence.reasons || []).join("; "))}">${esc(c.status)}</td>
+    <td title="${esc(c.sentence)}">${esc(c.source)}</td>
+    <td>${seen.length ? `<button data-claim="${i}">evidence</button>` : ""}</td></tr>`;
+  }).join("") || "<tr><td>no claims about this site</td></tr>";
+  $("claims").querySelectorAll("button[data-claim]").forEach((b) => b.addEventListener("click", () => {
+    // The imagery behind the claim's status: the first date observed in its window.
+    const o = claims[Number(b.dataset.claim)].evidence.observations.find((x) => x.scene_id);
+    jumpTo(o.time);
+    say((claims[Number(b.dataset.claim)].evidence.reasons || []).join("; ") || "no change seen in the window");
+  }));
 }
 
 // -- reach -------------------------------------------------------------------------------

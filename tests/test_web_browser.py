@@ -1,0 +1,155 @@
+"""The page in a real browser: Debian's headless Chromium driven by Playwright, against
+``sitewatch serve``'s app on 127.0.0.1.  The watchlist map shows the sites, the date
+slider and the swipe change what is shown, an alert is acknowledged with a token and
+not without, and no request leaves 127.0.0.1."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+import uvicorn
+from playwright.sync_api import Page, Route, sync_playwright
+
+from sitewatch.store import Store
+from sitewatch.web import WebSettings, create_app
+from tests.webstore import SITE, build_web_store
+
+CHROMIUM = Path("/usr/bin/chromium")
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(), reason="Debian's chromium is not installed (make browser)"
+)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="module")
+def server(
+    tmp_path_factory: pytest.TempPathFactory, data_dir: Path
+) -> Iterator[tuple[str, str, str]]:
+    """(base URL, database URL, token) of a served store of its own."""
+    db, token = build_web_store(tmp_path_factory.mktemp("browser"), data_dir)
+    port = _free_port()
+    config = uvicorn.Config(create_app(WebSettings(db=db)), host="127.0.0.1", port=port,
+                            log_level="warning")  # fmt: skip
+    srv = uvicorn.Server(config)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not srv.started:
+        assert time.monotonic() < deadline, "server did not start"
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}", db, token
+    finally:
+        srv.should_exit = True
+        thread.join(10)
+
+
+@pytest.fixture
+def page(server: tuple[str, str, str]) -> Iterator[Page]:
+    elsewhere: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        context = browser.new_context(viewport={"width": 1280, "height": 800})
+
+        def guard(route: Route) -> None:
+            url = route.request.url
+            if urlparse(url).hostname != "127.0.0.1" and not url.startswith("data:"):
+                elsewhere.append(url)
+                route.abort()
+            else:
+                route.continue_()
+
+        context.route("**/*", guard)
+        pg = context.new_page()
+        errors: list[str] = []
+        pg.on("pageerror", lambda exc: errors.append(str(exc)))
+        yield pg
+        browser.close()
+    assert elsewhere == [], f"requests left 127.0.0.1: {elsewhere}"
+    assert errors == [], errors
+
+
+def _tiles_settled(pg: Page) -> None:
+    """Wait until the map has no tile still loading."""
+    loading = "document.querySelectorAll('.leaflet-tile-container img:not(.leaflet-tile-loaded)')"
+    pg.wait_for_function(
+        f"() => {loading}.length === 0"
+        " && document.querySelectorAll('.leaflet-tile-loaded').length > 0",
+        timeout=30_000,
+    )
+    pg.wait_for_timeout(300)
+
+
+def test_watchlist_map_shows_the_sites(page: Page, server: tuple[str, str, str]) -> None:
+    base, db, _ = server
+    pg = page
+    pg.goto(base + "/")
+    with Store(db) as store:
+        names = {s.name for s in store.list_sites()}
+    pg.wait_for_selector(".site-row")
+    rows = pg.locator(".site-row")
+    assert {rows.nth(i).locator("td").first.inner_text() for i in range(rows.count())} == names
+    outlines = pg.locator(".leaflet-overlay-pane path").count()
+    assert outlines >= len(names)
+    assert pg.locator(".alert-badge").count() == 1
+
+
+def test_date_slider_and_swipe_change_the_imagery(
+    page: Page, server: tuple[str, str, str], tmp_path: Path
+) -> None:
+    base = server[0]
+    pg = page
+    pg.goto(f"{base}/?site={SITE}")
+    pg.wait_for_selector("#site-view:not([hidden])")
+    _tiles_settled(pg)
+    map_box = pg.locator("#map")
+    last = map_box.screenshot(path=str(tmp_path / "last.png"))
+    slider = pg.locator("#date-slider")
+    slider.evaluate("(el) => { el.value = 2; el.dispatchEvent(new Event('input')); }")
+    assert pg.locator("#after-label").inner_text().startswith("20")
+    _tiles_settled(pg)
+    earlier = map_box.screenshot(path=str(tmp_path / "earlier.png"))
+    assert earlier != last
+    swipe = pg.locator("#swipe")
+    swipe.evaluate("(el) => { el.value = 90; el.dispatchEvent(new Event('input')); }")
+    pg.wait_for_timeout(200)
+    left_wide = map_box.screenshot()
+    swipe.evaluate("(el) => { el.value = 10; el.dispatchEvent(new Event('input')); }")
+    pg.wait_for_timeout(200)
+    right_wide = map_box.screenshot()
+    assert left_wide != right_wide
+
+
+def test_an_alert_is_acknowledged_with_a_token_only(
+    page: Page, server: tuple[str, str, str]
+) -> None:
+    base, db, token = server
+    pg = page
+    pg.goto(f"{base}/?site={SITE}")
+    button = pg.locator("#alerts button[data-ack]")
+    button.wait_for()
+    button.click()
+    pg.wait_for_function(
+        "() => document.getElementById('status').textContent.startsWith('cannot acknowledge')"
+    )
+    with Store(db) as store:
+        assert not store.list_alerts(SITE)[0].acknowledged
+    pg.fill("#token", token)
+    pg.locator("#alerts button[data-ack]").click()
+    pg.wait_for_function(
+        "() => document.getElementById('status').textContent.includes('acknowledged')"
+    )
+    with Store(db) as store:
+        assert store.list_alerts(SITE)[0].acknowledged
