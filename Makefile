@@ -12,7 +12,7 @@ EXTRAS = $(shell $(BIN)/python -c 'import sys; print("dev,train" if sys.version_
 # Further interpreters `make test-pythons` installs into and runs the fast tests on.
 OTHER_PYTHONS ?= 3.12 3.13
 
-.PHONY: demo test test-fast test-pythons lint typecheck unit bench-startup clean ui serve browser
+.PHONY: demo test test-fast test-pythons lint typecheck unit bench-startup clean ui serve browser gis-tools
 
 # Browser libraries for the web app: pinned in ui/package-lock.json, installed from the
 # npm registry and copied into the package's git-ignored static/vendor folder.
@@ -39,6 +39,12 @@ $(CHROMIUM):
 	apt-get install -y -q chromium >/dev/null || { apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null; }
 
 browser: $(CHROMIUM)
+
+# GDAL's command-line tools, to read the exports back as GIS users' tools do (ogrinfo).
+/usr/bin/ogrinfo:
+	apt-get install -y -q gdal-bin >/dev/null || { apt-get update -q >/dev/null && apt-get install -y -q gdal-bin >/dev/null; }
+
+gis-tools: /usr/bin/ogrinfo
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "need Python 3.11-3.13 as python3.11 or python3 (or set PYTHON=...)"; exit 2; }
@@ -68,13 +74,13 @@ lint: $(VENV)/.installed-dev
 typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy --strict
 
-unit: $(VENV)/.installed-dev ui browser
+unit: $(VENV)/.installed-dev ui browser gis-tools
 	$(BIN)/pytest
 
 test: lint typecheck unit
 
 # The suite without the whole-run tests (about a minute).
-test-fast: $(VENV)/.installed-dev ui browser
+test-fast: $(VENV)/.installed-dev ui browser gis-tools
 	$(BIN)/pytest -m "not slow"
 
 # Install and run the fast tests on each of OTHER_PYTHONS found here (.venv-3.12, ...).

@@ -29,7 +29,7 @@ LAYERS: list[set[str]] = [
     {"claims"},
     {"store", "datasets"},
     {"evaluation", "pipeline"},
-    {"report", "web"},
+    {"report", "web", "export"},
     {"demo", "train"},
     {"cli"},
     {"__main__"},

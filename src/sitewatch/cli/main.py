@@ -72,6 +72,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Write OUT/report.html for sites from what `run` stored: pictures, change, the "
         "timeline with alerts, claims and scenes (path printed last).",
     ),
+    "export": (
+        "sitewatch.cli.export:export_cmd",
+        "Write sites, zones, scene footprints, change objects and detections to OUT.",
+    ),
     "serve": (
         "sitewatch.cli.serve:serve_cmd",
         "Serve the web app and REST API (docs at /docs) until interrupted.",

@@ -20,6 +20,7 @@ from sitewatch.imagery.raster import read_image
 from sitewatch.pipeline.site import detections_of, read_stored_chip
 from sitewatch.store import Store
 from sitewatch.store.runs import OK, ChipRecord
+from sitewatch.times import iso_utc
 
 
 def _chip_record(store: Store, site_id: str, scene_id: str) -> ChipRecord:
@@ -71,14 +72,20 @@ def change_between(store: Store, site_id: str, before_id: str, after_id: str) ->
         valid=valid,
     )
     objects = change_objects(result, before, after)
-    return objects_geojson(
-        objects,
-        site=site_id,
-        before=before_id,
-        after=after_id,
-        method=result.method,
-        alignment=str(pair.meta.get("alignment", "")),
-    )
+    times = {e.scene.id: iso_utc(e.scene.time_utc) for e in store.list_scenes(site_id)}
+    provenance = {
+        "site": site_id,
+        "before": before_id,
+        "after": after_id,
+        "before_datetime": times.get(before_id),
+        "after_datetime": times.get(after_id),
+        "method": result.method,
+        "alignment": str(pair.meta.get("alignment", "")),
+    }
+    fc = objects_geojson(objects, **provenance)
+    for feature in fc["features"]:  # each outline says where and when it is from
+        feature["properties"].update(provenance)
+    return fc
 
 
 def check_stored_claims(store: Store, site_id: str | None = None) -> list[Claim]:

@@ -1,0 +1,6 @@
+"""Exports for other tools: the store's places and findings as GeoPackage, FlatGeobuf
+and GeoJSON layers."""
+
+from sitewatch.export.gis import FORMATS, LAYERS, collect, export
+
+__all__ = ["FORMATS", "LAYERS", "collect", "export"]
