@@ -8,6 +8,7 @@ import json
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pyogrio
 import pytest
@@ -113,3 +114,70 @@ def test_bad_export_names_are_one_line_errors(
         run_cli(runner, db_copy, "export", str(tmp_path / "x.gpkg"), "--site", "nowhere").exit_code
         == 2
     )
+
+
+def _validators() -> dict[str, Any]:
+    """Draft-7 validators for STAC 1.1 items and catalogs from the schemas pystac ships
+    (no network)."""
+    from jsonschema import Draft7Validator
+    from pystac.validation.local_validator import get_local_schema_cache
+    from referencing import Registry, Resource
+
+    cache = get_local_schema_cache()
+    registry = Registry().with_resources((k, Resource.from_contents(v)) for k, v in cache.items())
+    base = "https://schemas.stacspec.org/v1.1.0"
+    return {
+        "Feature": Draft7Validator(
+            cache[f"{base}/item-spec/json-schema/item.json"], registry=registry
+        ),
+        "Catalog": Draft7Validator(
+            cache[f"{base}/catalog-spec/json-schema/catalog.json"], registry=registry
+        ),
+    }
+
+
+def test_stac_catalog_of_findings_validates_and_reingests(
+    db_copy: str, runner: CliRunner, tmp_path: Path
+) -> None:
+    from sitewatch.export import checksum
+
+    out = tmp_path / "stac"
+    result = run_cli(runner, db_copy, "export", "--stac", str(out), "--site", SITE, "--json")
+    assert result.exit_code == 0, result.output
+    items = json.loads(result.stdout)["items"]
+    store = _counts(db_copy)
+    assert items == {"chip": store["scenes"], "change": store["pairs"]}
+    validators = _validators()
+    documents = sorted(out.rglob("*.json"))
+    checked = 0
+    for path in documents:
+        doc = json.loads(path.read_text())
+        if doc.get("type") not in validators:
+            continue  # the change objects' GeoJSON
+        errors = [e.message for e in validators[doc["type"]].iter_errors(doc)]
+        assert errors == [], (path, errors)
+        checked += 1
+        for asset in doc.get("assets", {}).values():
+            assert checksum(path.parent / asset["href"]) == asset["file:checksum"]
+        for link in doc["links"]:
+            if link["rel"] == "derived_from" and link.get("type") == "application/json":
+                assert (path.parent / link["href"]).is_file()
+        if doc["type"] == "Feature" and doc["properties"]["sitewatch:product"] == "change":
+            assert doc["properties"]["start_datetime"] < doc["properties"]["end_datetime"]
+            assert "model" in doc["assets"]  # the NAIP pairs are found by a learned model
+            assert sum(link["rel"] == "derived_from" for link in doc["links"]) == 2
+    assert checked == 2 + items["chip"] + items["change"]  # root, site, items
+    # A tampered asset no longer matches its checksum.
+    some = next(out.rglob("*.tif"))
+    before = checksum(some)
+    some.write_bytes(some.read_bytes() + b"x")
+    assert checksum(some) != before
+    # The chips read back as imagery; the change items are skipped, not failed.
+    again = f"sqlite:///{tmp_path / 'again.db'}"
+    reingest = run_cli(runner, again, "ingest", str(out / "catalog.json"), "--json")
+    assert reingest.exit_code == 0, reingest.output
+    with Store(again) as fresh:
+        scenes = fresh.list_scenes()
+        assert len(scenes) == store["scenes"]
+        assert {b.common_name for b in scenes[0].scene.bands} >= {"red", "green", "blue"}
+    assert run_cli(runner, db_copy, "export", "--stac", str(out)).exit_code == 2  # not empty

@@ -148,3 +148,7 @@ class InvalidBBoxError(SitewatchError, ValueError):
 
 class TokenNotFoundError(SitewatchError, LookupError):
     """An API token id that is not in the store."""
+
+
+class NotImageryError(SitewatchError, ValueError):
+    """A STAC item that holds a finding (a SiteWatch change product), not imagery."""

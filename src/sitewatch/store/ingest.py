@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sitewatch.errors import SitewatchError, StoreError
+from sitewatch.errors import NotImageryError, SitewatchError, StoreError
 from sitewatch.imagery.scene import Scene
 from sitewatch.imagery.sources.base import ImagerySource
 from sitewatch.store.db import Store
@@ -73,6 +73,9 @@ def ingest(
             status = store.record_scene(scene)
         except StoreError:
             raise
+        except NotImageryError:  # a finding in a catalog of SiteWatch's products
+            report.skipped.append(ref)
+            continue
         except SitewatchError as exc:
             log.info("skipped %s: %s", ref, exc)
             report.failed.append((ref, str(exc)))

@@ -22,7 +22,7 @@ from shapely.errors import ShapelyError
 from shapely.geometry import MultiPolygon, Polygon, shape
 from shapely.geometry.base import BaseGeometry
 
-from sitewatch.errors import EmptyCatalogError, InvalidSceneError, SourceError
+from sitewatch.errors import EmptyCatalogError, InvalidSceneError, NotImageryError, SourceError
 from sitewatch.geo.geojson import unwrap_antimeridian
 from sitewatch.geo.grid import bbox_polygon, gsd_metres
 from sitewatch.imagery.bands import common_name
@@ -173,12 +173,14 @@ def scene_from_item(item: pystac.Item, source: str) -> Scene:
     try:
         return _scene_from_item(item, source)
     except _READ_ERRORS as exc:
-        if isinstance(exc, InvalidSceneError):
+        if isinstance(exc, InvalidSceneError | NotImageryError):
             raise
         raise _item_error(item.id, exc) from None
 
 
 def _scene_from_item(item: pystac.Item, source: str) -> Scene:
+    if item.properties.get("sitewatch:product") == "change":
+        raise NotImageryError(f"STAC item {item.id} is a SiteWatch change product, not imagery")
     when = item.datetime or item.common_metadata.start_datetime
     if when is None:
         raise InvalidSceneError(f"STAC item {item.id} has no datetime or start_datetime")
