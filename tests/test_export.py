@@ -139,7 +139,7 @@ def _validators() -> dict[str, Any]:
 def test_stac_catalog_of_findings_validates_and_reingests(
     db_copy: str, runner: CliRunner, tmp_path: Path
 ) -> None:
-    from sitewatch.export import checksum
+    from sitewatch.imagery.provenance import checksum
 
     out = tmp_path / "stac"
     result = run_cli(runner, db_copy, "export", "--stac", str(out), "--site", SITE, "--json")

@@ -324,3 +324,38 @@ def test_kill_9_during_runs_then_the_next_run_finishes_the_same(
         assert conn.execute("select count(*) from chips where status = 'ok'").fetchone()[0] == 10
         assert conn.execute("select count(*) from pairs where status = 'ok'").fetchone()[0] == 9
     assert os.path.isdir(tmp_path / "killed-workspace")
+
+
+def test_a_file_changed_after_ingest_stops_the_run_in_one_line(
+    data_dir: Path, tmp_path: Path, runner: CliRunner
+) -> None:
+    """The scene's bytes are recorded at ingest; a run that finds them changed says so
+    in one line (exit 2) and keeps what was stored; re-ingesting accepts the new file."""
+    folder = tmp_path / "naip"
+    shutil.copytree(data_dir / "timeseries" / "naip", folder)
+    db = f"sqlite:///{tmp_path / 's.db'}"
+    site = ["sites", "add", "nd", "--name", "ND", "--bbox", "-99.17,47.01,-99.14,47.03"]
+    assert run_cli(runner, db, *site).exit_code == 0
+    bands = "red,green,blue,nir"
+    assert run_cli(runner, db, "ingest", str(folder), "--band-names", bands).exit_code == 0
+    first = run_cli(runner, db, "run", "nd", "--no-detect", "--json")
+    assert first.exit_code == 0, first.output
+    with Store(db) as store:
+        kept = store.observations("nd")
+        scene = store.list_scenes("nd")[3].scene
+    assert all("provenance" in o.evidence for o in kept)
+    href = scene.bands[0].href
+    assert kept[0].evidence["provenance"]["software"].startswith("sitewatch ")
+    changed = Path(href)
+    data = bytearray(changed.read_bytes())
+    data[-100] ^= 0xFF  # one byte of the pixels
+    changed.write_bytes(bytes(data))
+    again = run_cli(runner, db, "run", "nd", "--no-detect")
+    assert again.exit_code == 2
+    lines = again.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith(f"error: {changed} changed since it was ingested")
+    with Store(db) as store:
+        assert store.observations("nd") == kept  # nothing stored is lost
+    assert run_cli(runner, db, "ingest", str(folder), "--band-names", bands).exit_code == 0
+    assert run_cli(runner, db, "run", "nd", "--no-detect").exit_code == 0

@@ -152,3 +152,7 @@ class TokenNotFoundError(SitewatchError, LookupError):
 
 class NotImageryError(SitewatchError, ValueError):
     """A STAC item that holds a finding (a SiteWatch change product), not imagery."""
+
+
+class AssetChangedError(SitewatchError, ValueError):
+    """An image file whose content changed since it was ingested."""

@@ -2,6 +2,6 @@
 and GeoJSON layers."""
 
 from sitewatch.export.gis import FORMATS, LAYERS, collect, export
-from sitewatch.export.stac import checksum, export_stac
+from sitewatch.export.stac import export_stac
 
-__all__ = ["FORMATS", "LAYERS", "checksum", "collect", "export", "export_stac"]
+__all__ = ["FORMATS", "LAYERS", "collect", "export", "export_stac"]

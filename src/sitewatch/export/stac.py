@@ -19,7 +19,6 @@ not imagery).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -36,6 +35,7 @@ from sitewatch.activity.figures import CHANGED_AREA
 from sitewatch.errors import OutputError
 from sitewatch.geo.geojson import rfc7946_geometry
 from sitewatch.geo.grid import bbox_polygon, footprint_lonlat
+from sitewatch.imagery.provenance import checksum
 from sitewatch.imagery.raster import open_raster
 from sitewatch.inference.manifest import model_file
 from sitewatch.pipeline.evidence import change_between, chip_file
@@ -49,15 +49,6 @@ EXTENSIONS = [
     "https://stac-extensions.github.io/file/v2.1.0/schema.json",
     "https://stac-extensions.github.io/processing/v1.2.0/schema.json",
 ]
-
-
-def checksum(path: str | os.PathLike[str]) -> str:
-    """A file's SHA-256 as a multihash (``1220`` + hex digest), as ``file:checksum`` has it."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return "1220" + digest.hexdigest()
 
 
 def _safe(text: str) -> str:

@@ -14,6 +14,7 @@ from rasterio.enums import Resampling
 
 from sitewatch.errors import NoOverlapError
 from sitewatch.geo.grid import GeoImage, Grid, site_grid
+from sitewatch.imagery.provenance import verify_files
 from sitewatch.imagery.raster import read_bands_to_grid
 from sitewatch.imagery.scene import BandRef, Scene
 from sitewatch.limits import check_grid
@@ -57,6 +58,7 @@ def read_chip(
             f"list the scenes that do with `sitewatch scenes list --site {site.id}`"
         )
 
+    verify_files(scene)
     refs = chip_bands(scene, bands)
     grid = chip_grid(scene, site, refs, gsd)
     image = read_bands_to_grid(refs, grid, time=scene.time_utc, resampling=resampling)

@@ -20,7 +20,7 @@ import itertools
 import logging
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -48,12 +48,14 @@ from sitewatch.detection.detector import (
     default_detector,
     detect_array,
 )
-from sitewatch.errors import ChipNotFoundError, SitewatchError, StoreError
+from sitewatch.errors import AssetChangedError, ChipNotFoundError, SitewatchError, StoreError
 from sitewatch.geo.grid import GeoImage
 from sitewatch.imagery.chips import read_chip
 from sitewatch.imagery.display import to_rgb8
+from sitewatch.imagery.provenance import checksum, provenance, verify_files
 from sitewatch.imagery.raster import read_image, write_cog, write_mask
 from sitewatch.imagery.scene import Scene
+from sitewatch.inference.manifest import models_dir
 from sitewatch.sites.watchlist import Site
 from sitewatch.store.db import Store
 from sitewatch.store.runs import FAILED, OK, ChipRecord
@@ -249,6 +251,21 @@ def pair_observations(
 # --- the workspace -------------------------------------------------------------------
 
 
+def with_provenance(observations: list[Observation], *scenes: Scene) -> list[Observation]:
+    """``observations`` with their provenance in the evidence: the scenes' files and
+    SHA-256, the software and the time, and the model manifest's SHA-256 when a learned
+    model made the figure."""
+    out = []
+    for o in observations:
+        extra: dict[str, Any] = {}
+        counts = {count_figure(c) for c in CLASSES}
+        family = "change" if "model" in o.evidence else "detect" if o.figure in counts else ""
+        if family:
+            extra["manifest_sha256"] = checksum(models_dir(family) / "manifest.json")
+        out.append(replace(o, evidence={**o.evidence, "provenance": provenance(*scenes, **extra)}))
+    return out
+
+
 def _safe(text: str) -> str:
     """A file-name-safe, collision-free form of an id."""
     digest = hashlib.sha1(text.encode()).hexdigest()[:8]
@@ -305,6 +322,7 @@ def run_site(
     for i, scene in enumerate(scenes):
         if progress is not None:
             progress("chips", i, len(scenes), scene.id)
+        verify_files(scene)  # a source file changed since ingest stops the run
         rec = records.get(scene.id)
         if rec is not None and rec.status == OK and (workspace / rec.path).is_file():
             ready.append(scene)
@@ -316,13 +334,14 @@ def run_site(
             with stopwatch(run.timings, "read"):
                 chip = read_chip(scene, site, bands)
             obs, dets = date_observations(site, scene, chip, detector, run.timings)
-        except StoreError:
+        except (StoreError, AssetChangedError):
             raise
         except SitewatchError as exc:
             tries = store.record_chip_failure(site.id, scene.id, str(exc))
             log.warning("site %s: scene %s failed (try %d): %s", site.id, scene.id, tries, exc)
             run.failures.append((scene.id, str(exc)))
             continue
+        obs = with_provenance(obs, scene)
         rel = chip_path(site.id, scene.id)
         with stopwatch(run.timings, "read"):
             write_cog(chip, workspace / rel)
@@ -399,6 +418,7 @@ def _run_pairs(
             store.record_pair_failure(site.id, before.id, after.id, str(exc))
             run.failures.append((f"{before.id} -> {after.id}", str(exc)))
             continue
+        obs = with_provenance(obs, before, after)
         if problem:
             run.failures.append((f"{before.id} -> {after.id}", problem))
         rel = ""

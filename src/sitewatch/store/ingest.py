@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sitewatch.errors import NotImageryError, SitewatchError, StoreError
+from sitewatch.imagery.provenance import with_file_records
 from sitewatch.imagery.scene import Scene
 from sitewatch.imagery.sources.base import ImagerySource
 from sitewatch.store.db import Store
@@ -70,6 +71,7 @@ def ingest(
             if accept is not None and not accept(scene):
                 report.skipped.append(scene.id)
                 continue
+            scene = with_file_records(scene)  # which bytes: checked before each use
             status = store.record_scene(scene)
         except StoreError:
             raise
