@@ -44,7 +44,11 @@ browser: $(CHROMIUM)
 /usr/bin/ogrinfo:
 	apt-get install -y -q gdal-bin >/dev/null || { apt-get update -q >/dev/null && apt-get install -y -q gdal-bin >/dev/null; }
 
-gis-tools: /usr/bin/ogrinfo
+# poppler's pdftoppm, to render the evidence briefs in the tests.
+/usr/bin/pdftoppm:
+	apt-get install -y -q poppler-utils >/dev/null || { apt-get update -q >/dev/null && apt-get install -y -q poppler-utils >/dev/null; }
+
+gis-tools: /usr/bin/ogrinfo /usr/bin/pdftoppm
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "need Python 3.11-3.13 as python3.11 or python3 (or set PYTHON=...)"; exit 2; }

@@ -37,7 +37,7 @@ def build_web_store(folder: Path, data_dir: Path) -> tuple[str, str]:
         )
         store.put_alerts(alerts_for_site(store.observations(site.id)), complete_for=[site.id])
         text = (
-            "Satellite imagery shows construction at the North Dakota fields in August 2010, "
+            "Satellite imagery shows construction at the North Dakota fields in July 2012, "
             "officials said."
         )
         store.put_claims(extract_claims(text, store.list_sites(), source="test"))

@@ -156,3 +156,7 @@ class NotImageryError(SitewatchError, ValueError):
 
 class AssetChangedError(SitewatchError, ValueError):
     """An image file whose content changed since it was ingested."""
+
+
+class EvidenceMismatchError(SitewatchError, ValueError):
+    """An evidence bundle whose files do not match its manifest's hashes."""

@@ -72,6 +72,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Write OUT/report.html for sites from what `run` stored: pictures, change, the "
         "timeline with alerts, claims and scenes (path printed last).",
     ),
+    "evidence": (
+        "sitewatch.cli.evidence:evidence_group",
+        "Evidence bundles: pictures, vectors, figures, a PDF brief and hashes in one zip.",
+    ),
     "export": (
         "sitewatch.cli.export:export_cmd",
         "Write sites, zones, scene footprints, change objects and detections to OUT.",
