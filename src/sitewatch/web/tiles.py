@@ -14,6 +14,7 @@ import os
 from rio_tiler.constants import WGS84_CRS
 from rio_tiler.errors import TileOutsideBounds
 from rio_tiler.io import Reader
+from rio_tiler.models import ImageData
 
 from sitewatch.errors import MissingBandError, NoOverlapError
 from sitewatch.imagery.bands import TRUE_COLOUR
@@ -67,7 +68,12 @@ def chip_tile(path: str, z: int, x: int, y: int, fmt: str = "PNG") -> bytes:
             img = src.tile(x, y, z, indexes=indexes, tilesize=TILE_SIZE)
         except TileOutsideBounds:
             raise NoOverlapError(f"tile {z}/{x}/{y} is outside this chip") from None
-    return bytes(img.rescale(in_range=ranges).render(img_format=fmt))
+    return _render(img.rescale(in_range=ranges), fmt)
+
+
+def _render(img: ImageData, fmt: str) -> bytes:
+    """Encode as ``fmt``, georeferenced so that GDAL has no missing transform to warn of."""
+    return bytes(img.render(img_format=fmt, transform=img.transform, crs=img.crs))
 
 
 def chip_preview(path: str, max_size: int = 1024, fmt: str = "PNG") -> bytes:
@@ -75,7 +81,7 @@ def chip_preview(path: str, max_size: int = 1024, fmt: str = "PNG") -> bytes:
     indexes, ranges = display(path)
     with Reader(path) as src:
         img = src.preview(indexes=indexes, max_size=max_size)
-    return bytes(img.rescale(in_range=ranges).render(img_format=fmt))
+    return _render(img.rescale(in_range=ranges), fmt)
 
 
 def chip_bounds(path: str) -> tuple[float, float, float, float]:
