@@ -61,6 +61,22 @@ def test_known_change_point_gives_one_alert_per_event() -> None:
     assert "rose" in a.message
 
 
+def test_an_alert_carries_the_provenance_of_its_figures() -> None:
+    t0 = datetime(2020, 1, 1, tzinfo=UTC)
+    values = [5, 6, 5, 4, 6, 5, 30, 5]
+    obs = [
+        Observation("s", "vehicle_count", float(v), t0 + timedelta(days=30 * i), f"scene{i}",
+                    evidence={"provenance": {"files": {f"/data/{i}.tif": f"1220{i:064x}"},
+                                             "software": "sitewatch 9.9"}})
+        for i, v in enumerate(values)
+    ]  # fmt: skip
+    (alert,) = alerts_for_site(obs)
+    assert alert.evidence["provenance"] == {
+        "files": {"/data/6.tif": f"1220{6:064x}"},
+        "software": ["sitewatch 9.9"],
+    }
+
+
 def test_drop_and_irregular_revisits() -> None:
     gaps = [3, 40, 5, 90, 12, 7, 200, 30, 8, 15]
     values = [100.0, 98, 103, 101, 99, 102, 100, 97, 101, 40, 100]

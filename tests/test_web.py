@@ -102,6 +102,8 @@ def test_change_and_detections_as_geojson(client: TestClient) -> None:
         ).json()
         assert fc["type"] == "FeatureCollection"
         assert fc["properties"]["before"] == pair["before"]
+        assert len(fc["properties"]["files"]) == 2  # each date's file with its SHA-256
+        assert all(len(d) == 68 for d in fc["properties"]["files"].values())
         if biggest is None or len(fc["features"]) > len(biggest["features"]):
             biggest = fc
     assert biggest is not None

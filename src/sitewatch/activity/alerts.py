@@ -145,6 +145,21 @@ def _alert(event: list[tuple[Observation, float, float, float]], threshold: floa
                 for ob, z, med, spread in event
             ],
             "rule": f"|robust z| >= {threshold} against the median of earlier normal dates",
+            # What the event's figures were computed from and by (their provenance).
+            "provenance": {
+                "files": {
+                    href: digest
+                    for ob, _, _, _ in event
+                    for href, digest in ob.evidence.get("provenance", {}).get("files", {}).items()
+                },
+                "software": sorted(
+                    {
+                        str(ob.evidence.get("provenance", {}).get("software", ""))
+                        for ob, _, _, _ in event
+                    }
+                    - {""}
+                ),
+            },
         },
     )
 

@@ -16,6 +16,7 @@ from sitewatch.claims.check import check_claim
 from sitewatch.claims.extract import Claim
 from sitewatch.detection.detector import detections_geojson
 from sitewatch.errors import ChipNotFoundError
+from sitewatch.imagery.provenance import provenance
 from sitewatch.imagery.raster import read_image
 from sitewatch.pipeline.site import detections_of, read_stored_chip
 from sitewatch.store import Store
@@ -46,9 +47,11 @@ def detections_on(store: Store, site_id: str, scene_id: str) -> dict[str, Any]:
     rec = _chip_record(store, site_id, scene_id)
     chip = read_stored_chip(store.workspace, rec)
     dets = detections_of(rec.detections)
+    origin = provenance(store.get_scene(scene_id))
     return detections_geojson(
-        dets, chip, site=site_id, scene=scene_id, detected=rec.detections is not None
-    )
+        dets, chip, site=site_id, scene=scene_id, detected=rec.detections is not None,
+        files=origin["files"], software=origin["software"],
+    )  # fmt: skip
 
 
 def change_between(store: Store, site_id: str, before_id: str, after_id: str) -> dict[str, Any]:
@@ -73,7 +76,8 @@ def change_between(store: Store, site_id: str, before_id: str, after_id: str) ->
     )
     objects = change_objects(result, before, after)
     times = {e.scene.id: iso_utc(e.scene.time_utc) for e in store.list_scenes(site_id)}
-    provenance = {
+    origin = provenance(store.get_scene(before_id), store.get_scene(after_id))
+    provenance_fields = {
         "site": site_id,
         "before": before_id,
         "after": after_id,
@@ -81,10 +85,11 @@ def change_between(store: Store, site_id: str, before_id: str, after_id: str) ->
         "after_datetime": times.get(after_id),
         "method": result.method,
         "alignment": str(pair.meta.get("alignment", "")),
+        "software": origin["software"],
     }
-    fc = objects_geojson(objects, **provenance)
+    fc = objects_geojson(objects, **provenance_fields, files=origin["files"])
     for feature in fc["features"]:  # each outline says where and when it is from
-        feature["properties"].update(provenance)
+        feature["properties"].update(provenance_fields)
     return fc
 
 
