@@ -235,3 +235,14 @@ def test_token_commands(runner: CliRunner, db_url: str) -> None:
     assert token not in listed
     assert run_cli(runner, db_url, "token", "revoke", "1").exit_code == 0
     assert run_cli(runner, db_url, "token", "revoke", "1").exit_code == 2
+
+
+def test_one_sensor_shares_one_stretch(web_store: tuple[str, str]) -> None:
+    from sitewatch.store import Store
+    from sitewatch.web.tiles import display, sensor_display
+
+    with Store(web_store[0]) as store:
+        paths = [str(store.workspace / r.path) for r in store.chips(SITE).values()]
+    shared = {sensor_display(p, paths) for p in paths}
+    assert len(shared) == 1  # every date of the NAIP series drawn alike
+    assert len({display(p) for p in paths}) > 1  # while each chip's own range differs

@@ -165,6 +165,19 @@ def site_pairs(site_id: str, store: StoreDep) -> list[dict[str, Any]]:
     ]
 
 
+def _chip_and_sensor(store: Store, site_id: str, scene_id: str) -> tuple[str, list[str]]:
+    """A chip's file and the files of the site's chips from the same platform."""
+    path = chip_file(store, site_id, scene_id)
+    platform = {e.scene.id: e.scene.platform for e in store.list_scenes(site_id)}
+    same = [
+        str(store.workspace / rec.path)
+        for sid, rec in store.chips(site_id).items()
+        if rec.status == OK and platform.get(sid) == platform.get(scene_id)
+        and (store.workspace / rec.path).is_file()
+    ]  # fmt: skip
+    return path, same
+
+
 TILE_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"content": {"image/png": {}, "image/webp": {}}, "description": "An image."}
 }
@@ -190,8 +203,8 @@ async def site_tile(
     transparent outside the chip."""
     if x >= 2**z or y >= 2**z:
         raise HTTPException(404, f"no tile {z}/{x}/{y}")
-    path = chip_file(store, site_id, scene)
-    data = await run_in_threadpool(tiles.chip_tile, path, z, x, y, format.upper())
+    path, same_sensor = _chip_and_sensor(store, site_id, scene)
+    data = await run_in_threadpool(tiles.chip_tile, path, z, x, y, format.upper(), same_sensor)
     return Response(data, media_type=f"image/{format}", headers={"Cache-Control": "max-age=3600"})
 
 
@@ -209,8 +222,8 @@ async def site_preview(
     max_size: Annotated[int, Query(ge=16, le=2048)] = 1024,
 ) -> Response:
     """The whole chip of ``scene`` as one PNG (the same stretch as its tiles)."""
-    path = chip_file(store, site_id, scene)
-    png = await run_in_threadpool(tiles.chip_preview, path, max_size)
+    path, same_sensor = _chip_and_sensor(store, site_id, scene)
+    png = await run_in_threadpool(tiles.chip_preview, path, max_size, "PNG", same_sensor)
     return Response(png, media_type="image/png")
 
 

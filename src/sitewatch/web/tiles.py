@@ -1,16 +1,19 @@
 """Web-mercator XYZ tiles and previews of stored chip COGs, read with rio-tiler.
 
-Each chip is stretched for display between the 2nd and 98th percentiles of its own
-true-colour bands (rio-tiler's statistics on the COG's overview), so dates of one
-sensor look alike and a 12-bit scene shows as well as an 8-bit one.  Pixels outside
-the chip's valid mask are transparent.
+Chips are stretched for display per sensor: each chip's 2nd and 98th percentiles of
+its true-colour bands (rio-tiler's statistics on the COG's overview), and per band the
+median of those over the site's chips from the same platform.  Dates of one sensor look
+alike (a change in brightness shows), and a 12-bit scene shows as well as an 8-bit
+one.  Pixels outside the chip's valid mask are transparent.
 """
 
 from __future__ import annotations
 
 import functools
 import os
+from collections.abc import Sequence
 
+import numpy as np
 from rio_tiler.constants import WGS84_CRS
 from rio_tiler.errors import TileOutsideBounds
 from rio_tiler.io import Reader
@@ -59,10 +62,28 @@ def display(path: str) -> Display:
     return _display(path, os.stat(path).st_mtime)
 
 
-def chip_tile(path: str, z: int, x: int, y: int, fmt: str = "PNG") -> bytes:
-    """One 256 px web-mercator tile of a chip (transparent outside it); NoOverlapError
-    when the tile lies outside the chip."""
-    indexes, ranges = display(path)
+def sensor_display(path: str, same_sensor: Sequence[str]) -> Display:
+    """The stretch of ``path`` shared by every chip of its sensor at the site
+    (``same_sensor``, which includes it): per band, the median of the chips' own
+    percentiles, so one sensor's dates look alike and a change in brightness shows."""
+    indexes, _ = display(path)
+    ranges = [display(p)[1] for p in same_sensor if display(p)[0] == indexes]
+    if not ranges:
+        return display(path)
+    shared = tuple(
+        (float(np.median([r[b][0] for r in ranges])), float(np.median([r[b][1] for r in ranges])))
+        for b in range(len(indexes))
+    )
+    return indexes, shared
+
+
+def chip_tile(
+    path: str, z: int, x: int, y: int, fmt: str = "PNG", same_sensor: Sequence[str] = ()
+) -> bytes:
+    """One 256 px web-mercator tile of a chip (transparent outside it), stretched as its
+    sensor's chips at the site are (see :func:`sensor_display`); NoOverlapError when the
+    tile lies outside the chip."""
+    indexes, ranges = sensor_display(path, same_sensor or [path])
     with Reader(path) as src:
         try:
             img = src.tile(x, y, z, indexes=indexes, tilesize=TILE_SIZE)
@@ -76,9 +97,12 @@ def _render(img: ImageData, fmt: str) -> bytes:
     return bytes(img.render(img_format=fmt, transform=img.transform, crs=img.crs))
 
 
-def chip_preview(path: str, max_size: int = 1024, fmt: str = "PNG") -> bytes:
-    """The whole chip as one picture, at most ``max_size`` px on its long side."""
-    indexes, ranges = display(path)
+def chip_preview(
+    path: str, max_size: int = 1024, fmt: str = "PNG", same_sensor: Sequence[str] = ()
+) -> bytes:
+    """The whole chip as one picture, at most ``max_size`` px on its long side (the same
+    stretch as its tiles)."""
+    indexes, ranges = sensor_display(path, same_sensor or [path])
     with Reader(path) as src:
         img = src.preview(indexes=indexes, max_size=max_size)
     return _render(img.rescale(in_range=ranges), fmt)
