@@ -274,7 +274,7 @@ async function loadClaims() {
     <td class="status-${esc((c.status || "").replace(/ /g, "-"))}"
       title="${esc((evidence.reasons || []).join("; "))}">${esc(c.status)}</td>
     <td title="${esc(c.sentence)}">${esc(c.source)}</td>
-    <td>${seen.length ? `<button data-claim="${i}">evidence</button>` : ""}</td></tr>`;
+    <td>${seen.length ? `<button data-claim="${i}" title="the imagery behind this status">show</button>` : ""}</td></tr>`;
   }).join("") || "<tr><td>no claims about this site</td></tr>";
   $("claims").querySelectorAll("button[data-claim]").forEach((b) => b.addEventListener("click", () => {
     // The imagery behind the claim's status: the first date observed in its window.
