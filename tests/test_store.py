@@ -157,3 +157,31 @@ def test_scene_times_are_utc_in_json(data_dir: Path, runner: CliRunner, db_url: 
     assert listed[0]["datetime"] == "2009-08-18T00:00:00Z"
     assert listed[0]["time_precision"] == "day"
     assert listed[0]["footprint"]["type"] == "Polygon"
+
+
+def test_store_copy_moves_every_row_and_file(
+    web_store: tuple[str, str], tmp_path: Path, runner: CliRunner
+) -> None:
+    from sitewatch.pipeline.evidence import chip_file
+    from tests.webstore import SITE
+
+    dest = f"sqlite:///{tmp_path / 'copy.db'}"
+    result = run_cli(runner, web_store[0], "store", "copy", "--to", dest, "--json")
+    assert result.exit_code == 0, result.output
+    counts = json.loads(result.stdout)
+    with Store(web_store[0]) as a, Store(dest) as b:
+        assert b.workspace == tmp_path / "copy-workspace"
+        for table, n in counts.items():
+            if table != "workspace files":
+                with a.engine.connect() as ca, b.engine.connect() as cb:
+                    rows_a = ca.exec_driver_sql(f"select * from {table} order by 1").all()
+                    rows_b = cb.exec_driver_sql(f"select * from {table} order by 1").all()
+                assert rows_a == rows_b, table
+                assert len(rows_b) == n
+        assert counts["workspace files"] == len(a.chips(SITE)) + len(a.pairs(SITE))
+        scene = next(iter(b.chips(SITE)))
+        assert Path(chip_file(b, SITE, scene)).is_file()
+        assert b.observations(SITE) == a.observations(SITE)
+    again = run_cli(runner, web_store[0], "store", "copy", "--to", dest)
+    assert again.exit_code == 2
+    assert again.stderr.startswith("error: the destination sqlite store is not empty")

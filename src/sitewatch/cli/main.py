@@ -84,6 +84,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "sitewatch.cli.serve:serve_cmd",
         "Serve the web app and REST API (docs at /docs) until interrupted.",
     ),
+    "store": (
+        "sitewatch.cli.store:store_group",
+        "The store itself: copy it to another database (SQLite file or server URL).",
+    ),
     "token": (
         "sitewatch.cli.token:token_group",
         "Bearer tokens for the web API's writes (stored hashed; shown once).",
