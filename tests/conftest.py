@@ -51,3 +51,14 @@ def web_store(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> tuple
     from tests.webstore import build_web_store
 
     return build_web_store(tmp_path_factory.mktemp("web"), data_dir)
+
+
+@pytest.fixture
+def web_store_copy(web_store: tuple[str, str], tmp_path: Path) -> str:
+    """The database URL of a copy of ``web_store`` (and its workspace) a test may change."""
+    import shutil
+
+    db = Path(web_store[0].removeprefix("sqlite:///"))
+    shutil.copy(db, tmp_path / "web.db")
+    shutil.copytree(db.with_name("web-workspace"), tmp_path / "web-workspace")
+    return f"sqlite:///{tmp_path / 'web.db'}"

@@ -19,14 +19,6 @@ from tests.helpers import assert_one_line_error, run_cli
 from tests.webstore import SITE
 
 
-@pytest.fixture
-def db_copy(web_store: tuple[str, str], tmp_path: Path) -> str:
-    db = Path(web_store[0].removeprefix("sqlite:///"))
-    shutil.copy(db, tmp_path / "web.db")
-    shutil.copytree(db.with_name("web-workspace"), tmp_path / "web-workspace")
-    return f"sqlite:///{tmp_path / 'web.db'}"
-
-
 def _pages(pdf: Path, folder: Path) -> list[np.ndarray]:
     if shutil.which("pdftoppm") is None:
         pytest.skip("poppler's pdftoppm is not installed (make gis-tools)")
@@ -35,19 +27,21 @@ def _pages(pdf: Path, folder: Path) -> list[np.ndarray]:
 
 
 def test_alert_bundle_verifies_and_its_brief_shows_pictures(
-    db_copy: str, runner: CliRunner, tmp_path: Path
+    web_store_copy: str, runner: CliRunner, tmp_path: Path
 ) -> None:
-    with Store(db_copy) as store:
+    with Store(web_store_copy) as store:
         alert = store.list_alerts(SITE)[0]
     out = tmp_path / "alert.zip"
-    made = run_cli(runner, db_copy, "evidence", "alert", str(alert.id), "--out", str(out), "--json")
+    made = run_cli(
+        runner, web_store_copy, "evidence", "alert", str(alert.id), "--out", str(out), "--json"
+    )
     assert made.exit_code == 0, made.output
     manifest = json.loads(made.stdout)
     names = set(manifest["files"])
     assert {"before.tif", "after.tif", "before.png", "after.png", "figures.json",
             "brief.pdf", "change.geojson"} <= names  # fmt: skip
     assert manifest["finding"]["after"] in alert.evidence["scenes"]
-    ok = run_cli(runner, db_copy, "evidence", "verify", str(out))
+    ok = run_cli(runner, web_store_copy, "evidence", "verify", str(out))
     assert ok.exit_code == 0, ok.output
     with zipfile.ZipFile(out) as z:
         z.extract("brief.pdf", tmp_path)
@@ -62,16 +56,20 @@ def test_alert_bundle_verifies_and_its_brief_shows_pictures(
     assert (page > 250).mean() > 0.4  # and white paper around it
 
 
-def test_a_tampered_bundle_fails_verify(db_copy: str, runner: CliRunner, tmp_path: Path) -> None:
-    assert run_cli(runner, db_copy, "claims", "check").exit_code == 0
-    with Store(db_copy) as store:
+def test_a_tampered_bundle_fails_verify(
+    web_store_copy: str, runner: CliRunner, tmp_path: Path
+) -> None:
+    assert run_cli(runner, web_store_copy, "claims", "check").exit_code == 0
+    with Store(web_store_copy) as store:
         claim = next(c for c in store.list_claims(SITE))
     out = tmp_path / "claim.zip"
     assert (
-        run_cli(runner, db_copy, "evidence", "claim", str(claim.id), "--out", str(out)).exit_code
+        run_cli(
+            runner, web_store_copy, "evidence", "claim", str(claim.id), "--out", str(out)
+        ).exit_code
         == 0
     )
-    assert run_cli(runner, db_copy, "evidence", "verify", str(out)).exit_code == 0
+    assert run_cli(runner, web_store_copy, "evidence", "verify", str(out)).exit_code == 0
     for name, how in (
         ("after.png", "changed"),
         ("extra.txt", "added"),
@@ -88,9 +86,11 @@ def test_a_tampered_bundle_fails_verify(db_copy: str, runner: CliRunner, tmp_pat
                 dst.writestr(item, data)
             if how == "added":
                 dst.writestr(name, "not from SiteWatch")
-        result = run_cli(runner, db_copy, "evidence", "verify", str(bad))
+        result = run_cli(runner, web_store_copy, "evidence", "verify", str(bad))
         assert_one_line_error(result, name)
     assert_one_line_error(
-        run_cli(runner, db_copy, "evidence", "verify", str(tmp_path / "none.zip"))
+        run_cli(runner, web_store_copy, "evidence", "verify", str(tmp_path / "none.zip"))
     )
-    assert_one_line_error(run_cli(runner, db_copy, "evidence", "alert", "999", "--out", "x.zip"))
+    assert_one_line_error(
+        run_cli(runner, web_store_copy, "evidence", "alert", "999", "--out", "x.zip")
+    )

@@ -21,12 +21,9 @@ from tests.webstore import SITE
 
 
 @pytest.fixture
-def db_copy(web_store: tuple[str, str], tmp_path: Path) -> str:
+def db_copy(web_store_copy: str) -> str:
     """A copy of the web test store (and its workspace) with detections on one chip."""
-    db = Path(web_store[0].removeprefix("sqlite:///"))
-    shutil.copy(db, tmp_path / "web.db")
-    shutil.copytree(db.with_name("web-workspace"), tmp_path / "web-workspace")
-    url = f"sqlite:///{tmp_path / 'web.db'}"
+    url = web_store_copy
     with Store(url) as store:
         last = list(store.chips(SITE).values())[-1]
         boxes = [

@@ -52,10 +52,6 @@ class Layer:
         self.rows.append(fields)
 
 
-def _when(scene_times: dict[str, datetime], scene_id: str) -> datetime | None:
-    return scene_times.get(scene_id)
-
-
 def collect(store: Store, sites: Sequence[Site]) -> dict[str, Layer]:
     """Every layer's features for ``sites`` (see the module docstring)."""
     layers = {name: Layer(name) for name in LAYERS}
@@ -81,8 +77,8 @@ def collect(store: Store, sites: Sequence[Site]) -> dict[str, Layer]:
                 p = f["properties"]
                 layers["change"].add(
                     shape(f["geometry"]), site_id=site.id, before_scene=before,
-                    after_scene=after, before_datetime=_when(times, before),
-                    after_datetime=_when(times, after), change_type=p["type"],
+                    after_scene=after, before_datetime=times.get(before),
+                    after_datetime=times.get(after), change_type=p["type"],
                     area_m2=p["area_m2"], method=p["method"], alignment=p["alignment"],
                     software=software,
                 )  # fmt: skip
@@ -95,7 +91,7 @@ def collect(store: Store, sites: Sequence[Site]) -> dict[str, Layer]:
                 p = f["properties"]
                 layers["detections"].add(
                     shape(f["geometry"]), site_id=site.id, scene_id=scene_id,
-                    datetime=_when(times, scene_id), object_class=p["class"],
+                    datetime=times.get(scene_id), object_class=p["class"],
                     score=float(p["score"]), software=software,
                 )  # fmt: skip
     return layers

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 from collections.abc import Sequence
 from datetime import datetime
@@ -39,6 +38,7 @@ from sitewatch.imagery.provenance import checksum
 from sitewatch.imagery.raster import open_raster
 from sitewatch.inference.manifest import model_file
 from sitewatch.pipeline.evidence import change_between, chip_file
+from sitewatch.pipeline.site import safe_name
 from sitewatch.sites.watchlist import Site
 from sitewatch.store import Store
 from sitewatch.store.runs import OK
@@ -49,10 +49,6 @@ EXTENSIONS = [
     "https://stac-extensions.github.io/file/v2.1.0/schema.json",
     "https://stac-extensions.github.io/processing/v1.2.0/schema.json",
 ]
-
-
-def _safe(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", text)
 
 
 def _file_asset(src: Path, dest: Path, media: str, roles: list[str], title: str,
@@ -81,7 +77,7 @@ def _chip_item(store: Store, site: Site, scene_id: str, folder: Path) -> pystac.
         outline = footprint_lonlat(src.crs, src.transform, src.width, src.height)
     west, south, east, north = outline.bounds
     item = pystac.Item(
-        id=f"{site.id}-chip-{_safe(scene_id)}",
+        id=f"{site.id}-chip-{safe_name(scene_id)}",
         geometry=rfc7946_geometry(outline),
         bbox=[west, south, east, north],
         datetime=scene.time_utc,
@@ -136,7 +132,7 @@ def _change_item(store: Store, site: Site, before: str, after: str, folder: Path
     assert isinstance(end, datetime)
     west, south, east, north = chips[after].bbox or [0.0, 0.0, 0.0, 0.0]
     item = pystac.Item(
-        id=f"{site.id}-change-{_safe(before)}--{_safe(after)}",
+        id=f"{site.id}-change-{safe_name(before + '__' + after)}",
         geometry=rfc7946_geometry(bbox_polygon([west, south, east, north])),
         bbox=[west, south, east, north],
         datetime=None,
@@ -159,10 +155,10 @@ def _change_item(store: Store, site: Site, before: str, after: str, folder: Path
         stac_extensions=EXTENSIONS,
     )
     changes = folder / "change"
-    item.add_asset("mask", _file_asset(mask, changes / f"{_safe(before)}--{_safe(after)}.tif",
-                                       COG, ["data"], "change mask: 1 = change",
+    item.add_asset("mask", _file_asset(mask, changes / mask.name, COG, ["data"],
+                                       "change mask: 1 = change",
                                        bands=[{"name": "change"}]))  # fmt: skip
-    vectors = changes / f"{_safe(before)}--{_safe(after)}.geojson"
+    vectors = (changes / mask.name).with_suffix(".geojson")
     vectors.parent.mkdir(parents=True, exist_ok=True)
     vectors.write_text(json.dumps(fc, ensure_ascii=False) + "\n", encoding="utf-8")
     item.add_asset("objects", _file_asset(vectors, vectors, "application/geo+json",

@@ -21,6 +21,7 @@ from typing import Any
 from sitewatch.errors import AssetChangedError
 from sitewatch.imagery.scene import Scene
 from sitewatch.network import is_url, local_path
+from sitewatch.times import iso_utc
 
 #: Where a scene's file records live in its properties.
 FILES = "sitewatch:files"
@@ -85,6 +86,6 @@ def provenance(*scenes: Scene, **extra: Any) -> dict[str, Any]:
     return {
         "files": files,
         "software": f"sitewatch {version('sitewatch')}",
-        "computed_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "computed_at": iso_utc(datetime.now(UTC)),
         **extra,
     }

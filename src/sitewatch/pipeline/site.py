@@ -255,18 +255,22 @@ def with_provenance(observations: list[Observation], *scenes: Scene) -> list[Obs
     """``observations`` with their provenance in the evidence: the scenes' files and
     SHA-256, the software and the time, and the model manifest's SHA-256 when a learned
     model made the figure."""
+    base = provenance(*scenes)
+    counts = {count_figure(c) for c in CLASSES}
+    manifests: dict[str, str] = {}  # each family's manifest hashed once
     out = []
     for o in observations:
-        extra: dict[str, Any] = {}
-        counts = {count_figure(c) for c in CLASSES}
         family = "change" if "model" in o.evidence else "detect" if o.figure in counts else ""
+        prov = dict(base)
         if family:
-            extra["manifest_sha256"] = checksum(models_dir(family) / "manifest.json")
-        out.append(replace(o, evidence={**o.evidence, "provenance": provenance(*scenes, **extra)}))
+            if family not in manifests:
+                manifests[family] = checksum(models_dir(family) / "manifest.json")
+            prov["manifest_sha256"] = manifests[family]
+        out.append(replace(o, evidence={**o.evidence, "provenance": prov}))
     return out
 
 
-def _safe(text: str) -> str:
+def safe_name(text: str) -> str:
     """A file-name-safe, collision-free form of an id."""
     digest = hashlib.sha1(text.encode()).hexdigest()[:8]
     return f"{re.sub(r'[^A-Za-z0-9._-]+', '_', text)[:80]}-{digest}"
@@ -274,11 +278,11 @@ def _safe(text: str) -> str:
 
 def chip_path(site_id: str, scene_id: str) -> str:
     """Where a chip lives, relative to the workspace."""
-    return f"chips/{site_id}/{_safe(scene_id)}.tif"
+    return f"chips/{site_id}/{safe_name(scene_id)}.tif"
 
 
 def mask_path(site_id: str, before_id: str, after_id: str) -> str:
-    return f"change/{site_id}/{_safe(before_id + '__' + after_id)}.tif"
+    return f"change/{site_id}/{safe_name(before_id + '__' + after_id)}.tif"
 
 
 def read_stored_chip(workspace: Path, record: ChipRecord) -> GeoImage:

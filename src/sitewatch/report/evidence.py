@@ -160,7 +160,7 @@ def _brief(finding: Finding, pictures: dict[str, GeoImage], files: dict[str, str
     for name, digest in sorted(files.items()):
         lines.append(f"  {name}: {digest[:16]}")
     lines.append(f"Made by sitewatch {version('sitewatch')} at "
-                 f"{datetime.now(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}")  # fmt: skip
+                 f"{iso_utc(datetime.now(UTC))}")  # fmt: skip
     fig.text(0.06, 0.47, "\n".join(lines), fontsize=7.5, va="top", family="monospace")
     fig.savefig(buf, format="pdf", metadata={"Title": finding.title, "Creator": "SiteWatch"})
     return buf.getvalue()
@@ -214,7 +214,7 @@ def build_bundle(store: Store, finding: Finding, out: str | os.PathLike[str]) ->
         "finding": {"kind": finding.kind, "id": finding.id, "site": site.id,
                     "title": finding.title, "before": finding.before, "after": finding.after},
         "software": f"sitewatch {version('sitewatch')}",
-        "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "created": iso_utc(datetime.now(UTC)),
         "files": {n: {"sha256": d, "size": len(files[n])} for n, d in sorted(digests.items())},
     }  # fmt: skip
     with atomic_path(out) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as z:

@@ -67,7 +67,7 @@ def sensor_display(path: str, same_sensor: Sequence[str]) -> Display:
     (``same_sensor``, which includes it): per band, the median of the chips' own
     percentiles, so one sensor's dates look alike and a change in brightness shows."""
     indexes, _ = display(path)
-    ranges = [display(p)[1] for p in same_sensor if display(p)[0] == indexes]
+    ranges = [r for i, r in map(display, same_sensor) if i == indexes]
     if not ranges:
         return display(path)
     shared = tuple(

@@ -125,7 +125,7 @@ async function loadSites() {
 
 function chipLayer(chip, pane) {
   const [w, s, e, n] = chip.bounds;
-  return L.tileLayer(chip.tiles.replace("{z}/{x}/{y}", "{z}/{x}/{y}"), {
+  return L.tileLayer(chip.tiles, {
     pane, bounds: L.latLngBounds([s, w], [n, e]), maxZoom: 21, maxNativeZoom: 19,
     minZoom: 8, keepBuffer: 1,
   });
