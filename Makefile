@@ -8,11 +8,11 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 # torch is pinned at 2.13.0, whose CPU build is on these disks for Python 3.11 only; on
 # other versions the dev tools install without the train extra (training tests skip).
-EXTRAS = $(shell $(BIN)/python -c 'import sys; print("dev,train" if sys.version_info[:2] == (3, 11) else "dev")')
+EXTRAS = $(shell $(BIN)/python -c 'import sys; print("dev,dask,train" if sys.version_info[:2] == (3, 11) else "dev,dask")')
 # Further interpreters `make test-pythons` installs into and runs the fast tests on.
 OTHER_PYTHONS ?= 3.12 3.13
 
-.PHONY: demo test test-fast test-pythons lint typecheck unit bench-startup clean ui serve browser gis-tools
+.PHONY: demo test test-fast test-pythons lint typecheck unit bench-startup clean ui serve browser gis-tools postgres
 
 # Browser libraries for the web app: pinned in ui/package-lock.json, installed from the
 # npm registry and copied into the package's git-ignored static/vendor folder.
@@ -50,6 +50,14 @@ browser: $(CHROMIUM)
 
 gis-tools: /usr/bin/ogrinfo /usr/bin/pdftoppm
 
+# PostgreSQL 15 + PostGIS 3 from Debian, for the store tests on PostgreSQL (the test
+# fixtures start a throw-away server as a non-root user; see tests/pgserver.py).
+POSTGIS := /usr/share/postgresql/15/extension/postgis.control
+$(POSTGIS):
+	apt-get install -y -q postgresql-15 postgresql-15-postgis-3 >/dev/null || { apt-get update -q >/dev/null && apt-get install -y -q postgresql-15 postgresql-15-postgis-3 >/dev/null; }
+
+postgres: $(POSTGIS)
+
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "need Python 3.11-3.13 as python3.11 or python3 (or set PYTHON=...)"; exit 2; }
 	$(PYTHON) -m venv $(VENV)
@@ -78,13 +86,13 @@ lint: $(VENV)/.installed-dev
 typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy --strict
 
-unit: $(VENV)/.installed-dev ui browser gis-tools
+unit: $(VENV)/.installed-dev ui browser gis-tools postgres
 	$(BIN)/pytest
 
 test: lint typecheck unit
 
 # The suite without the whole-run tests (about a minute).
-test-fast: $(VENV)/.installed-dev ui browser gis-tools
+test-fast: $(VENV)/.installed-dev ui browser gis-tools postgres
 	$(BIN)/pytest -m "not slow"
 
 # Install and run the fast tests on each of OTHER_PYTHONS found here (.venv-3.12, ...).

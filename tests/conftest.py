@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from sitewatch.datasets.change import ChangePair, airchange_pairs
 from sitewatch.store import Store
+from tests.pgserver import PostgresServer, postgres_server
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -23,9 +24,37 @@ def data_dir() -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """A PostgreSQL 15 + PostGIS 3 server for the session (tests/pgserver.py)."""
+    with postgres_server() as server:
+        yield server
+
+
 @pytest.fixture
-def db_url(tmp_path: Path) -> str:
+def backend(request: pytest.FixtureRequest) -> str:
+    """The store's database: ``sqlite``, or ``postgresql`` in modules marked
+    ``both_stores`` (each of their tests runs on both)."""
+    return str(getattr(request, "param", "sqlite"))
+
+
+@pytest.fixture
+def db_url(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> str:
+    """A new, empty store's URL; its workspace is under ``tmp_path`` on either backend
+    (beside the SQLite file, or ``./sitewatch-workspace`` in ``tmp_path`` as the
+    working directory)."""
+    if backend == "postgresql":
+        monkeypatch.chdir(tmp_path)
+        server: PostgresServer = request.getfixturevalue("postgres")
+        return server.new_database()
     return f"sqlite:///{tmp_path / 'test.db'}"
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "backend" in metafunc.fixturenames and metafunc.definition.get_closest_marker("both_stores"):
+        metafunc.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
 
 
 @pytest.fixture

@@ -44,6 +44,8 @@ from tests.webhook import serve_webhook
 BBOX = "-99.17,47.01,-99.14,47.03"
 NAIP_BANDS = ["red", "green", "blue", "nir"]
 
+pytestmark = pytest.mark.both_stores
+
 
 def naip_files(data_dir: Path) -> list[Path]:
     return sorted((data_dir / "timeseries" / "naip").glob("*.tif"))
@@ -115,9 +117,8 @@ def test_cli_run_is_incremental(
     assert Path(report.stdout.strip().splitlines()[-1]) == (out / "report.html").resolve()
     assert 'id="nd"' in (out / "report.html").read_text()
     # Chips are COGs in the workspace beside the store, and the store refers to them.
-    chips = sorted(
-        (Path(db_url.removeprefix("sqlite:///")).parent / "test-workspace").glob("chips/nd/*.tif")
-    )
+    with Store(db_url) as store:
+        chips = sorted(store.workspace.glob("chips/nd/*.tif"))
     assert len(chips) == 10
     with rasterio.open(chips[0]) as src:
         assert src.crs is not None

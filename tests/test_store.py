@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
-import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -12,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import inspect
 
+from sitewatch.activity.alerts import Alert
 from sitewatch.activity.figures import Observation
 from sitewatch.errors import StoreError
 from sitewatch.geo import grid
@@ -21,6 +20,8 @@ from sitewatch.store import Store, resolve_db_url
 from sitewatch.store import db as store_db
 from sitewatch.store.ingest import ingest
 from tests.helpers import assert_one_line_error, run_cli
+
+pytestmark = pytest.mark.both_stores
 
 
 def test_new_store_is_migrated_and_seeded(store: Store) -> None:
@@ -41,7 +42,21 @@ def test_new_store_is_migrated_and_seeded(store: Store) -> None:
         "alembic_version",
     } <= tables
     with store.engine.connect() as conn:
-        assert conn.exec_driver_sql("select version_num from alembic_version").scalar() == "0003"
+        assert conn.exec_driver_sql("select version_num from alembic_version").scalar() == "0004"
+    if store.engine.dialect.name == "postgresql":  # geometry columns with GiST indexes
+        with store.engine.connect() as conn:
+            columns = conn.exec_driver_sql(
+                "select f_table_name, f_geometry_column, type, srid from geometry_columns "
+                "order by 1"
+            ).all()
+            indexes = conn.exec_driver_sql(
+                "select indexname from pg_indexes where indexdef like '%%USING gist%%' order by 1"
+            ).scalars()
+            assert [tuple(c) for c in columns] == [
+                ("scenes", "footprint", "POLYGON", 4326),
+                ("sites", "aoi", "POLYGON", 4326),
+            ]
+            assert list(indexes) == ["ix_scenes_footprint", "ix_sites_aoi"]
     assert [s.id for s in store.list_sites()] == ["sanumdong", "sohae", "yongbyon"]
 
 
@@ -50,10 +65,13 @@ def test_migrations_build_the_schema_the_models_describe(store: Store) -> None:
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext
 
-    from sitewatch.store.models import Base
+    from sitewatch.store.models import Base, schema_filter
 
     with store.engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+        context = MigrationContext.configure(
+            conn, opts={"include_object": schema_filter(conn.dialect.name)}
+        )
+        diff = compare_metadata(context, Base.metadata)
     assert diff == []
 
 
@@ -93,12 +111,13 @@ def test_crash_mid_ingest_leaves_store_consistent(
     """A crash after the scene row is written but before its links are: the scene is rolled
     back, scenes finished before it stay, nothing half-written remains."""
     store.import_sites([s for s in demo_sites() if s.id == "demo-naip-nd"])
-    calls = {"n": 0}
+    footprints: list[object] = []
     real = grid.coverage_of
 
     def crashing(footprint: object, aoi: object) -> float:
-        calls["n"] += 1
-        if calls["n"] == 3 * 4 + 1:  # 4 sites: the 4th scene's first link
+        if not any(f is footprint for f in footprints):  # a scene's own footprint object
+            footprints.append(footprint)
+        if len(footprints) == 4:  # the 4th scene's first link
             raise RuntimeError("simulated crash")
         return real(footprint, aoi)  # type: ignore[arg-type]
 
@@ -112,12 +131,13 @@ def test_crash_mid_ingest_leaves_store_consistent(
     entries = store.list_scenes()
     assert len(entries) == 3
     assert all(e.sites == {"demo-naip-nd": pytest.approx(1.0)} for e in entries)
-    with contextlib.closing(sqlite3.connect(store.url.removeprefix("sqlite:///"))) as conn:
-        orphans = conn.execute(
+    with store.engine.connect() as conn:
+        orphans = conn.exec_driver_sql(
             "select count(*) from scene_sites where scene_id not in (select id from scenes)"
-        ).fetchone()[0]
+        ).scalar()
         assert orphans == 0
-        assert conn.execute("pragma integrity_check").fetchone()[0] == "ok"
+        if store.engine.dialect.name == "sqlite":
+            assert conn.exec_driver_sql("pragma integrity_check").scalar() == "ok"
     # Resuming finishes the job; finished scenes are not rewritten.
     report = ingest(source, store)
     assert (len(report.added), len(report.unchanged)) == (7, 3)
@@ -160,17 +180,23 @@ def test_scene_times_are_utc_in_json(data_dir: Path, runner: CliRunner, db_url: 
 
 
 def test_store_copy_moves_every_row_and_file(
-    web_store: tuple[str, str], tmp_path: Path, runner: CliRunner
+    web_store: tuple[str, str], db_url: str, tmp_path: Path, runner: CliRunner
 ) -> None:
+    """A SQLite store copied to ``db_url`` (SQLite or PostgreSQL) and from there to a new
+    SQLite store: every row comes back as it was, the files are there, and new rows get
+    new ids in the copy (its id sequences carry on past the copied rows)."""
     from sitewatch.pipeline.evidence import chip_file
     from tests.webstore import SITE
 
-    dest = f"sqlite:///{tmp_path / 'copy.db'}"
-    result = run_cli(runner, web_store[0], "store", "copy", "--to", dest, "--json")
+    result = run_cli(runner, web_store[0], "store", "copy", "--to", db_url, "--json")
     assert result.exit_code == 0, result.output
     counts = json.loads(result.stdout)
-    with Store(web_store[0]) as a, Store(dest) as b:
-        assert b.workspace == tmp_path / "copy-workspace"
+    back = f"sqlite:///{tmp_path / 'back.db'}"
+    home = str(tmp_path / "back-workspace")
+    returned = run_cli(runner, db_url, "store", "copy", "--to", back, "--to-workspace", home)
+    assert returned.exit_code == 0, returned.output
+    with Store(web_store[0]) as a, Store(db_url) as mid, Store(back, workspace=home) as b:
+        assert mid.workspace.resolve().parent == tmp_path
         for table, n in counts.items():
             if table != "workspace files":
                 with a.engine.connect() as ca, b.engine.connect() as cb:
@@ -179,9 +205,15 @@ def test_store_copy_moves_every_row_and_file(
                 assert rows_a == rows_b, table
                 assert len(rows_b) == n
         assert counts["workspace files"] == len(a.chips(SITE)) + len(a.pairs(SITE))
-        scene = next(iter(b.chips(SITE)))
-        assert Path(chip_file(b, SITE, scene)).is_file()
-        assert b.observations(SITE) == a.observations(SITE)
-    again = run_cli(runner, web_store[0], "store", "copy", "--to", dest)
+        scene = next(iter(mid.chips(SITE)))
+        assert Path(chip_file(mid, SITE, scene)).is_file()
+        assert mid.observations(SITE) == a.observations(SITE)
+        assert [x.scene for x in mid.list_scenes(SITE)] == [x.scene for x in a.list_scenes(SITE)]
+        newest = max(x.id or 0 for x in a.list_alerts())
+        t = datetime(2030, 1, 1, tzinfo=UTC)
+        mid.put_alerts([Alert(SITE, "brightness", "high", t, t, "after the copy")])
+        assert max(x.id or 0 for x in mid.list_alerts()) == newest + 1
+    again = run_cli(runner, web_store[0], "store", "copy", "--to", db_url)
     assert again.exit_code == 2
-    assert again.stderr.startswith("error: the destination sqlite store is not empty")
+    assert again.stderr.startswith("error: the destination ")
+    assert "store is not empty" in again.stderr

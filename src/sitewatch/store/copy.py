@@ -13,11 +13,12 @@ import os
 import shutil
 from pathlib import Path
 
-from sqlalchemy import func, insert, select
+from geoalchemy2.elements import WKBElement
+from sqlalchemy import Integer, func, insert, select
 
 from sitewatch.errors import StoreError
 from sitewatch.store.db import Store
-from sitewatch.store.models import Base
+from sitewatch.store.models import Base, as_wkt
 
 #: Rows inserted per statement.
 BATCH = 1000
@@ -56,9 +57,19 @@ def copy_store(
         counts: dict[str, int] = {}
         with source.engine.connect() as read, dest.engine.begin() as write:
             for table in tables:
-                rows = [dict(r) for r in read.execute(select(table)).mappings()]
+                rows = [
+                    {k: as_wkt(v) if isinstance(v, WKBElement) else v for k, v in r.items()}
+                    for r in read.execute(select(table)).mappings()
+                ]
                 for i in range(0, len(rows), BATCH):
                     write.execute(insert(table), rows[i : i + BATCH])
                 counts[table.name] = len(rows)
+                serial = "id" in table.c and isinstance(table.c.id.type, Integer)
+                if write.dialect.name == "postgresql" and serial and rows:
+                    # the copied ids were given, so the id sequence must move past them
+                    write.execute(
+                        select(func.setval(func.pg_get_serial_sequence(table.name, "id"),
+                                           func.max(table.c.id))).select_from(table)
+                    )  # fmt: skip
         counts["workspace files"] = copied
     return counts

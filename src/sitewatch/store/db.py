@@ -23,7 +23,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from shapely.geometry import Polygon
-from sqlalchemy import Engine, create_engine, delete, event, inspect, make_url, select
+from sqlalchemy import Engine, create_engine, delete, event, func, inspect, make_url, select
 from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -42,12 +42,15 @@ from sitewatch.geo.grid import coverage_of
 from sitewatch.imagery.scene import BandRef, Scene
 from sitewatch.sites.watchlist import Site, Zone, builtin_sites
 from sitewatch.store.models import (
+    EXTENSION_TABLES,
+    SRID,
     AlertRow,
     ClaimRow,
     ObservationRow,
     SceneRow,
     SceneSiteRow,
     SiteRow,
+    as_wkt,
 )
 from sitewatch.store.runs import RunRecords, row_to_alert, upsert_observations
 from sitewatch.store.tokens import TokenRecords
@@ -112,8 +115,10 @@ def migrate(engine: Engine) -> str | None:
                 f"the store's schema revision {current} is newer than this SiteWatch knows "
                 f"(newest {head}); upgrade sitewatch to open it"
             )
+        if engine.dialect.name == "postgresql":
+            _require_postgis(conn, engine)
         if current is None:
-            foreign = sorted(inspect(conn).get_table_names())
+            foreign = sorted(set(inspect(conn).get_table_names()) - EXTENSION_TABLES)
             if foreign:
                 raise StoreError(
                     f"{engine.url.render_as_string(hide_password=True)} holds another "
@@ -124,6 +129,22 @@ def migrate(engine: Engine) -> str | None:
             log.info("migrating store from %s to %s", current, head)
             command.upgrade(cfg, "head")
     return current
+
+
+def _require_postgis(conn: Any, engine: Engine) -> None:
+    """PostGIS in the database: created when missing (that needs the right to), else a
+    one-line error saying what to run."""
+    if conn.exec_driver_sql("SELECT 1 FROM pg_extension WHERE extname = 'postgis'").first():
+        return
+    try:
+        with conn.begin_nested():
+            conn.exec_driver_sql("CREATE EXTENSION postgis")
+    except DatabaseError as exc:
+        raise StoreError(
+            f"{engine.url.render_as_string(hide_password=True)} has no PostGIS and this user "
+            f"may not add it ({str(exc.orig).splitlines()[0]}); as a superuser run "
+            "CREATE EXTENSION postgis in that database"
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -158,8 +179,9 @@ def _site_to_row(site: Site, row: SiteRow | None = None) -> SiteRow:
     return row
 
 
-def _polygon(wkt: str) -> Polygon:
-    geom = shapely.from_wkt(wkt)
+def _polygon(value: Any) -> Polygon:
+    """A stored polygon (WKT text, or a PostGIS geometry) as a shapely polygon."""
+    geom = shapely.from_wkt(as_wkt(value))
     assert isinstance(geom, Polygon)
     return geom
 
@@ -292,10 +314,6 @@ class Store(RunRecords, TokenRecords):
         """Add sites (all or none) and link them to stored scenes that cover them."""
         counts = {"added": 0, "replaced": 0}
         with self.transaction() as s:
-            scenes = [
-                (scene_id, _polygon(wkt))
-                for scene_id, wkt in s.execute(select(SceneRow.id, SceneRow.footprint_wkt))
-            ]
             for site in sites:
                 row = s.get(SiteRow, site.id)
                 if row is not None and not replace:
@@ -306,7 +324,9 @@ class Store(RunRecords, TokenRecords):
                 s.add(_site_to_row(site, row))
                 s.execute(delete(SceneSiteRow).where(SceneSiteRow.site_id == site.id))
                 s.flush()
-                for scene_id, footprint in scenes:
+                for scene_id, footprint in _overlapping(
+                    s, SceneRow.id, SceneRow.footprint_wkt, site.aoi
+                ):
                     _link(s, scene_id, footprint, site.id, site.aoi)
         return counts
 
@@ -330,7 +350,7 @@ class Store(RunRecords, TokenRecords):
                 "acquired": scene.time_utc,
                 "time_precision": scene.time_precision,
                 "platform": scene.platform,
-                "footprint_wkt": scene.footprint.wkt,
+                "footprint_wkt": scene.footprint.wkt,  # compared as WKT below
                 "crs": scene.crs,
                 "gsd": scene.gsd,
                 "bands": bands,
@@ -346,7 +366,10 @@ class Store(RunRecords, TokenRecords):
                         f"{row.source}); not recording {sorted(hrefs)[0]} under it: rename "
                         "the file or its folder, or remove the stored scene first"
                     )
-            if row is not None and all(getattr(row, k) == v for k, v in fields.items()):
+            stored = {k: getattr(row, k) for k in fields} if row is not None else {}
+            if stored:
+                stored["footprint_wkt"] = as_wkt(stored["footprint_wkt"])
+            if stored == fields:
                 status = "unchanged"
             else:
                 status = "updated" if row is not None else "added"
@@ -359,8 +382,8 @@ class Store(RunRecords, TokenRecords):
                     row.ingested_at = _now()
             s.execute(delete(SceneSiteRow).where(SceneSiteRow.scene_id == scene.id))
             s.flush()
-            for site_row in s.scalars(select(SiteRow)):
-                _link(s, scene.id, scene.footprint, site_row.id, _polygon(site_row.aoi_wkt))
+            for site_id, aoi in _overlapping(s, SiteRow.id, SiteRow.aoi_wkt, scene.footprint):
+                _link(s, scene.id, scene.footprint, site_id, aoi)
         return status
 
     def remove_scene(self, scene_id: str) -> None:
@@ -428,19 +451,22 @@ class Store(RunRecords, TokenRecords):
         with self.transaction() as s:
             for site_id in complete_for:
                 _require_site(s, site_id)
-                for old in s.scalars(select(AlertRow).where(AlertRow.site_id == site_id)):
+                site_alerts = select(AlertRow).where(AlertRow.site_id == site_id)
+                for old in s.scalars(site_alerts.with_for_update()):
                     if (old.site_id, old.zone, old.figure, old.start_time) not in keep:
                         s.delete(old)
                         counts["retracted"] += 1
             for a in alerts:
                 _require_site(s, a.site_id)
                 row = s.scalars(
-                    select(AlertRow).where(
+                    select(AlertRow)
+                    .where(
                         AlertRow.site_id == a.site_id,
                         AlertRow.zone == a.zone,
                         AlertRow.figure == a.figure,
                         AlertRow.start_time == a.start,
                     )
+                    .with_for_update()
                 ).one_or_none()
                 if row is None:
                     row = AlertRow(
@@ -538,7 +564,7 @@ class Store(RunRecords, TokenRecords):
 
     def acknowledge_alert(self, alert_id: int) -> Alert:
         with self.transaction() as s:
-            row = s.get(AlertRow, alert_id)
+            row = s.get(AlertRow, alert_id, with_for_update=True)
             if row is None:
                 raise AlertNotFoundError(
                     f"no alert {alert_id}; list them with `sitewatch alerts list`"
@@ -572,6 +598,18 @@ def _row_to_claim(r: ClaimRow) -> Claim:
         status=r.status,
         evidence=dict(ev.get("check", {})),
     )
+
+
+def _overlapping(
+    session: Session, key: Any, column: Any, area: Polygon
+) -> list[tuple[str, Polygon]]:
+    """(key, polygon) of the rows whose polygon ``column`` may overlap ``area``: on
+    PostgreSQL a spatial query (``ST_Intersects``, answered from the GiST index); on
+    SQLite every row (the caller measures the overlap)."""
+    query = select(key, column)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.where(func.ST_Intersects(column, func.ST_GeomFromText(area.wkt, SRID)))
+    return [(k, _polygon(v)) for k, v in session.execute(query)]
 
 
 def _link(session: Session, scene_id: str, footprint: Polygon, site_id: str, aoi: Polygon) -> None:

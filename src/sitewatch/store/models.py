@@ -3,9 +3,12 @@ in ``migrations/versions``; a change here needs a new migration there."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
+from geoalchemy2 import Geometry
+from geoalchemy2.shape import to_shape
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -13,6 +16,7 @@ from sqlalchemy import (
     Dialect,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -20,6 +24,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
+
+#: Coordinates are stored as given: longitude/latitude on WGS 84 (RFC 7946).
+SRID = 4326
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -39,19 +46,56 @@ class UTCDateTime(TypeDecorator[datetime]):
         return None if value is None else value.replace(tzinfo=UTC)
 
 
+def polygon_type() -> Any:
+    """A polygon column: PostGIS ``geometry(POLYGON, 4326)`` on PostgreSQL, WKT text on
+    SQLite.  Values are written as WKT; read them with :func:`as_wkt`."""
+    return Text().with_variant(Geometry("POLYGON", srid=SRID, spatial_index=False), "postgresql")
+
+
+def as_wkt(value: Any) -> str:
+    """A polygon column's value as WKT, whichever backend it came from."""
+    return value if isinstance(value, str) else str(to_shape(value).wkt)
+
+
+#: GiST indexes on the polygon columns (PostgreSQL only).
+SPATIAL_INDEXES = {"ix_sites_aoi", "ix_scenes_footprint"}
+#: Tables an extension (PostGIS) keeps in the database's public schema.
+EXTENSION_TABLES = {"spatial_ref_sys"}
+
+
+def spatial_index(name: str, column: str) -> Index:
+    """A GiST index on a polygon column, made on PostgreSQL only."""
+    assert name in SPATIAL_INDEXES
+    return Index(name, column, postgresql_using="gist").ddl_if(dialect="postgresql")
+
+
+def schema_filter(dialect: str) -> Callable[..., bool]:
+    """Alembic's ``include_object`` for a database of ``dialect``: what the schema
+    comparison (autogenerate) looks at; not PostGIS's own tables, and the spatial
+    indexes only on PostgreSQL."""
+
+    def include(obj: Any, name: str | None, type_: str, reflected: bool, other: Any) -> bool:
+        if type_ == "table" and name in EXTENSION_TABLES:
+            return False
+        return not (type_ == "index" and name in SPATIAL_INDEXES and dialect != "postgresql")
+
+    return include
+
+
 class Base(DeclarativeBase):
     type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, list[Any]: JSON}
 
 
 class SiteRow(Base):
     __tablename__ = "sites"
+    __table_args__ = (spatial_index("ix_sites_aoi", "aoi"),)
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     name: Mapped[str] = mapped_column(String(256))
     kind: Mapped[str] = mapped_column(String(32))
     country: Mapped[str] = mapped_column(String(64), default="")
     aliases: Mapped[list[Any]] = mapped_column(default=list)
-    aoi_wkt: Mapped[str] = mapped_column(Text)
+    aoi_wkt: Mapped[Any] = mapped_column("aoi", polygon_type())
     zones: Mapped[list[Any]] = mapped_column(default=list)
     notes: Mapped[str] = mapped_column(Text, default="")
     location_source: Mapped[str] = mapped_column(Text, default="")
@@ -62,12 +106,13 @@ class SiteRow(Base):
 
 class SceneRow(Base):
     __tablename__ = "scenes"
+    __table_args__ = (spatial_index("ix_scenes_footprint", "footprint"),)
 
     id: Mapped[str] = mapped_column(String(256), primary_key=True)
     acquired: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     time_precision: Mapped[str] = mapped_column(String(16), default="second")
     platform: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    footprint_wkt: Mapped[str] = mapped_column(Text)
+    footprint_wkt: Mapped[Any] = mapped_column("footprint", polygon_type())
     crs: Mapped[str] = mapped_column(Text)
     gsd: Mapped[float] = mapped_column(Float)
     bands: Mapped[list[Any]] = mapped_column()

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, select
+from sqlalchemy import and_, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -109,6 +109,19 @@ class Delivery:
     alert: Alert
     url: str
     tries: int
+
+
+#: How long a process that took a delivery to send keeps others off it (if it dies
+#: before recording the answer, another sends it after this).
+DELIVERY_LEASE = timedelta(minutes=5)
+
+
+def serialize(s: Session, name: str) -> None:
+    """Hold a lock named ``name`` until session ``s``'s transaction ends: on PostgreSQL a
+    transaction-level advisory lock (another transaction asking for it waits); SQLite's
+    transactions already take the database's write lock when they begin."""
+    if s.get_bind().dialect.name == "postgresql":
+        s.execute(select(func.pg_advisory_xact_lock(func.hashtext(name))))
 
 
 def upsert_observations(s: Session, observations: Iterable[Observation]) -> int:
@@ -387,6 +400,7 @@ class RunRecords:
         n = 0
         due = at or now_utc()
         with self.transaction() as s:
+            serialize(s, "queue_deliveries")  # two processes never queue the same one
             hooks = list(s.scalars(select(WebhookRow)))
             for hook in hooks:
                 done = select(DeliveryRow.alert_id).where(DeliveryRow.webhook_id == hook.id)
@@ -410,7 +424,10 @@ class RunRecords:
         return n
 
     def due_deliveries(self, at: datetime | None = None) -> list[Delivery]:
-        """Pending deliveries whose next attempt is due at ``at`` (default now)."""
+        """Pending deliveries whose next attempt is due at ``at`` (default now), taken for
+        this caller to send: each is pushed :data:`DELIVERY_LEASE` into the future in the
+        same transaction, so another process asking at the same time gets the others
+        (the conditional UPDATE waits for a concurrent one and then finds it not due)."""
         when = at or now_utc()
         with self.transaction() as s:
             rows = s.execute(
@@ -420,7 +437,21 @@ class RunRecords:
                 .where(DeliveryRow.status == PENDING, DeliveryRow.next_attempt <= when)
                 .order_by(DeliveryRow.id)
             ).all()
-            return [Delivery(d.id, row_to_alert(a), w.url, d.tries) for d, a, w in rows]
+            taken = []
+            for d, a, w in rows:
+                claim = s.execute(
+                    update(DeliveryRow)
+                    .where(
+                        DeliveryRow.id == d.id,
+                        DeliveryRow.status == PENDING,
+                        DeliveryRow.next_attempt <= when,
+                    )
+                    .values(next_attempt=when + DELIVERY_LEASE)
+                    .execution_options(synchronize_session=False)
+                )
+                if claim.rowcount == 1:  # type: ignore[attr-defined]
+                    taken.append(Delivery(d.id, row_to_alert(a), w.url, d.tries))
+            return taken
 
     def next_delivery_due(self) -> datetime | None:
         """When the earliest pending delivery is next due (None: nothing pending)."""
@@ -472,7 +503,7 @@ class RunRecords:
         it at once)."""
         try:
             with self.transaction() as s:
-                row = s.get(LockRow, name)
+                row = s.get(LockRow, name, with_for_update=True)  # a taker waits here
                 now = now_utc()
                 if row is None:
                     s.add(LockRow(name=name, holder=holder, expires_at=now + ttl))
