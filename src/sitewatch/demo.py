@@ -75,6 +75,17 @@ def pixel_grid_detections(root: Path, airports: int = 3) -> list[dict[str, Any]]
     return out
 
 
+def watch_demo_sites(store: Store, root: Path) -> list[Site]:
+    """Add the demo sites to ``store``, each subscribed to its sample imagery under
+    ``root`` (as ``sitewatch sites add`` and ``sitewatch sources add`` would)."""
+    sites = demo_sites()
+    store.import_sites(sites, replace=True)
+    for site in sites:
+        rel, band_names = DEMO_SOURCES[site.id]
+        store.add_subscription(site.id, str((root / rel).resolve()), band_names=band_names or ())
+    return sites
+
+
 @dataclass
 class DemoResult:
     report: Path
@@ -93,13 +104,7 @@ def run_demo(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     with Store(f"sqlite:///{(out / 'sitewatch.db').resolve()}") as store:
-        sites = demo_sites()
-        store.import_sites(sites, replace=True)
-        for site in sites:
-            rel, band_names = DEMO_SOURCES[site.id]
-            store.add_subscription(
-                site.id, str((root / rel).resolve()), band_names=band_names or ()
-            )
+        sites = watch_demo_sites(store, root)
 
         def site_progress(site: Site) -> RunProgress | None:
             if progress is None:

@@ -160,3 +160,7 @@ class AssetChangedError(SitewatchError, ValueError):
 
 class EvidenceMismatchError(SitewatchError, ValueError):
     """An evidence bundle whose files do not match its manifest's hashes."""
+
+
+class ExecutorError(SitewatchError, RuntimeError):
+    """The chosen executor cannot run: Dask missing, bad options, no scheduler there."""

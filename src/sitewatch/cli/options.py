@@ -71,6 +71,28 @@ def json_option(f: F) -> F:
     return click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")(f)
 
 
+def executor_options(f: F) -> F:
+    """``--executor local|dask``, ``--workers N``, ``--scheduler ADDRESS``: where the
+    chips and pairs are computed."""
+    f = click.option(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="With --executor dask: an existing cluster's scheduler (tcp://host:8786).",
+    )(f)
+    f = click.option(
+        "--workers",
+        type=click.IntRange(min=1, max=4096),
+        help="With --executor dask: start a local cluster of N worker processes.",
+    )(f)
+    return click.option(
+        "--executor",
+        type=click.Choice(["local", "dask"]),
+        default="local",
+        show_default=True,
+        help="Compute in this process, or as tasks on a Dask distributed cluster.",
+    )(f)
+
+
 def data_option(f: F) -> F:
     """``--data``: the sample/labelled data folder."""
     return click.option(

@@ -9,12 +9,14 @@ from sitewatch.cli.options import (
     chosen_sites,
     echo_run,
     emit_json,
+    executor_options,
     json_option,
     parse_since,
     pass_state,
     progress_bar,
     stage_steps,
 )
+from sitewatch.pipeline.executor import open_executor
 from sitewatch.pipeline.monitor import run_sites
 from sitewatch.pipeline.site import RunProgress
 from sitewatch.sites.watchlist import Site
@@ -28,6 +30,7 @@ from sitewatch.sites.watchlist import Site
 @click.option(
     "--no-detect", is_flag=True, help="Only spectral figures and change magnitude (faster)."
 )
+@executor_options
 @json_option
 @pass_state
 def run_cmd(
@@ -37,6 +40,9 @@ def run_cmd(
     since: str | None,
     no_ingest: bool,
     no_detect: bool,
+    executor: str,
+    workers: int | None,
+    scheduler: str | None,
     as_json: bool,
 ) -> None:
     """Bring sites up to date: new imagery, chips, figures, change, detections, alerts.
@@ -47,10 +53,17 @@ def run_cmd(
     change between consecutive dates, then alerts, delivered to the webhooks
     (`sitewatch webhooks add`). Only what is missing is computed: a second run with no
     new scene does nothing. The summary ends with the run's time.
+
+    With `--executor dask`, chips and pairs are tasks on a Dask distributed cluster
+    (`--workers N` starts one here, `--scheduler` joins a running one); results are
+    stored by this process as they come, the same as a local run's.
     """
     store = state.store
     sites = chosen_sites(store, site_ids, all_sites)
-    with progress_bar() as bar:
+    with (
+        open_executor(executor, workers=workers, scheduler=scheduler) as pool,
+        progress_bar() as bar,
+    ):
 
         def site_progress(site: Site) -> RunProgress:
             return stage_steps(bar, f"{site.id}: ")
@@ -62,8 +75,9 @@ def run_cmd(
             detect=not no_detect,
             ingest_subscriptions=not no_ingest,
             progress=site_progress,
+            executor=pool,
         )
-    summary = report.to_dict()
+        summary = {**report.to_dict(), **pool.describe()}
     if as_json:
         emit_json(summary)
     else:

@@ -9,7 +9,8 @@ from types import FrameType
 
 import click
 
-from sitewatch.cli.options import CliState, pass_state
+from sitewatch.cli.options import CliState, executor_options, pass_state
+from sitewatch.pipeline.executor import open_executor
 from sitewatch.pipeline.monitor import Cycle, parse_every, watch
 
 
@@ -18,13 +19,24 @@ from sitewatch.pipeline.monitor import Cycle, parse_every, watch
 @click.option("--once", is_flag=True, help="One cycle, then exit.")
 @click.option("--no-detect", is_flag=True, help="Only spectral figures and change magnitude.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per cycle.")
+@executor_options
 @pass_state
-def watch_cmd(state: CliState, every: str, once: bool, no_detect: bool, as_json: bool) -> None:
+def watch_cmd(
+    state: CliState,
+    every: str,
+    once: bool,
+    no_detect: bool,
+    as_json: bool,
+    executor: str,
+    workers: int | None,
+    scheduler: str | None,
+) -> None:
     """Every interval: ingest what is new from each subscription, run the sites it
     touched, deliver alerts; one line per cycle.
 
     Stops cleanly on Ctrl-C or SIGTERM (after the site in progress). Sites are locked in
-    the store, so two watchers on one store never run the same site at once."""
+    the store, so two watchers on one store never run the same site at once. With
+    `--executor dask`, the work is done on a Dask cluster as in `sitewatch run`."""
     try:
         interval = parse_every(every)
     except ValueError as exc:
@@ -44,8 +56,9 @@ def watch_cmd(state: CliState, every: str, once: bool, no_detect: bool, as_json:
             click.echo(cycle.line())
 
     try:
-        watch(state.store, every=interval, once=once, stop=stop, detect=not no_detect,
-              on_cycle=report)  # fmt: skip
+        with open_executor(executor, workers=workers, scheduler=scheduler) as pool:
+            watch(state.store, every=interval, once=once, stop=stop, detect=not no_detect,
+                  on_cycle=report, executor=pool)  # fmt: skip
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)

@@ -22,6 +22,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -29,6 +30,7 @@ from typing import Any
 from sitewatch.activity.webhook import send_webhook
 from sitewatch.errors import SitewatchError, StoreError, WebhookError
 from sitewatch.imagery.sources import cloud_filter, open_source
+from sitewatch.pipeline.executor import Executor, LocalExecutor
 from sitewatch.pipeline.site import RunProgress, SiteRun, run_site
 from sitewatch.sites.watchlist import Site
 from sitewatch.store.db import Store
@@ -158,33 +160,57 @@ def run_sites(
     deliver: bool = True,
     should_stop: Callable[[], bool] = lambda: False,
     progress: Callable[[Site], RunProgress | None] | None = None,
+    executor: Executor | None = None,
 ) -> RunReport:
     """Ingest each site's subscriptions, bring the site up to date and deliver new alerts
     (see the module docstring).  A site another process is running is skipped and
-    listed in ``locked``."""
+    listed in ``locked``.  ``executor`` computes the chips and pairs (default: in this
+    process); with a Dask cluster, as many sites as it has worker threads are worked on
+    at once, their results stored here as they come."""
     t0 = time.perf_counter()
+    executor = executor or LocalExecutor()
     report = RunReport()
-    holder = holder_id()
     seen: set[tuple[Any, ...]] = set()  # local sources already ingested in this run
-    for site in sites:
+    guard = threading.Lock()  # over ``report`` and ``seen`` when sites run at once
+
+    def one(site: Site) -> None:
         if should_stop():
-            break
-        with store.lock(f"site:{site.id}", holder, LOCK_TTL, holder_gone) as held:
+            return
+        with store.lock(f"site:{site.id}", holder_id(), LOCK_TTL, holder_gone) as held:
             if not held:
                 log.warning("site %s is being run by another process; skipped", site.id)
-                report.locked.append(site.id)
-                continue
+                with guard:
+                    report.locked.append(site.id)
+                return
             if ingest_subscriptions:
-                _ingest_all(store, store.list_subscriptions(site.id), report, seen)
-            report.sites.append(
-                run_site(
-                    store,
-                    site,
-                    since=since,
-                    detect=detect,
-                    progress=progress(site) if progress else None,
-                )
+                part = RunReport()
+                with guard:
+                    subscriptions = store.list_subscriptions(site.id)
+                    _ingest_all(store, subscriptions, part, seen)
+                    report.ingests += part.ingests
+                    report.ingest_failures += part.ingest_failures
+                    report.subscriptions_checked += part.subscriptions_checked
+            done = run_site(
+                store,
+                site,
+                since=since,
+                detect=detect,
+                progress=progress(site) if progress else None,
+                executor=executor,
             )
+            with guard:
+                report.sites.append(done)
+
+    workers = min(executor.concurrency, len(sites))
+    if workers <= 1:
+        for site in sites:
+            one(site)
+    else:
+        with ThreadPoolExecutor(workers, thread_name_prefix="sitewatch-site") as pool:
+            list(pool.map(one, sites))  # re-raises the first error (a store failure)
+        order = {s.id: i for i, s in enumerate(sites)}
+        report.sites.sort(key=lambda r: order[r.site.id])
+        report.locked.sort(key=order.__getitem__)
     if deliver:
         report.deliveries = deliver_alerts(store)
     report.seconds = time.perf_counter() - t0
@@ -269,11 +295,12 @@ def watch(
     stop: threading.Event | None = None,
     detect: bool = True,
     on_cycle: Callable[[Cycle], None] | None = None,
+    executor: Executor | None = None,
 ) -> int:
     """Cycle until ``stop`` is set (or once): ingest each subscription, run the sites
     whose subscriptions brought new or changed scenes (every subscribed site on the
-    first cycle, to finish what earlier runs left), deliver alerts.  Returns the number
-    of cycles."""
+    first cycle, to finish what earlier runs left), deliver alerts; ``executor`` as in
+    :func:`run_sites`.  Returns the number of cycles."""
     stop = stop or threading.Event()
     number = 0
     while not stop.is_set():
@@ -293,7 +320,12 @@ def watch(
         wanted = subscribed if number == 1 else subscribed & touched
         sites = [s for s in store.list_sites() if s.id in wanted]
         run = run_sites(
-            store, sites, detect=detect, ingest_subscriptions=False, should_stop=stop.is_set
+            store,
+            sites,
+            detect=detect,
+            ingest_subscriptions=False,
+            should_stop=stop.is_set,
+            executor=executor,
         )
         report.sites, report.locked, report.deliveries = run.sites, run.locked, run.deliveries
         report.seconds = time.perf_counter() - t0

@@ -48,7 +48,7 @@ from sitewatch.detection.detector import (
     default_detector,
     detect_array,
 )
-from sitewatch.errors import AssetChangedError, ChipNotFoundError, SitewatchError, StoreError
+from sitewatch.errors import ChipNotFoundError, SitewatchError
 from sitewatch.geo.grid import GeoImage
 from sitewatch.imagery.chips import read_chip
 from sitewatch.imagery.display import to_rgb8
@@ -56,6 +56,7 @@ from sitewatch.imagery.provenance import checksum, provenance, verify_files
 from sitewatch.imagery.raster import read_image, write_cog, write_mask
 from sitewatch.imagery.scene import Scene
 from sitewatch.inference.manifest import models_dir
+from sitewatch.pipeline.executor import Executor, LocalExecutor, TaskFailed
 from sitewatch.sites.watchlist import Site
 from sitewatch.store.db import Store
 from sitewatch.store.runs import FAILED, OK, ChipRecord
@@ -248,6 +249,64 @@ def pair_observations(
     return obs, ChangeView(cmp.result.mask, cmp.result.method, cmp.align_note), ""
 
 
+# --- tasks (what an executor computes; pure but for reading imagery) -----------------
+
+
+@dataclass
+class ChipOutcome:
+    """A chip task's result: the chip and its per-date figures, or why it failed."""
+
+    chip: GeoImage | None
+    observations: list[Observation] = field(default_factory=list)
+    detections: list[Detection] | None = None
+    error: str = ""
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class PairOutcome:
+    """A pair task's result: the figures and change between two chips, or why it failed."""
+
+    observations: list[Observation] = field(default_factory=list)
+    change: ChangeView | None = None
+    problem: str = ""
+    error: str = ""
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def chip_task(site: Site, scene: Scene, bands: Sequence[str] | None, detect: bool) -> ChipOutcome:
+    """Read ``scene``'s chip of ``site`` and its per-date figures (with the shipped
+    detector when ``detect``); a scene that cannot be read is an outcome with its error."""
+    timings: dict[str, float] = {}
+    try:
+        with stopwatch(timings, "read"):
+            chip = read_chip(scene, site, bands)
+        detector = default_detector() if detect else None
+        obs, dets = date_observations(site, scene, chip, detector, timings)
+    except SitewatchError as exc:
+        return ChipOutcome(None, error=str(exc), timings=timings)
+    return ChipOutcome(chip, with_provenance(obs, scene), dets, timings=timings)
+
+
+def pair_task(
+    site: Site, before: Scene, after: Scene, a: GeoImage, b: GeoImage, detect: bool
+) -> PairOutcome:
+    """The figures and (with ``detect``) the change between two chips of ``site``."""
+    timings: dict[str, float] = {}
+    try:
+        obs, change, problem = pair_observations(
+            site, before, after, a, b, detect_change=detect, timings=timings
+        )
+    except SitewatchError as exc:
+        return PairOutcome(error=str(exc), timings=timings)
+    return PairOutcome(with_provenance(obs, before, after), change, problem, timings=timings)
+
+
+def _merge(timings: dict[str, float], more: dict[str, float]) -> None:
+    for k, v in more.items():
+        timings[k] = timings.get(k, 0.0) + v
+
+
 # --- the workspace -------------------------------------------------------------------
 
 
@@ -309,11 +368,15 @@ def run_site(
     since: datetime | None = None,
     max_tries: int = MAX_TRIES,
     progress: RunProgress | None = None,
+    executor: Executor | None = None,
 ) -> SiteRun:
     """Bring ``site`` up to date with the scenes in ``store`` covering at least
     ``min_coverage`` of it (acquired at or after ``since``); see the module docstring.
     With ``detect``, chips fine enough get vehicle/aircraft counts and pairs get the
-    area of detected change; without, only the spectral figures and change magnitude."""
+    area of detected change; without, only the spectral figures and change magnitude.
+    The chips and pairs are computed by ``executor`` (default: in this process, one
+    after another) and stored here as each completes."""
+    executor = executor or LocalExecutor()
     workspace = store.workspace
     run = SiteRun(site)
     entries = [e for e in store.list_scenes(site.id) if e.sites.get(site.id, 0.0) >= min_coverage]
@@ -322,50 +385,64 @@ def run_site(
     records = store.chips(site.id)
     detector = _detector(run) if detect else None
     chips: dict[str, GeoImage] = {}
-    ready: list[Scene] = []
-    for i, scene in enumerate(scenes):
-        if progress is not None:
-            progress("chips", i, len(scenes), scene.id)
+    todo: list[Scene] = []
+    for scene in scenes:
         verify_files(scene)  # a source file changed since ingest stops the run
         rec = records.get(scene.id)
         if rec is not None and rec.status == OK and (workspace / rec.path).is_file():
-            ready.append(scene)
             continue
         if rec is not None and rec.status == FAILED and rec.tries >= max_tries:
             run.given_up.append(scene.id)
             continue
-        try:
-            with stopwatch(run.timings, "read"):
-                chip = read_chip(scene, site, bands)
-            obs, dets = date_observations(site, scene, chip, detector, run.timings)
-        except (StoreError, AssetChangedError):
-            raise
-        except SitewatchError as exc:
-            tries = store.record_chip_failure(site.id, scene.id, str(exc))
-            log.warning("site %s: scene %s failed (try %d): %s", site.id, scene.id, tries, exc)
-            run.failures.append((scene.id, str(exc)))
-            continue
-        obs = with_provenance(obs, scene)
-        rel = chip_path(site.id, scene.id)
-        with stopwatch(run.timings, "read"):
-            write_cog(chip, workspace / rel)
-        with stopwatch(run.timings, "store"):
-            detections = None if dets is None else [asdict(d) for d in dets]
-            store.record_chip(site.id, scene.id, rel, detections, obs)
-        chips[scene.id] = chip
-        ready.append(scene)
-        run.new_chips.append(scene.id)
-        run.observations += obs
+        todo.append(scene)
+    calls = [(site, scene, bands, detector is not None) for scene in todo]
+    for n, (i, outcome) in enumerate(executor.map(chip_task, calls)):
+        if progress is not None:
+            progress("chips", n, len(todo), todo[i].id)
+        _store_chip(store, run, todo[i], outcome, chips)
     if progress is not None:
-        progress("chips", len(scenes), len(scenes), "")
+        progress("chips", len(todo), len(todo), "")
+    ready = [
+        s for s in scenes if s.id in chips or (s.id in records and records[s.id].status == OK
+                                               and (workspace / records[s.id].path).is_file())
+    ]  # fmt: skip
     _run_pairs(
-        store, run, ready, chips, records, detect=detect, max_tries=max_tries, progress=progress
-    )
+        store, run, ready, chips, records, detect=detect, max_tries=max_tries,
+        progress=progress, executor=executor,
+    )  # fmt: skip
     if run.changed:
         run.alerts = store.put_alerts(
             alerts_for_site(store.observations(site.id)), complete_for=[site.id]
         )
     return run
+
+
+def _store_chip(
+    store: Store,
+    run: SiteRun,
+    scene: Scene,
+    outcome: ChipOutcome | TaskFailed,
+    chips: dict[str, GeoImage],
+) -> None:
+    """Write a chip task's COG and record it with its figures, or record its failure."""
+    site = run.site
+    if isinstance(outcome, TaskFailed) or outcome.chip is None:
+        reason = outcome.message if isinstance(outcome, TaskFailed) else outcome.error
+        tries = store.record_chip_failure(site.id, scene.id, reason)
+        log.warning("site %s: scene %s failed (try %d): %s", site.id, scene.id, tries, reason)
+        run.failures.append((scene.id, reason))
+        return
+    _merge(run.timings, outcome.timings)
+    rel = chip_path(site.id, scene.id)
+    with stopwatch(run.timings, "read"):
+        write_cog(outcome.chip, store.workspace / rel)
+    with stopwatch(run.timings, "store"):
+        dets = outcome.detections
+        detections = None if dets is None else [asdict(d) for d in dets]
+        store.record_chip(site.id, scene.id, rel, detections, outcome.observations)
+    chips[scene.id] = outcome.chip
+    run.new_chips.append(scene.id)
+    run.observations += outcome.observations
 
 
 def _detector(run: SiteRun) -> DetectorInfo | None:
@@ -386,6 +463,7 @@ def _run_pairs(
     detect: bool,
     max_tries: int,
     progress: RunProgress | None,
+    executor: Executor,
 ) -> None:
     """Pairs of consecutive ``ready`` scenes; each chip is the one made in this run
     (``chips``) or the stored one its record, read before the run, points at."""
@@ -397,11 +475,10 @@ def _run_pairs(
     if stale:
         store.drop_pairs(site.id, stale)
         run.dropped_pairs += stale
-    for i, (before, after) in enumerate(wanted):
-        if progress is not None:
-            progress("pairs", i, len(wanted), f"{before.id} -> {after.id}")
-        key = (before.id, after.id)
-        rec = done.get(key)
+    todo: list[tuple[Scene, Scene]] = []
+    calls: list[tuple[Any, ...]] = []
+    for before, after in wanted:
+        rec = done.get((before.id, after.id))
         if rec is not None and rec.status == OK:
             continue
         if rec is not None and rec.status == FAILED and rec.tries >= max_tries:
@@ -413,31 +490,51 @@ def _run_pairs(
                     chips.get(s.id) or read_stored_chip(workspace, records[s.id])
                     for s in (before, after)
                 )
-            obs, change, problem = pair_observations(
-                site, before, after, a, b, detect_change=detect, timings=run.timings
-            )
-        except StoreError:
-            raise
         except SitewatchError as exc:
             store.record_pair_failure(site.id, before.id, after.id, str(exc))
             run.failures.append((f"{before.id} -> {after.id}", str(exc)))
             continue
-        obs = with_provenance(obs, before, after)
-        if problem:
-            run.failures.append((f"{before.id} -> {after.id}", problem))
-        rel = ""
-        meta: dict[str, Any] = {"problem": problem} if problem else {}
-        if change is not None:
-            rel = mask_path(site.id, before.id, after.id)
-            with stopwatch(run.timings, "read"):
-                write_mask(change.mask, workspace / rel, a)
-            meta = {"method": change.method, "alignment": change.alignment}
-        with stopwatch(run.timings, "store"):
-            store.record_pair(site.id, before.id, after.id, rel, meta, obs)
-        run.new_pairs.append(key)
-        run.observations += obs
+        todo.append((before, after))
+        calls.append((site, before, after, a, b, detect))
+    for n, (i, outcome) in enumerate(executor.map(pair_task, calls)):
+        before, after = todo[i]
+        if progress is not None:
+            progress("pairs", n, len(todo), f"{before.id} -> {after.id}")
+        _store_pair(store, run, before, after, outcome, calls[i][3])
     if progress is not None:
-        progress("pairs", len(wanted), len(wanted), "")
+        progress("pairs", len(todo), len(todo), "")
+
+
+def _store_pair(
+    store: Store,
+    run: SiteRun,
+    before: Scene,
+    after: Scene,
+    outcome: PairOutcome | TaskFailed,
+    grid_of: GeoImage,
+) -> None:
+    """Write a pair task's mask and record it with its figures, or record its failure."""
+    site = run.site
+    name = f"{before.id} -> {after.id}"
+    if isinstance(outcome, TaskFailed) or outcome.error:
+        reason = outcome.message if isinstance(outcome, TaskFailed) else outcome.error
+        store.record_pair_failure(site.id, before.id, after.id, reason)
+        run.failures.append((name, reason))
+        return
+    _merge(run.timings, outcome.timings)
+    if outcome.problem:
+        run.failures.append((name, outcome.problem))
+    rel = ""
+    meta: dict[str, Any] = {"problem": outcome.problem} if outcome.problem else {}
+    if outcome.change is not None:
+        rel = mask_path(site.id, before.id, after.id)
+        with stopwatch(run.timings, "read"):
+            write_mask(outcome.change.mask, store.workspace / rel, grid_of)
+        meta = {"method": outcome.change.method, "alignment": outcome.change.alignment}
+    with stopwatch(run.timings, "store"):
+        store.record_pair(site.id, before.id, after.id, rel, meta, outcome.observations)
+    run.new_pairs.append((before.id, after.id))
+    run.observations += outcome.observations
 
 
 def load_site(store: Store, site: Site) -> SiteView:
