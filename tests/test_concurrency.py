@@ -22,7 +22,7 @@ from tests.webhook import serve_webhook
 pytestmark = pytest.mark.both_stores
 
 SPAWN = multiprocessing.get_context("spawn")  # children open their own connections
-PROCESSES = 6
+PROCESSES = 4
 T0 = datetime(2020, 1, 1, tzinfo=UTC)
 
 

@@ -51,7 +51,15 @@ if TYPE_CHECKING:
         to_rgb8,
         write_cog,
     )
-    from sitewatch.pipeline import SiteRun, load_site, run_site, run_sites, watch
+    from sitewatch.pipeline import (
+        DaskExecutor,
+        SiteRun,
+        load_site,
+        open_executor,
+        run_site,
+        run_sites,
+        watch,
+    )
     from sitewatch.reach import KM_PER_MILE, reach_report
     from sitewatch.report import write_report, write_site_report
     from sitewatch.sites import Site, Zone, load_sites_file
@@ -92,6 +100,8 @@ _API: dict[str, str] = {
     "to_rgb8": "imagery",
     "write_cog": "imagery",
     "SiteRun": "pipeline",
+    "DaskExecutor": "pipeline",
+    "open_executor": "pipeline",
     "load_site": "pipeline",
     "run_site": "pipeline",
     "run_sites": "pipeline",
@@ -113,6 +123,7 @@ __all__ = [
     "ChangeResult",
     "Claim",
     "Comparison",
+    "DaskExecutor",
     "Detection",
     "GeoImage",
     "Grid",
@@ -141,6 +152,7 @@ __all__ = [
     "load_site",
     "load_sites_file",
     "movement",
+    "open_executor",
     "open_source",
     "reach_report",
     "read_chip",
