@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from sitewatch.activity.alerts import Alert
 from sitewatch.activity.figures import Observation
@@ -42,7 +42,7 @@ def test_new_store_is_migrated_and_seeded(store: Store) -> None:
         "alembic_version",
     } <= tables
     with store.engine.connect() as conn:
-        assert conn.exec_driver_sql("select version_num from alembic_version").scalar() == "0004"
+        assert conn.exec_driver_sql("select version_num from alembic_version").scalar() == "0005"
     if store.engine.dialect.name == "postgresql":  # geometry columns with GiST indexes
         with store.engine.connect() as conn:
             columns = conn.exec_driver_sql(
@@ -53,10 +53,17 @@ def test_new_store_is_migrated_and_seeded(store: Store) -> None:
                 "select indexname from pg_indexes where indexdef like '%%USING gist%%' order by 1"
             ).scalars()
             assert [tuple(c) for c in columns] == [
+                ("change_objects", "geom", "MULTIPOLYGON", 4326),
+                ("detections", "geom", "POLYGON", 4326),
                 ("scenes", "footprint", "POLYGON", 4326),
                 ("sites", "aoi", "POLYGON", 4326),
             ]
-            assert list(indexes) == ["ix_scenes_footprint", "ix_sites_aoi"]
+            assert list(indexes) == [
+                "ix_change_objects_geom",
+                "ix_detections_geom",
+                "ix_scenes_footprint",
+                "ix_sites_aoi",
+            ]
     assert [s.id for s in store.list_sites()] == ["sanumdong", "sohae", "yongbyon"]
 
 
@@ -217,3 +224,52 @@ def test_store_copy_moves_every_row_and_file(
     assert again.exit_code == 2
     assert again.stderr.startswith("error: the destination ")
     assert "store is not empty" in again.stderr
+
+
+def test_detections_and_change_objects_are_rows_with_outlines(
+    data_dir: Path, store: Store, tmp_path: Path
+) -> None:
+    """A run stores each change object with its lon/lat outline (a spatial query on
+    PostgreSQL finds them inside the site); a chip's detections are rows too, replaced
+    when the chip is recorded again."""
+    from shapely.geometry import box
+
+    from sitewatch.pipeline.site import run_site
+    from sitewatch.store.runs import Outline
+    from tests.test_monitor import NAIP_BANDS, naip_files, paint_pad
+
+    site = next(s for s in demo_sites() if s.id == "demo-naip-nd")
+    store.add_site(site)
+    folder = tmp_path / "naip"
+    folder.mkdir()
+    for f in naip_files(data_dir)[-3:]:
+        (folder / f.name).write_bytes(f.read_bytes())
+    paint_pad(sorted(folder.glob("*.tif"))[-1])
+    ingest(FileSource(folder, band_names=NAIP_BANDS), store)
+    run = run_site(store, site)
+    assert len(run.new_pairs) == 2
+    contains = "ST_Within(geom, ST_GeomFromText(:aoi, 4326))"
+    area = {o.scene_id: o.value for o in store.observations(site.id, "changed_area")}
+    with store.engine.connect() as conn:
+        rows = conn.exec_driver_sql(
+            "select before_id, after_id, change_type, area_m2, pixels from change_objects"
+        ).all()
+        assert rows
+        total = sum(r[3] for r in rows if r[1] == run.new_pairs[-1][1])
+        assert total == pytest.approx(area[run.new_pairs[-1][1]], rel=1e-3)
+        if store.engine.dialect.name == "postgresql":
+            inside = conn.execute(
+                text(f"select count(*) from change_objects where {contains}"),
+                {"aoi": site.aoi.buffer(0.001).wkt},
+            ).scalar()
+            assert inside == len(rows)
+    scene = run.new_chips[0]
+    car = box(-99.15, 47.02, -99.1499, 47.0201)
+    path = store.chips(site.id)[scene].path
+    for n in (2, 1):
+        outlines = [Outline("vehicle", car.wkt, score=0.9)] * n
+        store.record_chip(site.id, scene, path, [], [], outlines)
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("select cls, score from detections").all() == [
+            ("vehicle", 0.9)
+        ]

@@ -25,7 +25,9 @@ from rasterio.enums import Resampling
 from rasterio.errors import RasterioIOError
 from rasterio.windows import Window
 from scipy import ndimage
+from shapely.affinity import affine_transform
 from shapely.geometry import Polygon, box
+from shapely.geometry.base import BaseGeometry
 
 from sitewatch.detection.boxes import nms_keep
 from sitewatch.errors import (
@@ -305,18 +307,22 @@ def detect_file(
     return dets, frame
 
 
+def detection_lonlat(d: Detection, frame: GeoImage) -> BaseGeometry | None:
+    """The detection's box on the ground in lon/lat (None when ``frame`` is not
+    georeferenced)."""
+    if frame.transform is None or frame.crs is None:
+        return None
+    t = frame.transform
+    in_crs = affine_transform(d.box_px(), [t.a, t.b, t.d, t.e, t.xoff, t.yoff])
+    return to_crs(in_crs, frame.crs, WGS84)
+
+
 def detection_feature(d: Detection, frame: GeoImage) -> dict[str, Any]:
     """A GeoJSON feature: class, score, bbox_px; lon/lat box when georeferenced."""
-    geometry = None
-    if frame.transform is not None and frame.crs is not None:
-        from shapely.affinity import affine_transform
-
-        t = frame.transform
-        in_crs = affine_transform(d.box_px(), [t.a, t.b, t.d, t.e, t.xoff, t.yoff])
-        geometry = rfc7946_geometry(to_crs(in_crs, frame.crs, WGS84))
+    lonlat = detection_lonlat(d, frame)
     return {
         "type": "Feature",
-        "geometry": geometry,
+        "geometry": None if lonlat is None else rfc7946_geometry(lonlat),
         "properties": {
             "class": d.cls,
             "score": round(d.score, 4),

@@ -27,6 +27,8 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from shapely.geometry import MultiPolygon, Polygon
+from shapely.geometry.base import BaseGeometry
 
 from sitewatch.activity.alerts import Alert, alerts_for_site
 from sitewatch.activity.figures import (
@@ -39,7 +41,12 @@ from sitewatch.activity.figures import (
     spectral_indices,
 )
 from sitewatch.change.compare import compare
-from sitewatch.change.objects import CHANGE_TYPES, change_objects, changed_area_m2
+from sitewatch.change.objects import (
+    CHANGE_TYPES,
+    ChangeObject,
+    change_objects,
+    changed_area_m2,
+)
 from sitewatch.detection.detector import (
     CLASSES,
     MAX_GSD,
@@ -47,6 +54,7 @@ from sitewatch.detection.detector import (
     DetectorInfo,
     default_detector,
     detect_array,
+    detection_lonlat,
 )
 from sitewatch.errors import ChipNotFoundError, SitewatchError
 from sitewatch.geo.grid import GeoImage
@@ -59,7 +67,7 @@ from sitewatch.inference.manifest import models_dir
 from sitewatch.pipeline.executor import Executor, LocalExecutor, TaskFailed
 from sitewatch.sites.watchlist import Site
 from sitewatch.store.db import Store
-from sitewatch.store.runs import FAILED, OK, ChipRecord
+from sitewatch.store.runs import FAILED, OK, ChipRecord, Outline
 from sitewatch.times import stopwatch
 
 log = logging.getLogger(__name__)
@@ -115,6 +123,8 @@ class ChangeView:
     mask: npt.NDArray[np.bool_]
     method: str
     alignment: str
+    #: The changed regions (when computed in this run; not read back from the store).
+    objects: tuple[ChangeObject, ...] = ()
 
 
 @dataclass
@@ -246,7 +256,8 @@ def pair_observations(
             },
         )
     )
-    return obs, ChangeView(cmp.result.mask, cmp.result.method, cmp.align_note), ""
+    change = ChangeView(cmp.result.mask, cmp.result.method, cmp.align_note, tuple(objects))
+    return obs, change, ""
 
 
 # --- tasks (what an executor computes; pure but for reading imagery) -----------------
@@ -300,6 +311,13 @@ def pair_task(
     except SitewatchError as exc:
         return PairOutcome(error=str(exc), timings=timings)
     return PairOutcome(with_provenance(obs, before, after), change, problem, timings=timings)
+
+
+def _multipolygon(geometry: BaseGeometry | None) -> MultiPolygon:
+    """A change object's outline as one MultiPolygon (the column's type), its polygons
+    kept and anything thinner (lines, points from a degenerate outline) left out."""
+    parts = [] if geometry is None else getattr(geometry, "geoms", [geometry])
+    return MultiPolygon([p for p in parts if isinstance(p, Polygon)])
 
 
 def _merge(timings: dict[str, float], more: dict[str, float]) -> None:
@@ -439,7 +457,13 @@ def _store_chip(
     with stopwatch(run.timings, "store"):
         dets = outcome.detections
         detections = None if dets is None else [asdict(d) for d in dets]
-        store.record_chip(site.id, scene.id, rel, detections, outcome.observations)
+        outlines = [
+            Outline(d.cls, shape.wkt, score=d.score)
+            for d in dets or []
+            for shape in [detection_lonlat(d, outcome.chip)]
+            if shape is not None
+        ]
+        store.record_chip(site.id, scene.id, rel, detections, outcome.observations, outlines)
     chips[scene.id] = outcome.chip
     run.new_chips.append(scene.id)
     run.observations += outcome.observations
@@ -531,8 +555,15 @@ def _store_pair(
         with stopwatch(run.timings, "read"):
             write_mask(outcome.change.mask, store.workspace / rel, grid_of)
         meta = {"method": outcome.change.method, "alignment": outcome.change.alignment}
+    objects = outcome.change.objects if outcome.change is not None else ()
+    outlines = [
+        Outline(o.change_type, shape.wkt, area_m2=o.area_m2, pixels=o.pixels)
+        for o in objects
+        for shape in [_multipolygon(o.geometry_lonlat)]
+        if not shape.is_empty
+    ]
     with stopwatch(run.timings, "store"):
-        store.record_pair(site.id, before.id, after.id, rel, meta, outcome.observations)
+        store.record_pair(site.id, before.id, after.id, rel, meta, outcome.observations, outlines)
     run.new_pairs.append((before.id, after.id))
     run.observations += outcome.observations
 

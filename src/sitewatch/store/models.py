@@ -46,10 +46,10 @@ class UTCDateTime(TypeDecorator[datetime]):
         return None if value is None else value.replace(tzinfo=UTC)
 
 
-def polygon_type() -> Any:
-    """A polygon column: PostGIS ``geometry(POLYGON, 4326)`` on PostgreSQL, WKT text on
-    SQLite.  Values are written as WKT; read them with :func:`as_wkt`."""
-    return Text().with_variant(Geometry("POLYGON", srid=SRID, spatial_index=False), "postgresql")
+def polygon_type(kind: str = "POLYGON") -> Any:
+    """A polygon column: PostGIS ``geometry(POLYGON, 4326)`` (or ``kind``) on PostgreSQL,
+    WKT text on SQLite.  Values are written as WKT; read them with :func:`as_wkt`."""
+    return Text().with_variant(Geometry(kind, srid=SRID, spatial_index=False), "postgresql")
 
 
 def as_wkt(value: Any) -> str:
@@ -58,7 +58,12 @@ def as_wkt(value: Any) -> str:
 
 
 #: GiST indexes on the polygon columns (PostgreSQL only).
-SPATIAL_INDEXES = {"ix_sites_aoi", "ix_scenes_footprint"}
+SPATIAL_INDEXES = {
+    "ix_sites_aoi",
+    "ix_scenes_footprint",
+    "ix_detections_geom",
+    "ix_change_objects_geom",
+}
 #: Tables an extension (PostGIS) keeps in the database's public schema.
 EXTENSION_TABLES = {"spatial_ref_sys"}
 
@@ -296,3 +301,40 @@ class TokenRow(Base):
     digest: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     last_used: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class DetectionRow(Base):
+    """A detected vehicle or aircraft on a site's chip: its box on the ground, in lon/lat
+    (the chip row keeps the pixel boxes)."""
+
+    __tablename__ = "detections"
+    __table_args__ = (
+        Index("ix_detections_site_scene", "site_id", "scene_id"),
+        spatial_index("ix_detections_geom", "geom"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    site_id: Mapped[str] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    scene_id: Mapped[str] = mapped_column(ForeignKey("scenes.id", ondelete="CASCADE"))
+    cls: Mapped[str] = mapped_column(String(32))
+    score: Mapped[float] = mapped_column(Float)
+    geom: Mapped[Any] = mapped_column(polygon_type())
+
+
+class ChangeObjectRow(Base):
+    """A changed region between two dates of a site, outlined in lon/lat."""
+
+    __tablename__ = "change_objects"
+    __table_args__ = (
+        Index("ix_change_objects_pair", "site_id", "before_id", "after_id"),
+        spatial_index("ix_change_objects_geom", "geom"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    site_id: Mapped[str] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    before_id: Mapped[str] = mapped_column(ForeignKey("scenes.id", ondelete="CASCADE"))
+    after_id: Mapped[str] = mapped_column(ForeignKey("scenes.id", ondelete="CASCADE"))
+    change_type: Mapped[str] = mapped_column(String(32))
+    area_m2: Mapped[float | None] = mapped_column(Float, nullable=True)
+    pixels: Mapped[int] = mapped_column(Integer)
+    geom: Mapped[Any] = mapped_column(polygon_type("MULTIPOLYGON"))

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, func, select, update
+from sqlalchemy import Delete, and_, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -28,8 +28,10 @@ from sitewatch.errors import (
 )
 from sitewatch.store.models import (
     AlertRow,
+    ChangeObjectRow,
     ChipRow,
     DeliveryRow,
+    DetectionRow,
     LockRow,
     ObservationRow,
     PairRow,
@@ -61,6 +63,19 @@ class ChipRecord:
     reason: str = ""
     tries: int = 0
     detections: list[dict[str, Any]] | None = None
+
+
+@dataclass(frozen=True)
+class Outline:
+    """A detection (``kind`` its class, with its ``score``) or a change object (``kind``
+    its change type, with its area and pixel count), outlined on the ground: WKT in
+    lon/lat."""
+
+    kind: str
+    wkt: str
+    score: float = 0.0
+    area_m2: float | None = None
+    pixels: int = 0
 
 
 @dataclass(frozen=True)
@@ -178,6 +193,15 @@ def row_to_alert(r: AlertRow) -> Alert:
     )
 
 
+def _pair_objects(statement: Delete, site_id: str, before_id: str, after_id: str) -> Delete:
+    """``statement`` limited to the change objects of one pair."""
+    return statement.where(
+        ChangeObjectRow.site_id == site_id,
+        ChangeObjectRow.before_id == before_id,
+        ChangeObjectRow.after_id == after_id,
+    )
+
+
 def _find_pair(s: Session, site_id: str, before_id: str, after_id: str) -> PairRow | None:
     return s.scalars(
         select(PairRow).where(
@@ -225,8 +249,10 @@ class RunRecords:
         path: str,
         detections: list[dict[str, Any]] | None,
         observations: Sequence[Observation],
+        outlines: Sequence[Outline] = (),
     ) -> None:
-        """A chip done, with its per-date observations, in one transaction."""
+        """A chip done, with its per-date observations and its detections' ``outlines``
+        on the ground, in one transaction."""
         with self.transaction() as s:
             row = self._chip_row(s, site_id, scene_id)
             row.status, row.path, row.reason = OK, path, ""
@@ -234,6 +260,16 @@ class RunRecords:
             row.detections = detections
             row.updated_at = now_utc()
             upsert_observations(s, observations)
+            s.execute(
+                delete(DetectionRow).where(
+                    DetectionRow.site_id == site_id, DetectionRow.scene_id == scene_id
+                )
+            )
+            s.add_all(
+                DetectionRow(site_id=site_id, scene_id=scene_id, cls=o.kind, score=o.score,
+                             geom=o.wkt)
+                for o in outlines
+            )  # fmt: skip
 
     def record_chip_failure(self, site_id: str, scene_id: str, reason: str) -> int:
         """A chip that could not be made; returns its tries so far."""
@@ -270,14 +306,23 @@ class RunRecords:
         mask_path: str,
         meta: dict[str, Any],
         observations: Sequence[Observation],
+        outlines: Sequence[Outline] = (),
     ) -> None:
-        """A pair done, with its observations, in one transaction."""
+        """A pair done, with its observations and its change objects' ``outlines``, in
+        one transaction."""
         with self.transaction() as s:
             row = self._pair_row(s, site_id, before_id, after_id)
             row.status, row.mask_path, row.reason, row.meta = OK, mask_path, "", meta
             row.tries += 1
             row.updated_at = now_utc()
             upsert_observations(s, observations)
+            s.execute(_pair_objects(delete(ChangeObjectRow), site_id, before_id, after_id))
+            s.add_all(
+                ChangeObjectRow(site_id=site_id, before_id=before_id, after_id=after_id,
+                                change_type=o.kind, area_m2=o.area_m2, pixels=o.pixels,
+                                geom=o.wkt)
+                for o in outlines
+            )  # fmt: skip
 
     def record_pair_failure(self, site_id: str, before_id: str, after_id: str, reason: str) -> int:
         with self.transaction() as s:
@@ -300,6 +345,7 @@ class RunRecords:
                         ObservationRow.ref_scene_id == before_id,
                     )
                 )
+                s.execute(_pair_objects(delete(ChangeObjectRow), site_id, before_id, after_id))
                 row = _find_pair(s, site_id, before_id, after_id)
                 if row is not None:
                     s.delete(row)
