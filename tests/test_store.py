@@ -270,6 +270,4 @@ def test_detections_and_change_objects_are_rows_with_outlines(
         outlines = [Outline("vehicle", car.wkt, score=0.9)] * n
         store.record_chip(site.id, scene, path, [], [], outlines)
     with store.engine.connect() as conn:
-        assert conn.exec_driver_sql("select cls, score from detections").all() == [
-            ("vehicle", 0.9)
-        ]
+        assert conn.exec_driver_sql("select cls, score from detections").all() == [("vehicle", 0.9)]
