@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -88,13 +89,45 @@ def test_targets_and_us_coverage() -> None:
     assert yes["farthest"]["name"].endswith(", FL")  # the far south-east is farthest
 
 
-def test_reach_cli(runner: CliRunner, db_url: str) -> None:
+def test_reach_cli(runner: CliRunner, db_url: str, tmp_path: Path) -> None:
     r = run_cli(runner, db_url, "reach", "--from", "sanumdong", "--range-mi", "8000", "--json")
     assert r.exit_code == 0, r.output
     out = json.loads(r.stdout)
     assert out["contiguous_us"]["covered"] is True
     assert out["ring"]["properties"]["range_km"] == pytest.approx(8000 * KM_PER_MILE, abs=0.01)
     assert shape(out["ring"]["geometry"]).is_valid
+    # Every target in range is listed (not the nearest 50), capitals flagged, and the
+    # distance to Washington is in the default answer.
+    assert len(out["targets"]) == out["targets_in_range"] > 500
+    names = {(t["name"], t["country"]): t for t in out["targets"]}
+    assert names[("Washington", "US")]["capital"] is True
+    assert names[("Washington", "US")]["distance_mi"] < 8000
+    assert out["capitals_in_range"] == sum(t["capital"] for t in out["targets"])
+    assert out["washington"]["in_range"] is True
+    assert 6500 < out["washington"]["distance_mi"] < 7100
+    distances = [t["distance_km"] for t in out["targets"]]
+    assert distances == sorted(distances)
+    text = run_cli(runner, db_url, "reach", "--from", "sanumdong", "--range-mi", "8000")
+    assert "Washington: " in text.stdout
+    assert "in range" in text.stdout
+    short = run_cli(runner, db_url, "reach", "--from", "sanumdong", "--range-km", "1500",
+                    "--json")  # fmt: skip
+    assert json.loads(short.stdout)["washington"]["in_range"] is False
+    by_pop = run_cli(runner, db_url, "reach", "--from", "sanumdong", "--range-mi", "8000",
+                     "--sort", "population", "--limit", "5", "--json")  # fmt: skip
+    top = json.loads(by_pop.stdout)["targets"]
+    assert len(top) == 5
+    assert [t["population"] for t in top] == sorted((t["population"] for t in top), reverse=True)
+    assert top[0]["population"] == max(t["population"] for t in out["targets"])
+    ring_file = tmp_path / "ring.geojson"
+    written = run_cli(runner, db_url, "reach", "--from", "sanumdong", "--range-mi", "8000",
+                      "--out", str(ring_file))  # fmt: skip
+    assert written.exit_code == 0, written.output
+    fc = json.loads(ring_file.read_text())
+    assert fc["type"] == "FeatureCollection"
+    assert shape(fc["features"][0]["geometry"]).equals(shape(out["ring"]["geometry"]))
+    assert len(fc["features"]) == 1 + out["targets_in_range"]
+    assert fc["features"][1]["geometry"]["type"] == "Point"
     r = run_cli(runner, db_url, "reach", "--from", "sanumdong", "--target", "Washington", "--json")
     assert 10500 < json.loads(r.stdout)["distance_km"] < 11500
     assert_one_line_error(

@@ -42,7 +42,7 @@ def test_new_store_is_migrated_and_seeded(store: Store) -> None:
         "alembic_version",
     } <= tables
     with store.engine.connect() as conn:
-        assert conn.exec_driver_sql("select version_num from alembic_version").scalar() == "0005"
+        assert conn.exec_driver_sql("select version_num from alembic_version").scalar() == "0006"
     if store.engine.dialect.name == "postgresql":  # geometry columns with GiST indexes
         with store.engine.connect() as conn:
             columns = conn.exec_driver_sql(
@@ -56,12 +56,14 @@ def test_new_store_is_migrated_and_seeded(store: Store) -> None:
                 ("change_objects", "geom", "MULTIPOLYGON", 4326),
                 ("detections", "geom", "POLYGON", 4326),
                 ("scenes", "footprint", "POLYGON", 4326),
+                ("site_zones", "geom", "POLYGON", 4326),
                 ("sites", "aoi", "POLYGON", 4326),
             ]
             assert list(indexes) == [
                 "ix_change_objects_geom",
                 "ix_detections_geom",
                 "ix_scenes_footprint",
+                "ix_site_zones_geom",
                 "ix_sites_aoi",
             ]
     assert [s.id for s in store.list_sites()] == ["sanumdong", "sohae", "yongbyon"]
@@ -271,3 +273,52 @@ def test_detections_and_change_objects_are_rows_with_outlines(
         store.record_chip(site.id, scene, path, [], [], outlines)
     with store.engine.connect() as conn:
         assert conn.exec_driver_sql("select cls, score from detections").all() == [("vehicle", 0.9)]
+
+
+def test_zones_move_between_json_and_rows_across_migration_0006(db_url: str) -> None:
+    """Downgrading to 0005 puts the zones back in the sites' JSON; upgrading again moves
+    them to rows in the same order (each built-in site's zones survive both ways)."""
+    from shapely.geometry import box
+
+    from sitewatch.sites.watchlist import Site, Zone
+
+    zones = (
+        Zone("pad", box(10.0, 10.0, 10.01, 10.01)),
+        Zone("park", box(10.02, 10.0, 10.03, 10.01)),
+    )
+    with Store(db_url) as s:
+        s.add_site(Site("zoned", "Zoned", "other", box(10.0, 10.0, 10.05, 10.05), zones=zones))
+        before = {site.id: site.zones for site in s.list_sites()}
+        assert before["zoned"] == zones
+        assert store_db.migrate(s.engine, "0005") == "0006"
+        with s.engine.connect() as conn:
+            listed = dict(conn.exec_driver_sql("select id, zones from sites").all())
+        first = next(k for k, v in before.items() if v)
+        stored = listed[first] if isinstance(listed[first], list) else json.loads(listed[first])
+        assert [z["name"] for z in stored] == [z.name for z in before[first]]
+    with Store(db_url) as s:
+        assert {site.id: site.zones for site in s.list_sites()} == before
+
+
+def test_downgrade_and_upgrade_keep_every_row(web_store_copy: str) -> None:
+    """Down to 0003 (before the geometry columns) and back up: every row of a store with
+    a run's results is still there (SQLite rebuilds tables in batch mode; its foreign
+    keys must not cascade meanwhile)."""
+    with Store(web_store_copy) as s:
+        tables = ["sites", "scenes", "scene_sites", "observations", "alerts", "claims",
+                  "chips", "pairs", "subscriptions", "api_tokens"]  # fmt: skip
+
+        def counts() -> dict[str, int]:
+            with s.engine.connect() as conn:
+                return {t: conn.exec_driver_sql(f"select count(*) from {t}").scalar() or 0
+                        for t in tables}  # fmt: skip
+
+        before = counts()
+        assert before["observations"] > 0
+        assert before["scene_sites"] > 0
+        assert store_db.migrate(s.engine, "0003") == "0006"
+        assert counts() == before
+        assert store_db.migrate(s.engine) == "0003"
+        assert counts() == before
+        with pytest.raises(StoreError, match="no schema revision"):
+            store_db.migrate(s.engine, "0042")

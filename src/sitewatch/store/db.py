@@ -50,6 +50,7 @@ from sitewatch.store.models import (
     SceneRow,
     SceneSiteRow,
     SiteRow,
+    ZoneRow,
     as_wkt,
 )
 from sitewatch.store.runs import RunRecords, row_to_alert, upsert_observations
@@ -101,16 +102,40 @@ def _alembic_config(connection: Any) -> Config:
     return cfg
 
 
-def migrate(engine: Engine) -> str | None:
-    """Bring the schema to the newest revision; returns the revision found before (None = new)."""
+@contextlib.contextmanager
+def _schema_change(engine: Engine) -> Iterator[Any]:
+    """A connection in one transaction for changing the schema.  On SQLite, foreign keys
+    are off meanwhile (Alembic's batch mode rebuilds a table by copying it and dropping
+    the old one, which would otherwise cascade to every row that refers to it) and are
+    checked before the commit."""
+    with engine.connect() as conn:
+        sqlite = engine.dialect.name == "sqlite"
+        if sqlite:  # outside any transaction, where the pragma takes effect
+            conn.connection.dbapi_connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
+        try:
+            with conn.begin():
+                yield conn
+                if sqlite:
+                    broken = conn.exec_driver_sql("PRAGMA foreign_key_check").first()
+                    if broken is not None:
+                        raise StoreError(f"schema change left a broken reference: {tuple(broken)}")
+        finally:
+            if sqlite:
+                conn.connection.dbapi_connection.execute("PRAGMA foreign_keys=ON")  # type: ignore[union-attr]
+
+
+def migrate(engine: Engine, to: str = "head") -> str | None:
+    """Bring the schema to revision ``to`` (default the newest; an older one downgrades);
+    returns the revision found before (None = new)."""
     from alembic import command
 
-    with engine.begin() as conn:
+    with _schema_change(engine) as conn:
         current = MigrationContext.configure(conn).get_current_revision()
         cfg = _alembic_config(conn)
         script = ScriptDirectory.from_config(cfg)
         head = script.get_current_head()
-        if current is not None and current not in {r.revision for r in script.walk_revisions()}:
+        known = {r.revision for r in script.walk_revisions()}
+        if current is not None and current not in known:
             raise StoreError(
                 f"the store's schema revision {current} is newer than this SiteWatch knows "
                 f"(newest {head}); upgrade sitewatch to open it"
@@ -125,9 +150,15 @@ def migrate(engine: Engine) -> str | None:
                     f"program's tables ({', '.join(foreign[:5])}); SiteWatch will not add "
                     "its own to it: choose another --db"
                 )
-        if current != head:
-            log.info("migrating store from %s to %s", current, head)
-            command.upgrade(cfg, "head")
+        target = head if to == "head" else to
+        if target not in known:
+            raise StoreError(f"no schema revision {to!r}; known: {', '.join(sorted(known))}")
+        if current != target:
+            log.info("migrating store from %s to %s", current, target)
+            older = set() if current is None else {
+                r.revision for r in script.iterate_revisions(current, "base")
+            }  # fmt: skip
+            (command.downgrade if target in older else command.upgrade)(cfg, target)
     return current
 
 
@@ -171,7 +202,9 @@ def _site_to_row(site: Site, row: SiteRow | None = None) -> SiteRow:
     row.country = site.country
     row.aliases = list(site.aliases)
     row.aoi_wkt = site.aoi.wkt
-    row.zones = [{"name": z.name, "wkt": z.geometry.wkt} for z in site.zones]
+    row.zones = [
+        ZoneRow(name=z.name, position=i, geom=z.geometry.wkt) for i, z in enumerate(site.zones)
+    ]
     row.notes = site.notes
     row.location_source = site.location_source
     row.extra = dict(site.extra)
@@ -194,7 +227,7 @@ def _row_to_site(row: SiteRow) -> Site:
         aoi=_polygon(row.aoi_wkt),
         country=row.country,
         aliases=tuple(row.aliases),
-        zones=tuple(Zone(z["name"], _polygon(z["wkt"])) for z in row.zones),
+        zones=tuple(Zone(z.name, _polygon(z.geom)) for z in row.zones),
         notes=row.notes,
         location_source=row.location_source,
         extra=dict(row.extra),

@@ -60,6 +60,7 @@ def as_wkt(value: Any) -> str:
 #: GiST indexes on the polygon columns (PostgreSQL only).
 SPATIAL_INDEXES = {
     "ix_sites_aoi",
+    "ix_site_zones_geom",
     "ix_scenes_footprint",
     "ix_detections_geom",
     "ix_change_objects_geom",
@@ -101,12 +102,30 @@ class SiteRow(Base):
     country: Mapped[str] = mapped_column(String(64), default="")
     aliases: Mapped[list[Any]] = mapped_column(default=list)
     aoi_wkt: Mapped[Any] = mapped_column("aoi", polygon_type())
-    zones: Mapped[list[Any]] = mapped_column(default=list)
+    zones: Mapped[list[ZoneRow]] = relationship(
+        order_by="ZoneRow.position", cascade="all, delete-orphan", lazy="selectin"
+    )
     notes: Mapped[str] = mapped_column(Text, default="")
     location_source: Mapped[str] = mapped_column(Text, default="")
     extra: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ZoneRow(Base):
+    """A named part of a site's area (a vehicle park, a launch pad), in the site's order."""
+
+    __tablename__ = "site_zones"
+    __table_args__ = (
+        UniqueConstraint("site_id", "name", name="uq_zone"),
+        spatial_index("ix_site_zones_geom", "geom"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    site_id: Mapped[str] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(128))
+    position: Mapped[int] = mapped_column(Integer)
+    geom: Mapped[Any] = mapped_column(polygon_type())
 
 
 class SceneRow(Base):

@@ -264,14 +264,16 @@ def site_reach(
     store: StoreDep,
     range_km: Annotated[float | None, Query(gt=0, le=40_075)] = None,
     range_mi: Annotated[float | None, Query(gt=0, le=24_901)] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    limit: Annotated[int | None, Query(ge=1, le=10_000)] = None,
+    sort: Annotated[Literal["distance", "population", "name"], Query()] = "distance",
 ) -> dict[str, Any]:
-    """Missile reach from a site: the range ring (GeoJSON), targets in range and
-    contiguous-US coverage.  Give ``range_km`` or ``range_mi``."""
+    """Missile reach from a site: the range ring (GeoJSON), every target in range
+    (capitals flagged; ``limit`` keeps the first ones in ``sort`` order), the distance to
+    Washington and contiguous-US coverage.  Give ``range_km`` or ``range_mi``."""
     if (range_km is None) == (range_mi is None):
         raise HTTPException(400, "give exactly one of range_km or range_mi")
     km = range_km if range_km is not None else float(range_mi or 0) * KM_PER_MILE
-    return reach_report(store.get_site(site_id), km, limit)
+    return reach_report(store.get_site(site_id), km, limit, sort)
 
 
 # -- alerts ------------------------------------------------------------------------------

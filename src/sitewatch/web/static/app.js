@@ -296,7 +296,10 @@ $("reach-form").addEventListener("submit", async (event) => {
       state.layers.reach.addData({ type: "Feature", geometry: { type: "Point", coordinates: [t.lon, t.lat] },
         properties: { name: `${t.name} (${Math.round(t.distance_km)} km)` } });
     }
-    $("reach-summary").textContent = `${out.targets_in_range} target(s) in range of ${out.site_name}`;
+    const dc = out.washington;
+    $("reach-summary").textContent = `${out.targets_in_range} target(s) in range of ${out.site_name}` +
+      ` (${out.capitals_in_range} capitals); Washington ${Math.round(dc.distance_km)} km,` +
+      ` ${dc.in_range ? "in range" : "out of range"}`;
     map.fitBounds(state.layers.reach.getBounds());
   } catch (err) { say(err.message); }
 });
