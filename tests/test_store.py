@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -292,7 +293,7 @@ def test_zones_move_between_json_and_rows_across_migration_0006(db_url: str) -> 
         assert before["zoned"] == zones
         assert store_db.migrate(s.engine, "0005") == "0006"
         with s.engine.connect() as conn:
-            listed = dict(conn.exec_driver_sql("select id, zones from sites").all())
+            listed: dict[str, Any] = dict(conn.exec_driver_sql("select id, zones from sites").all())
         first = next(k for k, v in before.items() if v)
         stored = listed[first] if isinstance(listed[first], list) else json.loads(listed[first])
         assert [z["name"] for z in stored] == [z.name for z in before[first]]
