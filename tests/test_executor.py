@@ -19,6 +19,7 @@ from click.testing import CliRunner
 
 from sitewatch.demo import watch_demo_sites
 from sitewatch.errors import ExecutorError
+from sitewatch.imagery.sources import open_source
 from sitewatch.pipeline.executor import DaskExecutor, LocalExecutor, TaskFailed, open_executor
 from sitewatch.pipeline.monitor import run_sites
 from sitewatch.store import Store
@@ -185,3 +186,56 @@ def test_executor_options_are_checked_in_one_line(runner: CliRunner, db_url: str
         DaskExecutor(scheduler=f"tcp://127.0.0.1:{port}", timeout=2)
     with pytest.raises(ExecutorError, match="not both"):
         open_executor("dask", workers=2, scheduler=f"tcp://127.0.0.1:{port}")
+
+
+def _break_one_scene(scene_id: str) -> None:
+    """On a worker: reading ``scene_id`` raises an error that is not SiteWatch's own (as a
+    lost mount or a crashed library would)."""
+    from sitewatch.pipeline import site as site_module
+
+    real = getattr(site_module, "read_chip")  # noqa: B009
+
+    def read_chip(scene: Any, *args: Any, **kwargs: Any) -> Any:
+        if scene.id == scene_id:
+            raise OSError(f"simulated I/O failure reading {scene.id}")
+        return real(scene, *args, **kwargs)
+
+    setattr(site_module, "_real_read_chip", real)  # noqa: B010
+    setattr(site_module, "read_chip", read_chip)  # noqa: B010
+
+
+def _restore() -> None:
+    from sitewatch.pipeline import site as site_module
+
+    setattr(site_module, "read_chip", getattr(site_module, "_real_read_chip"))  # noqa: B009, B010
+
+
+def test_a_task_failing_on_the_cluster_is_recorded_as_a_failed_chip(
+    cluster: DaskExecutor, data_dir: Path, tmp_path: Path
+) -> None:
+    """The chip task of one scene raises on every worker, every try: the run records that
+    chip as failed with the error and its try, computes the rest, and the next (local)
+    run finishes it."""
+    from sitewatch.pipeline.site import run_site
+    from sitewatch.sites.watchlist import demo_sites
+    from sitewatch.store.ingest import ingest
+
+    site = next(s for s in demo_sites() if s.id == "demo-dubai")
+    with Store(f"sqlite:///{tmp_path / 's.db'}") as store:
+        store.add_site(site)
+        ingest(open_source(str(data_dir / "oscd" / "catalog.json")), store)
+        victim = store.list_scenes(site.id)[0].scene.id
+        cluster.client.run(_break_one_scene, victim)
+        try:
+            run = run_site(store, site, detect=False, executor=cluster)
+        finally:
+            cluster.client.run(_restore)
+        assert run.new_chips == [s.scene.id for s in store.list_scenes(site.id)][1:]
+        assert [i for i, _ in run.failures] == [victim]
+        assert "after 3 tries" in run.failures[0][1]
+        failed = store.chips(site.id)[victim]
+        assert (failed.status, failed.tries) == ("failed", 1)
+        assert "simulated I/O failure" in failed.reason
+        again = run_site(store, site, detect=False)
+        assert again.new_chips == [victim]
+        assert len(again.new_pairs) == 1
