@@ -32,7 +32,10 @@ def check_claim(claim: Claim, observations: Sequence[Any], alerts: Sequence[Any]
       movement) vehicle counts differ between dates in the window, or (for
       construction) detected change of at least 500 m2 lies in it;
     * ``not supported``: imagery exists in the window and shows none of that.
-    The evidence lists the observations and alerts used, with their scenes.
+
+    A negative claim ("no signs of activity", "the reactor stopped") is the reverse: it
+    is supported when imagery in the window shows none of that, and not supported when
+    it does.  The evidence lists the observations and alerts used, with their scenes.
     """
     inside = [o for o in observations if claim.window_start <= o.time <= claim.window_end]
     figures = EVIDENCE_FIGURES.get(claim.activity, ())
@@ -51,15 +54,17 @@ def check_claim(claim: Claim, observations: Sequence[Any], alerts: Sequence[Any]
     area = max((o.value for o in relevant if o.figure == CHANGED_AREA), default=0.0)
     if claim.activity != "vehicle movement" and area >= MIN_CHANGED_AREA_M2:
         reasons.append(f"up to {area:,.0f} m2 of detected change")
+    activity_seen = bool(reasons)
     if not relevant and not hits:
         status = "no imagery"
-    elif reasons:
+    elif activity_seen == (claim.polarity != "negative"):
         status = "supported"
     else:
         status = "not supported"
     claim.status = status
     claim.evidence = {
-        "reasons": reasons,
+        "reasons": reasons or (["imagery in the window shows none of it"] if relevant else []),
+        "polarity": claim.polarity,
         "observations": [
             {"figure": o.figure, "value": o.value, "time": iso_utc(o.time), "scene_id": o.scene_id,
              "ref_scene_id": o.ref_scene_id}

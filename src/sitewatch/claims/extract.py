@@ -28,20 +28,22 @@ from sitewatch.times import iso_utc
 
 ACTIVITIES: dict[str, re.Pattern[str]] = {
     "launch preparation": re.compile(
-        r"\b(launch (preparations?|pad activity)|prepar\w* (for |to conduct )?(a |another )?"
+        r"\b(launch (preparations?|pad activity)|prepar\w* (for |to conduct |to )?(a |another )?"
         r"(satellite |rocket |missile )?launch|fuel(l)?ing|erect(ed|ing|or)|"
         r"on the (launch )?pad)\b",
         re.I,
     ),
     "test": re.compile(
         r"\b((missile|rocket|engine|nuclear|weapons?|static|ground|flight)[- ]tests?(ed|ing)?|"
-        r"test[- ](fired|firing|launch(ed)?)|tested|test of|detonat\w*)\b",
+        r"test[- ](fired|firing|launch(ed)?)|tested|test of|detonat\w*|"
+        r"conduct\w* (?:\w+ ){0,2}tests?)\b",
         re.I,
     ),
     "vehicle movement": re.compile(
         r"\b((cargo |military |large |heavy )?(vehicles?|trucks?|convoys?|transporters?|"
         r"TELs?|trailers?)\b.{0,60}\b(mov\w*|arriv\w*|depart\w*|seen|spotted|parked|"
-        r"gather\w*|around|near|enter\w*|leav\w*)|movement of)",
+        r"observed|gather\w*|around|near|enter\w*|leav\w*)|movement of|"
+        r"vehic(?:le|ular) (?:movements?|activity|traffic))",
         re.I,
     ),
     "construction/rebuilding": re.compile(
@@ -51,10 +53,64 @@ ACTIVITIES: dict[str, re.Pattern[str]] = {
     ),
     "operating": re.compile(
         r"\b(operat(ing|ion|ional|ed)|(kept|keep|keeps|remain\w*) (running|active|operating)|"
-        r"in operation|producing|production|enrich\w*|reprocess\w*|activity at)\b",
+        r"in operation|producing|production|enrich\w*|reprocess\w*|activity at|dormant|"
+        r"idle|inactive)\b",
         re.I,
     ),
 }
+
+#: Names of facilities, not activities: "the engine test stand", "the launch pad", "the
+#: uranium enrichment plant" say where, not what happened (masked before the activity
+#: patterns are matched).
+FACILITY_NOUNS = re.compile(
+    r"\b(?:(?:vertical |rocket |missile )?engine |rocket |missile )?test (?:stands?|sites?|"
+    r"facilit(?:y|ies)|pads?|ranges?)\b|"
+    r"\blaunch(?:ing)? (?:pads?|stations?|sites?|facilit(?:y|ies)|towers?|complex(?:es)?|"
+    r"gantr(?:y|ies))\b|"
+    r"\bconstruction (?:support )?(?:yards?|areas?|sheds?)\b|"
+    r"\b(?:uranium )?enrichment (?:plants?|facilit(?:y|ies)|complex(?:es)?|sites?|"
+    r"buildings?|halls?)\b|"
+    r"\breprocessing (?:plants?|facilit(?:y|ies)|buildings?)\b|"
+    r"\b(?:production|assembly) (?:halls?|buildings?|facilit(?:y|ies)|plants?|lines?)\b",
+    re.I,
+)
+
+#: Negation: the activity is said not to happen ("no signs of", "stopped", "dormant").
+NEGATION = re.compile(
+    r"\b(no (?:new |further |recent |significant |visible |signs? of |evidence of |indication"
+    r"s? of )*(?:activity|signs?|evidence|indications?|movements?|vehicles?|work|"
+    r"construction|changes?)|not (?:been |be |yet )?(?:\w+ed|operating|active|running)|"
+    r"(?:has|have|had|did|does|do|is|are|was|were)n't|(?:has|have|had|did|does|do|is|are|"
+    r"was|were) not|never|stopped|halted|suspended|ceased|shut (?:it |down)|no longer|"
+    r"dormant|idle|inactive|without any)\b",
+    re.I,
+)
+#: How sure the sentence is that the activity happens: planned, possible or capable
+#: (else observed); the first that matches wins, in this order.
+MODALITY: list[tuple[str, re.Pattern[str]]] = [
+    (
+        "capable",
+        re.compile(
+            r"\b(capable of|capability to|able to|can (?:reach|produce|strike|hit|carry|launch)"
+            r"|if (?:it is |they are )?\w+ed)\b",
+            re.I,
+        ),
+    ),
+    (
+        "planned",
+        re.compile(
+            r"\b(plans? to|planning to|intends? to|is expected to|are expected to|"
+            r"will (?:be )?\w+|scheduled to|prepar\w* to)\b",
+            re.I,
+        ),
+    ),
+    (
+        "possible",
+        re.compile(
+            r"\b(could|might|may|possibl[ey]|potential(?:ly)?|likely|sign of|signs? that)\b"
+        ),
+    ),
+]
 
 #: "may" is matched in lower case only, so the month May is not a hedge.
 _MAY = re.compile(r"\bmay\b")
@@ -73,9 +129,16 @@ ATTRIBUTION = [
         r"diplomats?|experts|"
         r"researchers|spokes(?:man|woman|person)))\s+(?:said|say|says|told|believe|think)\b"
     ),
+    re.compile(
+        r"((?:(?<![\w.'-])[A-Z][\w.'-]*\s+){0,3}(?:spy|intelligence|defen[cs]e|foreign|"
+        r"unification|state|news|military)\s+(?:agency|service|ministry|media|outlet|"
+        r"authorities|officials?)(?:\s+\([A-Z]{2,6}\))?)\s+(?:said|says|told|reported|"
+        r"reports|assessed|believes?|was quoted|were quoted)\b"
+    ),
     re.compile(r"\baccording to (?:the )?" + _ORG),
     re.compile(
-        _ORG + r"\s+(?:said|says|reported|reports|showed|shows|told|noted|assessed|estimated)\b"
+        _ORG + r"\s+(?:said|says|reported|reports|showed|shows|told|noted|assessed|estimated|"
+        r"(?:was|were) quoted as saying|shared exclusively)\b"
     ),
     re.compile(r"\b(?:said|says|reported|wrote)\s+(?:the\s+)?" + _ORG),
     re.compile(
@@ -115,19 +178,45 @@ ATTRIBUTION_TYPES = [
     ("news outlet", re.compile(r"news|Yonhap|Reuters|\bAP\b|AFP|NK News|Times|Post|CNN|NHK", re.I)),
 ]
 _REFERS_BACK = re.compile(r"\b(the (site|facility|plant|factory|station|complex|compound|center|"
-                          r"centre)|there|its)\b", re.I)  # fmt: skip
+                          r"centre|launch pad|pad|(?:vertical )?(?:engine )?test stand|reactor|"
+                          r"enrichment (?:plant|facility)|assembly building|transfer "
+                          r"(?:building|structure))|there|its)\b", re.I)  # fmt: skip
 
+#: Month numbers by the first three letters of the name ("Feb." and "February" alike).
 MONTHS = {m: i for i, m in enumerate(
-    ["january", "february", "march", "april", "may", "june", "july", "august", "september",
-     "october", "november", "december"], start=1)}  # fmt: skip
-_MONTH = r"(January|February|March|April|May|June|July|August|September|October|November|December)"
+    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"],
+    start=1)}  # fmt: skip
+_MONTH = (r"(Jan(?:uary|\.)?|Feb(?:ruary|\.)?|Mar(?:ch|\.)?|Apr(?:il|\.)?|May|June?|July?|"
+          r"Aug(?:ust|\.)?|Sep(?:tember|t\.|\.)?|Oct(?:ober|\.)?|Nov(?:ember|\.)?|"
+          r"Dec(?:ember|\.)?)(?![a-z])")  # fmt: skip
 WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 DEFAULT_DAYS = 30
 _ABBREV = re.compile(r"\b(U\.S|U\.N|Mr|Mrs|Ms|Dr|Gen|Lt|Col|Sen|Rep|St|No|Jan|Feb|Mar|Apr|Jun|"
                      r"Jul|Aug|Sep|Sept|Oct|Nov|Dec|a\.m|p\.m|e\.g|i\.e)\.", re.I)  # fmt: skip
 
 
-_DATELINE = re.compile(r"^[A-Z][A-Z ./,]+(\([^)]*\))?\s+[-\u2013\u2014]+\s+")
+#: A wire dateline: "SEOUL (Reuters) -", "SEOUL, March 5 (Yonhap) --", "WASHINGTON --".
+_DATELINE = re.compile(
+    r"^[A-Z][A-Z .'/-]+,?\s*(?:[A-Z][a-z]{2,8}\.?\s+\d{1,2},?\s*(?:\d{4}\s*)?)?"
+    r"(?:\((?P<agency>[^)]{1,40})\)\s*)?[-\u2013\u2014]+\s*"
+)
+#: Places in North Korea that are not on the watchlist unless a user adds them: a
+#: sentence about one of them is not about the watched site named before it.
+OTHER_PLACES = (
+    "Punggye-ri", "Punggye", "Kilju", "Kangson", "Kangsong", "Sinpo", "Sinpho", "Musudan-ri",
+    "Tonghae", "Sunan", "Yongdoktong", "Sakkanmol", "Sino-ri", "Hamhung", "Chamjin",
+    "Wonsan", "Kusong", "Pyongsong", "Sil-li", "Hoejung-ri", "Yeongjeo-dong", "Kalma",
+    "Nampo", "Sohung", "Majon", "Panghyon", "Mayang-do",
+)  # fmt: skip
+#: Words that are when something was said, not who said it ("said Tuesday").
+_NOT_WHO = re.compile(
+    r"^(?:(?:on|last|this|late|early)\s+)?(?:monday|tuesday|wednesday|thursday|friday|"
+    r"saturday|sunday|today|yesterday|tonight|week|month|year|morning|evening|afternoon|"
+    r"earlier|later|recently|that|in|it)\b|^" + _MONTH + r"|"
+    r"^(?:new |recent |commercial |satellite |the |latest )*(?:imagery|images?|photos?|"
+    r"pictures?|data|analysis)\b",
+    re.I,
+)
 _PRONOUN_SAID = re.compile(r"\b(they|he|she) (said|say|says|added|told)\b", re.I)
 
 
@@ -150,6 +239,10 @@ class Claim:
     status: str = "unchecked"
     evidence: dict[str, Any] = field(default_factory=dict)
     id: int | None = None
+    #: "negative" when the text says the activity is *not* happening.
+    polarity: str = "positive"
+    #: observed, planned, possible or capable.
+    modality: str = "observed"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -162,6 +255,8 @@ class Claim:
             "attribution_type": self.attribution_type,
             "hedged": self.hedged,
             "hedges": self.hedges,
+            "polarity": self.polarity,
+            "modality": self.modality,
             "source": self.source,
             "published": iso_utc(self.published) if self.published else None,
             "sentence": self.sentence,
@@ -204,8 +299,10 @@ def _attribution(sentence: str) -> tuple[str, str]:
     for pattern in ATTRIBUTION:
         m = pattern.search(sentence)
         if m:
-            text = m.group(1).strip(" ,.")
+            text = re.sub(r"^the\s+", "", m.group(1).strip(" ,."), flags=re.I)
             if len(text) < 2 or text.lower() in {"it", "he", "she", "they", "the", "this"}:
+                continue
+            if _NOT_WHO.match(text):  # "said Tuesday": when, not who
                 continue
             kind = next((k for k, p in ATTRIBUTION_TYPES if p.search(text)), "other")
             return text, kind
@@ -230,8 +327,8 @@ def _month(year: int, month: int) -> tuple[datetime, datetime]:
 #: When a claim was *made* ("officials said on Tuesday") is not when the activity was seen.
 _SAID_WHEN = re.compile(
     r"\b(said|says|told \w+|reported|announced|wrote)\s+(on\s+)?(\w+day|yesterday|today|"
-    r"(January|February|March|April|May|June|July|August|September|October|November|"
-    r"December)\s+\d{1,2}(,?\s+\d{4})?)",
+    + _MONTH
+    + r"\s+\d{1,2}(,?\s+\d{4})?)",
     re.I,
 )
 
@@ -247,6 +344,30 @@ def resolve_dates(sentence: str, published: date) -> tuple[datetime, datetime, s
     return found if found is not None else _resolve(sentence, published)
 
 
+def parse_date(text: str) -> date:
+    """A publication date written any common way: ``2019-03-08``, ``2019/03/08``,
+    ``March 8, 2019``, ``8 March 2019``, ``Mar. 8 2019``; ValueError otherwise (a date
+    without its year is refused: nothing to resolve it against)."""
+    t = " ".join(text.split())
+    refused = ValueError(f"{text!r} is not a date with a year (2019-03-08, March 8, 2019)")
+    m = re.fullmatch(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[T ].*)?", t)
+    found: tuple[str, str, str] | None = (m[1], m[2], m[3]) if m else None
+    for pattern, order in (
+        (_MONTH + r"\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})", (3, 1, 2)),
+        (r"(\d{1,2})\s+" + _MONTH + r",?\s+(\d{4})", (3, 2, 1)),
+    ):
+        m = None if found else re.fullmatch(pattern, t, re.I)
+        if m:
+            year, month, day = (m[i] for i in order)
+            found = (year, str(MONTHS[month[:3].lower()]), day)
+    if found is None:
+        raise refused
+    try:
+        return date(int(found[0]), int(found[1]), int(found[2]))
+    except ValueError:
+        raise refused from None
+
+
 def _resolve(s: str, published: date) -> tuple[datetime, datetime, str] | None:
     m = re.search(r"\b(\d{4})-(\d{2})-(\d{2})\b", s)
     if m:
@@ -256,20 +377,23 @@ def _resolve(s: str, published: date) -> tuple[datetime, datetime, str] | None:
     m2 = re.search(r"\b(\d{1,2})\s+" + _MONTH + r"(?:\s+(\d{4}))?", s)
     if m or m2:
         if m:
-            month, day, year = MONTHS[m[1].lower()], int(m[2]), m[3]
+            month, day, year = MONTHS[m[1][:3].lower()], int(m[2]), m[3]
             text = m[0]
         else:
             assert m2 is not None
-            month, day, year = MONTHS[m2[2].lower()], int(m2[1]), m2[3]
+            month, day, year = MONTHS[m2[2][:3].lower()], int(m2[1]), m2[3]
             text = m2[0]
         y = int(year) if year else published.year
         d = date(y, month, day)
         if not year and d > published:
             d = date(y - 1, month, day)
+        start = (m or m2).start()  # type: ignore[union-attr]
+        if re.search(r"\bsince\s+$", s[:start]) and d <= published:
+            return (*_span(d, published), f"since {text} to publication")
         return (*_day(d), f"explicit date {text}")
     m = re.search(r"\b(?:in|during|since|throughout)\s+" + _MONTH + r"(?:\s+(\d{4}))?", s)
     if m:
-        month = MONTHS[m[1].lower()]
+        month = MONTHS[m[1][:3].lower()]
         y = (
             int(m[2])
             if m[2]
@@ -315,65 +439,130 @@ def _resolve(s: str, published: date) -> tuple[datetime, datetime, str] | None:
     return None
 
 
+def _other_places(sites: Sequence[Site]) -> list[str]:
+    """:data:`OTHER_PLACES` less any the watchlist names (normalised)."""
+    watched = {name for name, _ in _site_names(sites)}
+    return [n for n in {_norm(p) for p in OTHER_PLACES} if n not in watched]
+
+
+def polarity_of(sentence: str) -> str:
+    """``negative`` when the sentence says the activity is not happening, else
+    ``positive``."""
+    return "negative" if NEGATION.search(FACILITY_NOUNS.sub(" ", sentence)) else "positive"
+
+
+def modality_of(sentence: str) -> str:
+    """``capable``, ``planned``, ``possible`` or ``observed`` (see :data:`MODALITY`)."""
+    return next((name for name, p in MODALITY if p.search(sentence)), "observed")
+
+
+def paragraphs(text: str) -> list[list[str]]:
+    """The text's paragraphs (blank-line separated), each as its sentences."""
+    return [split_sentences(p) for p in re.split(r"\n\s*\n", text) if p.strip()]
+
+
 def extract_claims(
     text: str,
     sites: Sequence[Site],
     published: date | None = None,
     source: str = "",
+    publisher: str = "",
 ) -> list[Claim]:
-    """Claims in an article's text (see module doc).  ``published`` defaults to today."""
+    """Claims in an article's text (see module doc).  ``published`` defaults to today;
+    ``publisher`` (the outlet or think tank that published the text) is the attribution
+    of claims the text makes in its own voice."""
     if not text.strip():
         raise InvalidTextError(f"{source or 'the text'} is empty; give a news article or briefing")
     if "\x00" in text:
         raise InvalidTextError(f"{source or 'the text'} is not plain text")
     pub = published or datetime.now(UTC).date()
     names = _site_names(sites)
+    others = _other_places(sites)
     claims: list[Claim] = []
     last_sites: list[str] = []
     previous_named = False
     previous_who = ("", "")
-    for sentence in split_sentences(text):
-        # A dateline ("SEOUL (Reuters) -") names where the report was filed, not a site.
-        named = match_sites(_DATELINE.sub("", sentence), names)
-        activities = [a for a, p in ACTIVITIES.items() if p.search(sentence)]
-        refers_back = previous_named or _REFERS_BACK.search(sentence)
-        previous_named = bool(named)
-        if not named and activities and last_sites and refers_back:
-            named = last_sites[-1:]
-        if named:
-            last_sites = named
-        if not activities or not named:
-            continue
-        window = resolve_dates(sentence, pub)
-        if window is None:
-            start, end = _span(pub - timedelta(days=DEFAULT_DAYS), pub)
-            basis = f"no date in the sentence: the {DEFAULT_DAYS} days before publication"
-        else:
-            start, end, basis = window
-        who, kind = _attribution(sentence)
-        if not who and _PRONOUN_SAID.search(sentence):
-            who, kind = previous_who
-        previous_who = (who, kind)
-        hedges = sorted(
-            {m.group(0).lower() for m in HEDGES.finditer(sentence)}
-            | {m.group(0) for m in _MAY.finditer(sentence)}
-        )
-        for site_id in named:
-            for activity in activities:
-                claims.append(
-                    Claim(
-                        activity=activity,
-                        sentence=sentence,
-                        site_id=site_id,
-                        window_start=start,
-                        window_end=end,
-                        date_basis=basis,
-                        attribution=who,
-                        attribution_type=kind,
-                        hedged=bool(hedges),
-                        hedges=hedges,
-                        source=source,
-                        published=datetime(pub.year, pub.month, pub.day, tzinfo=UTC),
-                    )
-                )
+    wire = ""  # the agency of the first dateline, e.g. "(Yonhap)"
+    for paragraph in paragraphs(text):
+        in_paragraph = False  # a watched site was named earlier in this paragraph
+        for raw in paragraph:
+            dateline = _DATELINE.match(raw)
+            if dateline is not None and dateline.group("agency") and not wire:
+                wire = dateline.group("agency").strip()
+            # A dateline names where and when the report was filed, not a site or a date
+            # of activity.
+            sentence = raw[dateline.end() :] if dateline is not None else raw
+            named = match_sites(sentence, names)
+            flat = _norm(sentence)
+            elsewhere = not named and any(o in flat for o in others)
+            masked = FACILITY_NOUNS.sub(" ", sentence)
+            activities = [a for a, p in ACTIVITIES.items() if p.search(masked)]
+            refers_back = previous_named or in_paragraph or _REFERS_BACK.search(sentence)
+            previous_named = bool(named)
+            if elsewhere:  # about a place not watched: nothing carries over past it
+                last_sites, in_paragraph = [], False
+                continue
+            if not named and activities and last_sites and refers_back:
+                named = last_sites[-1:]
+            if named:
+                last_sites, in_paragraph = named, True
+            if not activities or not named:
+                continue
+            claims += _claims_of(
+                sentence, raw, named, activities, pub, source,
+                publisher or wire, "publication" if publisher else "news outlet",
+                previous_who,
+            )  # fmt: skip
+            if claims:
+                previous_who = (claims[-1].attribution, claims[-1].attribution_type)
     return claims
+
+
+def _claims_of(
+    sentence: str,
+    raw: str,
+    named: list[str],
+    activities: list[str],
+    pub: date,
+    source: str,
+    default_who: str,
+    default_kind: str,
+    previous_who: tuple[str, str],
+) -> list[Claim]:
+    """The claims of one sentence (one per site and activity)."""
+    window = resolve_dates(sentence, pub)
+    if window is None:
+        start, end = _span(pub - timedelta(days=DEFAULT_DAYS), pub)
+        basis = f"no date in the sentence: the {DEFAULT_DAYS} days before publication"
+    else:
+        start, end, basis = window
+    who, kind = _attribution(sentence)
+    if not who and _PRONOUN_SAID.search(sentence):
+        who, kind = previous_who
+    if not who and default_who:
+        who, kind = default_who, default_kind
+    hedges = sorted(
+        {m.group(0).lower() for m in HEDGES.finditer(sentence)}
+        | {m.group(0) for m in _MAY.finditer(sentence)}
+    )
+    polarity, modality = polarity_of(sentence), modality_of(sentence)
+    return [
+        Claim(
+            activity=activity,
+            sentence=raw,
+            site_id=site_id,
+            window_start=start,
+            window_end=end,
+            date_basis=basis,
+            attribution=who,
+            attribution_type=kind,
+            hedged=bool(hedges),
+            hedges=hedges,
+            source=source,
+            published=datetime(pub.year, pub.month, pub.day, tzinfo=UTC),
+            polarity=polarity,
+            modality=modality,
+        )
+        for site_id in named
+        for activity in activities
+    ]

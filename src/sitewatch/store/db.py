@@ -609,7 +609,13 @@ class Store(RunRecords, TokenRecords):
 
 
 def _claim_meta(c: Claim) -> dict[str, Any]:
-    return {"attribution_type": c.attribution_type, "hedges": c.hedges, "date_basis": c.date_basis}
+    return {
+        "attribution_type": c.attribution_type,
+        "hedges": c.hedges,
+        "date_basis": c.date_basis,
+        "polarity": c.polarity,
+        "modality": c.modality,
+    }
 
 
 def _row_to_claim(r: ClaimRow) -> Claim:
@@ -630,6 +636,8 @@ def _row_to_claim(r: ClaimRow) -> Claim:
         published=r.published,
         status=r.status,
         evidence=dict(ev.get("check", {})),
+        polarity=str(ev.get("polarity", "positive")),
+        modality=str(ev.get("modality", "observed")),
     )
 
 

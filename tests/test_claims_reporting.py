@@ -1,0 +1,185 @@
+"""Claims in the way real reporting words them: the failures listed in the claims issue
+(negation, capability, facility nouns, spellings, places not watched, who said it,
+datelines, abbreviated months), each as the sentence the issue quotes or one of its
+kind, and a negative claim checked against imagery."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from sitewatch.activity.figures import Observation
+from sitewatch.claims.check import check_claim
+from sitewatch.claims.extract import Claim, extract_claims, parse_date
+from sitewatch.cli.main import cli
+from sitewatch.sites.watchlist import builtin_sites
+from tests.helpers import assert_one_line_error, run_cli
+
+PUB = date(2019, 3, 8)
+
+
+def claims(text: str, publisher: str = "") -> list[Claim]:
+    return extract_claims(text, builtin_sites(), PUB, source="t.txt", publisher=publisher)
+
+
+def only(found: list[Claim]) -> Claim:
+    assert len(found) == 1, [(c.site_id, c.activity, c.sentence) for c in found]
+    return found[0]
+
+
+def test_negated_and_dormant_activity_is_negative() -> None:
+    stopped = only(claims("North Korea stopped the operation of its 5-megawatt reactor at "
+                          "Yongbyon in 2018."))  # fmt: skip
+    assert (stopped.site_id, stopped.activity, stopped.polarity) == (
+        "yongbyon", "operating", "negative"
+    )  # fmt: skip
+    quiet = only(claims("There were no signs of an imminent test launch at Sohae."))
+    assert (quiet.activity, quiet.polarity) == ("test", "negative")
+    dormant = only(claims("The Sohae station has been dormant since August 2018."))
+    assert (dormant.activity, dormant.polarity) == ("operating", "negative")
+    busy = only(claims("Trucks were seen moving at Sanumdong on March 2."))
+    assert (busy.polarity, busy.modality) == ("positive", "observed")
+
+
+def test_possibility_plan_and_capability_are_not_observation() -> None:
+    maybe = only(claims("Vehicle movements at Sanumdong could be a preparatory sign of a "
+                        "satellite launch."))  # fmt: skip
+    assert maybe.modality == "possible"
+    able = claims("The Yongbyon reactor is capable of producing weapons-grade plutonium if "
+                  "reprocessed.")  # fmt: skip
+    assert {c.modality for c in able} == {"capable"}
+    plan = only(claims("North Korea is preparing to launch a satellite from Sohae."))
+    assert (plan.activity, plan.modality) == ("launch preparation", "planned")
+
+
+def test_facility_nouns_are_places_not_activity() -> None:
+    text = (
+        "Uranium Enrichment Complex\n\n"
+        "The engine test stand at Sohae lies 1.5 km north of the launch pad. "
+        "The construction support yard at Sohae is next to the coast road."
+    )
+    assert claims(text) == []
+
+
+def test_the_site_is_followed_into_the_next_paragraph() -> None:
+    text = (
+        "Imagery of the Sohae Satellite Launching Station taken on March 2 shows the engine "
+        "test stand being rebuilt.\n\n"
+        "On the launch pad, the rail-mounted transfer building is being reassembled."
+    )
+    rebuilt = [c for c in claims(text) if c.activity == "construction/rebuilding"]
+    assert [c.site_id for c in rebuilt] == ["sohae", "sohae"]
+
+
+def test_spellings_and_places_not_on_the_watchlist() -> None:
+    assert only(claims("Vehicles have been observed at Dongchang-ri.")).site_id == "sohae"
+    assert only(claims("Cargo trucks were spotted near Saneum-dong.")).site_id == "sanumdong"
+    text = (
+        "The Yongbyon reactor kept operating last week. "
+        "Meanwhile, tunnel entrances at Punggye-ri were being excavated. "
+        "Construction there continued through February."
+    )
+    found = claims(text)
+    assert [(c.site_id, c.activity) for c in found] == [("yongbyon", "operating")]
+    distractor = "The Kangson enrichment plant is operating. Construction there continued."
+    assert claims(distractor) == []
+
+
+def test_who_said_it() -> None:
+    spy = only(claims("South Korea's spy agency said Tuesday that vehicular movements were "
+                      "seen at Sanumdong."))  # fmt: skip
+    assert (spy.activity, spy.attribution, spy.attribution_type) == (
+        "vehicle movement", "South Korea's spy agency", "agency"
+    )  # fmt: skip
+    nis = only(claims("The National Intelligence Service told lawmakers that the Yongbyon "
+                      "enrichment plant kept operating."))  # fmt: skip
+    assert (nis.attribution, nis.attribution_type) == ("National Intelligence Service", "agency")
+    quoted = only(claims("Jeffrey Lewis was quoted as saying that trucks moved at Sanumdong."))
+    assert quoted.attribution == "Jeffrey Lewis"
+    own = only(claims("Imagery shows the transfer structure at Sohae being rebuilt.",
+                      publisher="38 North"))  # fmt: skip
+    assert (own.attribution, own.attribution_type, own.source) == (
+        "38 North", "publication", "t.txt"
+    )  # fmt: skip
+
+
+def test_dateline_is_not_the_activity_date_and_abbreviated_months() -> None:
+    wire = only(claims("SEOUL, March 5 (Yonhap) -- Trucks were spotted moving at Sanumdong on "
+                       "Feb. 22, officials said."))  # fmt: skip
+    assert (wire.window_start.date(), wire.window_end.date()) == (date(2019, 2, 22),) * 2
+    assert wire.sentence.startswith("SEOUL, March 5 (Yonhap)")
+    assert wire.attribution == "officials"
+    undated = only(claims("SEOUL, March 5 (Yonhap) -- Work continues at Sohae to rebuild the "
+                          "launch pad."))  # fmt: skip
+    assert undated.date_basis.startswith("no date in the sentence")
+    assert (undated.attribution, undated.attribution_type) == ("Yonhap", "news outlet")
+    tests = only(claims("North Korea conducted two tests at Sohae in Dec. 2017."))
+    assert tests.activity == "test"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("2019-03-08", date(2019, 3, 8)), ("March 8, 2019", date(2019, 3, 8)),
+     ("8 March 2019", date(2019, 3, 8)), ("Mar. 8 2019", date(2019, 3, 8)),
+     ("2019/03/08", date(2019, 3, 8)), ("2019-03-08T09:00:00Z", date(2019, 3, 8))],
+)  # fmt: skip
+def test_free_form_publication_dates(text: str, expected: date) -> None:
+    assert parse_date(text) == expected
+
+
+@pytest.mark.parametrize("text", ["March 8", "yesterday", "2019-13-01", ""])
+def test_publication_dates_without_a_year_or_invalid_are_refused(text: str) -> None:
+    with pytest.raises(ValueError, match="not a date"):
+        parse_date(text)
+
+
+def test_negative_claim_is_supported_by_imagery_without_activity() -> None:
+    quiet = only(claims("There has been no construction at Sohae since March 1."))
+    assert quiet.polarity == "negative"
+    assert quiet.window_start.date() == date(2019, 3, 1)
+    assert quiet.window_end.date() == PUB
+    t = datetime(2019, 3, 4, tzinfo=UTC)
+    calm = [Observation("sohae", "changed_area", 40.0, t, "s1", "s0")]
+    assert check_claim(quiet, calm, []).status == "supported"
+    busy = [Observation("sohae", "changed_area", 9000.0, t, "s1", "s0")]
+    assert check_claim(quiet, busy, []).status == "not supported"
+    assert check_claim(quiet, [], []).status == "no imagery"
+
+
+def test_cli_reads_standard_input_with_source_and_free_form_date(
+    runner: CliRunner, db_url: str
+) -> None:
+    text = "Imagery shows the transfer structure at Sohae being rebuilt last week."
+    r = runner.invoke(cli, ["--db", db_url, "claims", "extract", "-", "--source", "38 North",
+                            "--published", "March 8, 2019", "--json"], input=text)  # fmt: skip
+    assert r.exit_code == 0, r.output
+    (claim,) = json.loads(r.stdout)
+    assert (claim["attribution"], claim["attribution_type"]) == ("38 North", "publication")
+    assert (claim["polarity"], claim["modality"]) == ("positive", "observed")
+    assert claim["window"] == ["2019-02-25T00:00:00Z", "2019-03-03T23:59:59Z"]
+    stored = json.loads(run_cli(runner, db_url, "claims", "list", "--json").stdout)
+    assert stored[0]["polarity"] == "positive"
+    assert stored[0]["source"] == "38 North"
+    bad = runner.invoke(cli, ["--db", db_url, "claims", "extract", "-", "--published",
+                              "March 8"], input=text)  # fmt: skip
+    assert_one_line_error(bad, "not a date with a year")
+
+
+def test_extraction_stays_linear_on_adversarial_text(tmp_path: Path) -> None:
+    """Long runs of abbreviations, dots and capitalised words: extraction time grows
+    with the text, not faster (each doubling of the text at most ~3x the time)."""
+    import time
+
+    unit = ("U.S. Dr. Gen. Lt. Col. " * 20 + ". . . . " * 20 + "North Korean Central "
+            "Military Commission Agency Institute " * 20 + "said Sohae rebuilt. ")  # fmt: skip
+    times = []
+    for n in (20, 40, 80):
+        t0 = time.perf_counter()
+        extract_claims(unit * n, builtin_sites(), PUB)
+        times.append(time.perf_counter() - t0)
+    assert times[2] < 3.5 * times[1] + 0.05
+    assert times[1] < 3.5 * times[0] + 0.05
