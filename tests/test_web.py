@@ -246,3 +246,41 @@ def test_one_sensor_shares_one_stretch(web_store: tuple[str, str]) -> None:
     shared = {sensor_display(p, paths) for p in paths}
     assert len(shared) == 1  # every date of the NAIP series drawn alike
     assert len({display(p) for p in paths}) > 1  # while each chip's own range differs
+
+
+def test_the_app_on_a_postgresql_store(
+    web_store: tuple[str, str], auth: dict[str, str], postgres: Any, tmp_path: Any
+) -> None:
+    """The same store copied to PostgreSQL + PostGIS serves the same sites, chips, tiles
+    and timeline, and takes writes (the copied token works; a new site and an
+    acknowledgement are stored)."""
+    from sitewatch.store import Store, copy_store
+
+    url = postgres.new_database()
+    with Store(web_store[0]) as source:
+        copy_store(source, url, dest_workspace=tmp_path / "ws")
+    settings = WebSettings(db=url, workspace=str(tmp_path / "ws"))
+    with TestClient(create_app(settings), raise_server_exceptions=False) as pg:
+        sites = {f["id"]: f for f in pg.get("/api/sites").json()["features"]}
+        assert sites[SITE]["properties"]["chips"] == 10
+        chip = pg.get(f"/api/sites/{SITE}/chips").json()[3]
+        west, south, east, north = chip["bounds"]
+        tile = morecantile.tms.get("WebMercatorQuad").tile(
+            (west + east) / 2, (south + north) / 2, 15
+        )
+        response = pg.get(chip["tiles"].format(z=tile.z, x=tile.x, y=tile.y))
+        assert response.status_code == 200
+        assert len(pg.get(f"/api/sites/{SITE}/timeline").json()["observations"]) > 0
+        ring = [[10, 10], [10.1, 10], [10.1, 10.1], [10, 10.1], [10, 10]]
+        body = {
+            "type": "Feature",
+            "id": "pgsite",
+            "geometry": {"type": "Polygon", "coordinates": [ring]},
+            "properties": {"name": "PG site", "kind": "other"},
+        }
+        assert pg.post("/api/sites", json=body, headers=auth).status_code == 201
+        alert = pg.get("/api/alerts", params={"site": SITE}).json()[0]
+        assert pg.post(f"/api/alerts/{alert['id']}/ack", headers=auth).status_code == 200
+    with Store(url) as store:
+        assert store.get_site("pgsite").name == "PG site"
+        assert all(a.acknowledged for a in store.list_alerts(SITE) if a.id == alert["id"])
