@@ -75,6 +75,18 @@ def test_the_site_is_followed_into_the_next_paragraph() -> None:
     assert [c.site_id for c in rebuilt] == ["sohae", "sohae"]
 
 
+def test_a_site_named_in_the_next_sentence_is_linked() -> None:
+    text = (
+        "Cargo trucks were seen moving in and out of the factory on March 2. "
+        "The factory, Sanumdong, has assembled ICBMs."
+    )
+    moving = only(claims(text))
+    assert (moving.site_id, moving.activity) == ("sanumdong", "vehicle movement")
+    assert moving.sentence.startswith("Cargo trucks")
+    # Not across a paragraph, and not when a site was already being discussed.
+    assert claims(text.replace(". The", ".\n\nThe")) == []
+
+
 def test_spellings_and_places_not_on_the_watchlist() -> None:
     assert only(claims("Vehicles have been observed at Dongchang-ri.")).site_id == "sohae"
     assert only(claims("Cargo trucks were spotted near Saneum-dong.")).site_id == "sanumdong"

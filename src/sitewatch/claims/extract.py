@@ -485,6 +485,9 @@ def extract_claims(
     wire = ""  # the agency of the first dateline, e.g. "(Yonhap)"
     for paragraph in paragraphs(text):
         in_paragraph = False  # a watched site was named earlier in this paragraph
+        #: A sentence with an activity at "the facility" before any site was named; the
+        #: next sentence of the paragraph may name it ("... the factory. Sanumdong, ...").
+        pending: tuple[str, str, list[str]] | None = None
         for raw in paragraph:
             dateline = _DATELINE.match(raw)
             if dateline is not None and dateline.group("agency") and not wire:
@@ -500,12 +503,22 @@ def extract_claims(
             refers_back = previous_named or in_paragraph or _REFERS_BACK.search(sentence)
             previous_named = bool(named)
             if elsewhere:  # about a place not watched: nothing carries over past it
-                last_sites, in_paragraph = [], False
+                last_sites, in_paragraph, pending = [], False, None
                 continue
             if not named and activities and last_sites and refers_back:
                 named = last_sites[-1:]
+            if named and pending is not None and len(named) == 1:
+                earlier, earlier_raw, earlier_activities = pending
+                claims += _claims_of(
+                    earlier, earlier_raw, named, earlier_activities, pub, source,
+                    publisher or wire, "publication" if publisher else "news outlet",
+                    previous_who,
+                )  # fmt: skip
+            pending = None
             if named:
                 last_sites, in_paragraph = named, True
+            elif activities and _REFERS_BACK.search(sentence) and not last_sites:
+                pending = (sentence, raw, activities)
             if not activities or not named:
                 continue
             claims += _claims_of(
