@@ -4,12 +4,20 @@ Each sentence is matched against the watchlist (names and aliases, ignoring case
 spaces and hyphens: "Sanum-dong" finds Sanumdong), against activity patterns
 (vehicle movement, construction/rebuilding, operating, launch preparation, test),
 against attribution patterns (an agency, a think tank, an official, a news
-outlet), and against hedging words ("may", "appears to", "reportedly"...).  A
-sentence with an activity but no site name inherits the last named site when it
-follows a sentence naming one or refers back ("the site", "the facility", "there").
+outlet), and against hedging words ("may", "appears to", "reportedly"...).  Facility
+names ("the engine test stand", "the launch pad") are masked first: they say where,
+not what.
+Each claim has a polarity (negative: "no signs of", "stopped", "dormant") and a
+modality (observed, planned, possible, capable).  A sentence with an activity but no
+site name inherits the last named site when it is in the same paragraph, follows a
+sentence naming one, or refers back ("the site", "the launch pad", "there"); an
+activity at "the factory" before any site is named goes to the site the next sentence
+names; a sentence about a known place that is not watched (Punggye-ri, Kangson...)
+stops the inheritance.  A wire dateline ("SEOUL, March 5 (Yonhap) --") is neither a
+site, nor the activity's date, nor (unless nothing else is) the attribution.
 
-Dates: explicit dates ("March 4, 2019", "4 March 2019", "2019-03-04", "March 2019")
-and relative ones resolved against the publication date ("on Tuesday", "yesterday",
+Dates: explicit dates ("March 4, 2019", "Feb. 22", "2019-03-04", "March 2019", "since
+March 1") and relative ones resolved against the publication date ("on Tuesday", "yesterday",
 "earlier this week", "last week", "this month", "in recent weeks").  A claim
 without a date gets the 30 days before publication, and says so (``date_basis``).
 """
