@@ -126,6 +126,29 @@ def test_detect_cli_georeferenced_and_plain(
     assert_one_line_error(
         run_cli(runner, db_url, "detect", str(plain), "--out", str(out_p)), "--gsd"
     )
+    # Many images in one call: one GeoJSON per image stem, the same boxes as one by one;
+    # an unreadable image is listed and the rest done (exit 1).
+    broken = tmp_path / "broken.tif"
+    broken.write_bytes(b"not a tiff")
+    folder = tmp_path / "batch"
+    batch = run_cli(runner, db_url, "detect", str(geo), str(broken), str(plain), "--gsd", "0.13",
+                    "--out-dir", str(folder), "--json")  # fmt: skip
+    assert batch.exit_code == 1, batch.output
+    rows = json.loads(batch.stdout)
+    assert [r["image"] for r in rows] == [str(geo), str(broken), str(plain)]
+    assert "error" in rows[1]
+    assert sorted(p.name for p in folder.iterdir()) == ["geo.geojson", "plain.geojson"]
+    again = json.loads((folder / "plain.geojson").read_text())["features"]
+    assert [f["properties"] for f in again] == [f["properties"] for f in fp]
+    assert "skipped" in batch.stderr
+    assert "1 of 3 image(s) failed" in batch.stderr
+    twins = run_cli(runner, db_url, "detect", str(geo), str(tmp_path / "x" / "geo.tif"),
+                    "--out-dir", str(folder))  # fmt: skip
+    assert_one_line_error(twins, "would both write geo.geojson")
+    assert_one_line_error(
+        run_cli(runner, db_url, "detect", str(geo), str(plain), "--out", str(out_p)),
+        "need --out-dir",
+    )
 
 
 def _placed(cls: str, x: float, y: float) -> Placed:

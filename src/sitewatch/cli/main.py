@@ -48,7 +48,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "detect": (
         "sitewatch.cli.detect:detect_cmd",
-        "Detect vehicles and aircraft in IMAGE; write boxes as GeoJSON and print counts.",
+        "Detect vehicles and aircraft in IMAGES; write boxes as GeoJSON and print counts.",
     ),
     "movement": (
         "sitewatch.cli.movement:movement_cmd",
