@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import warnings
 from pathlib import Path
 from typing import Any
@@ -46,6 +47,14 @@ def write_tif(
         if tags:
             dst.update_tags(**tags)
     return path
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 now (for a server a test starts)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
 
 
 def run_cli(runner: CliRunner, db_url: str, *args: str) -> Result:

@@ -13,11 +13,12 @@ import itertools
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+
+from tests.helpers import free_port
 
 TEMPLATE = "sitewatch_template"
 MAJOR = "15"
@@ -35,19 +36,13 @@ def _bindir() -> Path:
     return path
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 class PostgresServer:
     """A running server; :meth:`new_database` makes an empty database with PostGIS."""
 
     def __init__(self) -> None:
         self.bindir = _bindir()
         self.root = Path(tempfile.mkdtemp(prefix="sitewatch-pg-"))
-        self.port = _free_port()
+        self.port = free_port()
         self.user = "nobody" if os.geteuid() == 0 else pwd.getpwuid(os.geteuid()).pw_name
         self._counter = itertools.count(1)
         if os.geteuid() == 0:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -23,7 +22,7 @@ from sitewatch.imagery.sources import open_source
 from sitewatch.pipeline.executor import DaskExecutor, LocalExecutor, TaskFailed, open_executor
 from sitewatch.pipeline.monitor import run_sites
 from sitewatch.store import Store
-from tests.helpers import assert_one_line_error, run_cli
+from tests.helpers import assert_one_line_error, free_port, run_cli
 from tests.test_monitor import naip_files, paint_pad
 from tests.webhook import serve_webhook
 
@@ -124,17 +123,11 @@ def test_a_raising_task_is_retried_then_given_back_as_failed(
     assert (tmp_path / "b").read_text() == "3"  # tried three times, not five
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def dask_processes(tmp_path: Path) -> Iterator[str]:
     """A `dask scheduler` and two `dask worker` processes on loopback; yields the
     scheduler's address."""
-    port = _free_port()
+    port = free_port()
     address = f"tcp://127.0.0.1:{port}"
     env = {**os.environ, "DASK_DISTRIBUTED__WORKER__DAEMON": "False"}
     scheduler = subprocess.Popen(
@@ -185,7 +178,7 @@ def test_run_on_separate_dask_scheduler_and_worker_processes(
 def test_executor_options_are_checked_in_one_line(runner: CliRunner, db_url: str) -> None:
     r = run_cli(runner, db_url, "run", "sohae", "--workers", "2")
     assert_one_line_error(r, "--workers and --scheduler go with --executor dask")
-    port = _free_port()  # nothing listens there
+    port = free_port()  # nothing listens there
     with pytest.raises(ExecutorError, match="cannot reach the Dask scheduler"):
         DaskExecutor(scheduler=f"tcp://127.0.0.1:{port}", timeout=2)
     with pytest.raises(ExecutorError, match="not both"):

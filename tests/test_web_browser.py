@@ -5,7 +5,6 @@ not without, and no request leaves 127.0.0.1."""
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -18,6 +17,7 @@ from playwright.sync_api import Page, Route, sync_playwright
 
 from sitewatch.store import Store
 from sitewatch.web import WebSettings, create_app
+from tests.helpers import free_port
 from tests.webstore import SITE, build_web_store
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -26,20 +26,13 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 @pytest.fixture(scope="module")
 def server(
     tmp_path_factory: pytest.TempPathFactory, data_dir: Path
 ) -> Iterator[tuple[str, str, str]]:
     """(base URL, database URL, token) of a served store of its own."""
     db, token = build_web_store(tmp_path_factory.mktemp("browser"), data_dir)
-    port = _free_port()
+    port = free_port()
     config = uvicorn.Config(create_app(WebSettings(db=db)), host="127.0.0.1", port=port,
                             log_level="warning")  # fmt: skip
     srv = uvicorn.Server(config)

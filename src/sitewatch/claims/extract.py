@@ -500,6 +500,8 @@ def extract_claims(
             dateline = _DATELINE.match(raw)
             if dateline is not None and dateline.group("agency") and not wire:
                 wire = dateline.group("agency").strip()
+            # Who says what the text says in its own voice: the publisher, else the wire.
+            fallback = (publisher, "publication") if publisher else (wire, "news outlet")
             # A dateline names where and when the report was filed, not a site or a date
             # of activity.
             sentence = raw[dateline.end() :] if dateline is not None else raw
@@ -518,8 +520,7 @@ def extract_claims(
             if named and pending is not None and len(named) == 1:
                 earlier, earlier_raw, earlier_activities = pending
                 claims += _claims_of(
-                    earlier, earlier_raw, named, earlier_activities, pub, source,
-                    publisher or wire, "publication" if publisher else "news outlet",
+                    earlier, earlier_raw, named, earlier_activities, pub, source, fallback,
                     previous_who,
                 )  # fmt: skip
             pending = None
@@ -530,10 +531,8 @@ def extract_claims(
             if not activities or not named:
                 continue
             claims += _claims_of(
-                sentence, raw, named, activities, pub, source,
-                publisher or wire, "publication" if publisher else "news outlet",
-                previous_who,
-            )  # fmt: skip
+                sentence, raw, named, activities, pub, source, fallback, previous_who
+            )
             if claims:
                 previous_who = (claims[-1].attribution, claims[-1].attribution_type)
     return claims
@@ -546,8 +545,7 @@ def _claims_of(
     activities: list[str],
     pub: date,
     source: str,
-    default_who: str,
-    default_kind: str,
+    fallback: tuple[str, str],
     previous_who: tuple[str, str],
 ) -> list[Claim]:
     """The claims of one sentence (one per site and activity)."""
@@ -560,8 +558,8 @@ def _claims_of(
     who, kind = _attribution(sentence)
     if not who and _PRONOUN_SAID.search(sentence):
         who, kind = previous_who
-    if not who and default_who:
-        who, kind = default_who, default_kind
+    if not who and fallback[0]:
+        who, kind = fallback
     hedges = sorted(
         {m.group(0).lower() for m in HEDGES.finditer(sentence)}
         | {m.group(0) for m in _MAY.finditer(sentence)}

@@ -403,11 +403,13 @@ def run_site(
     records = store.chips(site.id)
     detector = _detector(run) if detect else None
     chips: dict[str, GeoImage] = {}
+    stored: set[str] = set()  # scenes whose chip is done and still in the workspace
     todo: list[Scene] = []
     for scene in scenes:
         verify_files(scene)  # a source file changed since ingest stops the run
         rec = records.get(scene.id)
         if rec is not None and rec.status == OK and (workspace / rec.path).is_file():
+            stored.add(scene.id)
             continue
         if rec is not None and rec.status == FAILED and rec.tries >= max_tries:
             run.given_up.append(scene.id)
@@ -420,10 +422,7 @@ def run_site(
         _store_chip(store, run, todo[i], outcome, chips)
     if progress is not None:
         progress("chips", len(todo), len(todo), "")
-    ready = [
-        s for s in scenes if s.id in chips or (s.id in records and records[s.id].status == OK
-                                               and (workspace / records[s.id].path).is_file())
-    ]  # fmt: skip
+    ready = [s for s in scenes if s.id in chips or s.id in stored]
     _run_pairs(
         store, run, ready, chips, records, detect=detect, max_tries=max_tries,
         progress=progress, executor=executor,
