@@ -141,6 +141,29 @@ def test_checking_against_observations() -> None:
     assert check_claim(rebuild, small, []).status == "not supported"
 
 
+def test_cargo_vehicle_claims_are_checked_against_large_vehicles() -> None:
+    """'Cargo vehicles were seen moving' is about trucks: with large-vehicle counts at
+    the site, cars coming and going do not support it, trucks do."""
+    c = _find(_claims(), "sanumdong", "vehicle movement")
+    assert "Cargo vehicles" in c.sentence
+    t = datetime(2019, 3, 5, tzinfo=UTC)
+
+    def obs(figure: str, values: tuple[float, float]) -> list[Observation]:
+        return [
+            Observation("sanumdong", figure, v, t.replace(day=d), f"s{d}")
+            for v, d in zip(values, (4, 6), strict=True)
+        ]
+
+    cars_only = obs("vehicle_count", (4, 11)) + obs("large_vehicle_count", (2, 2))
+    assert check_claim(c, cars_only, []).status == "not supported"
+    assert {o["figure"] for o in c.evidence["observations"]} == {"large_vehicle_count"}
+    trucks = obs("vehicle_count", (4, 11)) + obs("large_vehicle_count", (1, 6))
+    assert check_claim(c, trucks, []).status == "supported"
+    assert "large-vehicle counts varied from 1 to 6" in c.evidence["reasons"][0]
+    # Without large-vehicle counts (an older model), all vehicles are the evidence.
+    assert check_claim(c, obs("vehicle_count", (4, 11)), []).status == "supported"
+
+
 def test_claims_cli_extract_store_and_check(runner: CliRunner, db_url: str, tmp_path: Path) -> None:
     article = tmp_path / "wire.txt"
     article.write_text(WIRE, encoding="utf-8")

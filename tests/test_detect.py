@@ -342,3 +342,138 @@ def test_detector_training_rejects_bad_arguments(
     assert exc.value.code == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert message in err[-1]
+
+
+@pytest.mark.parametrize("dataset", ["kit-ais", "simd", "airbus", "minsk-drone"])
+def test_splits_keep_each_place_in_one_split_and_tests_are_large_enough(
+    data_dir: Path, dataset: str
+) -> None:
+    images = load_detection(data_dir, dataset)
+    splits: dict[str, set[str]] = {}
+    for im in images:
+        assert im.place, im.name
+        splits.setdefault(im.place, set()).add(im.split)
+    assert all(len(s) == 1 for s in splits.values()), splits
+    test = [im for im in images if im.split == "test"]
+    objects = sum(b.cls != "ignore" for im in test for b in im.boxes)
+    assert len(test) >= 15 or objects >= 150, (len(test), objects)
+
+
+def test_airbus_images_of_one_airport_share_a_place(data_dir: Path) -> None:
+    """The place finder joins images whose edge maps match, and nothing else: every
+    pair across splits correlates below the threshold; the closest pair of dates of one
+    airport (and the 1 m copy of a 0.5 m scene) is found."""
+    from sitewatch.datasets.detection import (
+        SAME_PLACE_CORRELATION,
+        _edge_thumbnail,
+        place_correlation,
+    )
+
+    images = load_detection(data_dir, "airbus")
+    assert {im.gsd for im in images} == {0.5, 1.0}
+    thumbs = [_edge_thumbnail(im.pixels, im.gsd) for im in images]
+    joined = 0
+    for i in range(len(images)):
+        for j in range(i + 1, len(images)):
+            r = place_correlation(thumbs[i], thumbs[j])
+            if images[i].split != images[j].split:
+                assert r < SAME_PLACE_CORRELATION
+            joined += images[i].place == images[j].place
+    assert joined >= 20
+    # A shifted crop of one picture is one place; another picture is not.
+    a = images[0].pixels
+    whole = _edge_thumbnail(a, 0.5)
+    assert place_correlation(_edge_thumbnail(a[:, 240:, 320:], 0.5), whole) > 0.5
+    noise = np.random.default_rng(0).integers(0, 255, a.shape, dtype=np.uint8)
+    assert place_correlation(_edge_thumbnail(noise, 0.5), whole) < 0.1
+
+
+def test_simd_classes_map_to_kinds(data_dir: Path) -> None:
+    images = load_detection(data_dir, "simd")
+    kinds: dict[str, set[str]] = {}
+    for im in images:
+        for b in im.boxes:
+            kinds.setdefault(b.source_class, set()).add(f"{b.cls}/{b.kind}")
+    assert kinds["truck"] == kinds["longvehicle"] == kinds["bus"] == {"vehicle/large"}
+    assert kinds["car"] == kinds["van"] == {"vehicle/car"}
+    assert kinds["airliner"] == kinds["boat"] == kinds["stairtruck"] == {"ignore/"}
+    large = sum(b.large for im in images for b in im.boxes)
+    assert large == 158 + 63 + 98
+
+
+def _image(boxes: tuple[Box, ...]) -> DetImage:
+    return DetImage("t", "t", "test", 0.1, np.zeros((3, 8, 8), dtype="uint8"), boxes)
+
+
+def test_kinds_are_scored_as_classes_and_intervals_come_from_images() -> None:
+    from sitewatch.evaluation.detection import bootstrap_ap, match_image
+
+    truck = Box(0, 0, 40, 15, "vehicle", "large")
+    car = Box(50, 0, 60, 5, "vehicle", "car")
+    image = _image((truck, car))
+    right = [Detection("vehicle", 0.9, 0, 0, 40, 15, "large"),
+             Detection("vehicle", 0.8, 50, 0, 60, 5, "car")]  # fmt: skip
+    swapped = [Detection("vehicle", 0.9, 0, 0, 40, 15, "car"),
+               Detection("vehicle", 0.8, 50, 0, 60, 5, "large")]  # fmt: skip
+    assert detection_scores([image], [right], "vehicle", 0.5, kind="large")["ap50"] == 1.0
+    assert detection_scores([image], [swapped], "vehicle", 0.5, kind="large")["ap50"] == 0.0
+    # Kind-blind scoring counts both as found.
+    assert detection_scores([image], [swapped], "vehicle", 0.5)["ap50"] == 1.0
+    good = match_image(image.boxes, right, "vehicle", "large")
+    bad = match_image(image.boxes, swapped, "vehicle", "large")
+    assert bootstrap_ap([good] * 20) == (1.0, 1.0)
+    lo, hi = bootstrap_ap([good] * 10 + [bad] * 10)
+    assert 0.0 < lo < 0.5 < hi < 1.0
+    s = detection_scores([image] * 4, [right] * 4, "vehicle", 0.5, kind="large", interval=True)
+    assert s["ap50_interval"] == [1.0, 1.0]
+
+
+def test_large_vehicle_box_length_error() -> None:
+    from sitewatch.evaluation.detection import length_errors
+
+    info = default_detector()
+    bus = Box(0, 0, 100, 20, "vehicle", "large")
+    truck = Box(200, 0, 240, 80, "vehicle", "large")  # found nowhere
+    preds = [
+        Detection("vehicle", 0.99, 5, 0, 95, 20, "large"),  # 90 long: 10% short
+        Detection("vehicle", 0.01, 0, 0, 100, 20, "large"),  # below any threshold
+    ]
+    out = length_errors([_image((bus, truck))], [preds], info)
+    assert out == {"labelled": 2, "found": 1, "median_length_error": 0.1}
+
+
+def test_movement_counts_each_vehicle_kind() -> None:
+    def at(kind: str, x: float) -> Placed:
+        return Placed(Detection("vehicle", 0.9, x - 1, -1, x + 1, 1, kind), (x, 0.0), None)
+
+    before = [at("large", 0), at("car", 10), at("large", 20)]
+    after = [at("large", 0.5), at("car", 10.2), at("large", 50), at("large", 70)]
+    report = movement(before, after)
+    counts = report.counts
+    assert counts["vehicle"] == {"before": 3, "after": 4, "arrived": 2, "departed": 1, "stayed": 2}
+    assert counts["large_vehicle"] == {"before": 2, "after": 3, "arrived": 2, "departed": 1,
+                                       "stayed": 1}  # fmt: skip
+    assert counts["car"] == {"before": 1, "after": 1, "arrived": 0, "departed": 0, "stayed": 1}
+    assert {p["kind"] for p in report.pairs} == {"car", "large"}
+
+
+def test_training_targets_and_augmentation() -> None:
+    torch = pytest.importorskip("torch")
+    from sitewatch.train.detect import CROP, HEATMAPS, encode_targets, heatmap_index, photometric
+
+    boxes = [(10.0, 10.0, 50.0, 22.0, heatmap_index("vehicle", "large"), True),
+             (100.0, 100.0, 112.0, 106.0, heatmap_index("vehicle", "car"), False),
+             (150.0, 150.0, 170.0, 170.0, -1, False)]  # fmt: skip
+    t = encode_targets(boxes)
+    n = len(HEATMAPS)
+    assert t.shape == (2 * n + 5, CROP // 4, CROP // 4)
+    assert t[1].max() == 1.0  # the truck's peak is on the large map
+    assert t[0, 4, 7] < 1.0
+    assert t[0, 26, 26] == 1.0  # the car's on the car map
+    assert t[n : 2 * n, 39, 39].sum() == 0.0  # no loss in the ignore box
+    assert t[2 * n + 4].sum() == 2.0  # two centres with sizes
+    rng = np.random.default_rng(0)
+    crop = torch.rand(3, CROP, CROP) - 0.5
+    outs = [photometric(crop, rng) for _ in range(30)]
+    assert all(o.shape == crop.shape for o in outs)
+    assert len({round(float(o.mean()), 4) for o in outs}) == 30  # each draw differs

@@ -28,6 +28,8 @@ CHANGED_AREA = "changed_area"
 BRIGHTNESS = "brightness"
 NDVI = "ndvi"
 VEHICLE_COUNT = "vehicle_count"
+#: Trucks, tractor-trailers and buses among the vehicles (a detector with kinds).
+LARGE_VEHICLE_COUNT = "large_vehicle_count"
 AIRCRAFT_COUNT = "aircraft_count"
 
 #: Figure -> unit.
@@ -37,12 +39,14 @@ FIGURES: dict[str, str] = {
     BRIGHTNESS: "DN",
     NDVI: "",
     VEHICLE_COUNT: "count",
+    LARGE_VEHICLE_COUNT: "count",
     AIRCRAFT_COUNT: "count",
 }
 
 
 def count_figure(object_class: str) -> str:
-    """The figure counting detections of a class (``vehicle`` -> ``vehicle_count``)."""
+    """The figure counting detections of a class (``vehicle`` -> ``vehicle_count``), or
+    of large vehicles (``large_vehicle`` -> ``large_vehicle_count``)."""
     figure = f"{object_class}_count"
     if figure not in FIGURES:
         raise ValueError(f"no count figure for object class {object_class!r}")

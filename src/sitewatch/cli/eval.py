@@ -13,7 +13,7 @@ from sitewatch.cli.options import (
     with_progress,
 )
 from sitewatch.datasets.change import load_pairs
-from sitewatch.datasets.detection import load_detection
+from sitewatch.datasets.detection import DETECTION_DATASETS, SPLITS, load_detection
 from sitewatch.datasets.paths import data_dir
 from sitewatch.detection.detector import (
     default_detector,
@@ -79,23 +79,48 @@ def eval_change(
 
 
 @eval_group.command("detect")
-@click.option("--dataset", type=click.Choice(["kit-ais", "minsk-drone", "airbus"]), required=True)
+@click.option("--dataset", type=click.Choice(DETECTION_DATASETS), required=True)
+@click.option(
+    "--split",
+    type=click.Choice(SPLITS),
+    default="test",
+    show_default=True,
+    help="Which split to score (thresholds and models are chosen on val; report test).",
+)
 @data_option
 @json_option
-def eval_detect(dataset: str, data: str | None, as_json: bool) -> None:
-    """AP50, precision/recall/F1 at the default thresholds and count error on the test split."""
+def eval_detect(dataset: str, split: str, data: str | None, as_json: bool) -> None:
+    """AP50 with a 90% bootstrap interval, precision/recall/F1 at the model's thresholds and
+    count error, per class and per vehicle kind, and how large-vehicle boxes fit."""
 
-    images = [im for im in load_detection(data_dir(data), dataset) if im.split == "test"]
+    images = [im for im in load_detection(data_dir(data), dataset) if im.split == split]
     report = with_progress(
         f"eval {dataset}",
         lambda step: evaluate_detection(images, default_detector(), progress=step),
     )
     report["dataset"] = dataset
+    report["split"] = split
     if as_json:
         emit_json(report)
         return
+    from rich.table import Table
+
+    table = Table(title=f"{dataset}, {split} split: {len(images)} images")
+    for col in ("objects", "AP50", "90% interval", "precision", "recall", "F1", "count error"):
+        table.add_column(col, justify="right")
+    table.add_column("result", justify="left")
+    boxes = report["results"].pop("large vehicle boxes", None)
     for name, s in report["results"].items():
+        lo, hi = s.get("ap50_interval", (None, None))
+        error = s["count_error"]
+        table.add_row(
+            str(s["objects"]), f"{s['ap50']:.3f}", "" if lo is None else f"{lo:.3f}-{hi:.3f}",
+            f"{s['precision']:.3f}", f"{s['recall']:.3f}", f"{s['f1']:.3f}",
+            "" if error is None else f"{error:.1%}", name,
+        )  # fmt: skip
+    console().print(table)
+    if boxes and boxes["median_length_error"] is not None:
         click.echo(
-            f"{name}: AP50 {s['ap50']:.3f}, P {s['precision']:.3f}, R {s['recall']:.3f}, "
-            f"F1 {s['f1']:.3f}, count error {s['count_error']}, objects {s['objects']}"
+            f"large vehicle boxes: median length error {boxes['median_length_error']:.1%} "
+            f"({boxes['found']} of {boxes['labelled']} labelled large vehicles found)"
         )

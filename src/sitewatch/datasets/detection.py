@@ -1,61 +1,110 @@
-"""Labelled detection datasets in the shared data folder, with fixed, documented splits.
+"""Labelled detection datasets in the shared data folder, with fixed splits by place.
+
+No place (street, flight, depot, airport) is in two splits, so a test figure says how
+the detector does somewhere it has not seen:
 
 * ``kit-ais``: KIT AIS aerial images of Munich (about 0.13 m), YOLO labels.  The
-  images are two runs of consecutive, overlapping frames (MOS74-93, MOS155-179); each
-  run is split into contiguous blocks so no test frame overlaps a training frame:
-  the last quarter of each run is *test*, the two frames before it *val*.
-* ``minsk-drone``: Minsk drone photos (0.10 m), YOLO labels; split by flight so
-  frames of one flight stay together: DJI-00760 is *test*, DJI_0762 *val*.
-* ``airbus``: Airbus Pleiades airport extracts (0.5 m); images sorted by id, every
-  fifth (index 0, 5, ...) is *test*, every fifth from index 1 *val*.  Some airports
-  appear on several dates, so test airports may also be seen in training (the
-  images carry no airport name to split on).  Two of its images (one test, one
-  train) have most aircraft annotated twice; same-class boxes overlapping another
-  by IoU >= 0.5 are merged into one (nowhere else in the data do two aircraft
-  boxes overlap by more than IoU 0.2), see :func:`drop_duplicates`.
+  images are two runs of consecutive, overlapping frames along two streets (MOS74-93,
+  MOS155-179): the first run is *test*; the second is *train*.
+* ``minsk-drone``: Minsk drone photos (0.10 m), YOLO labels; split by flight:
+  DJI-00760 is *test*, DJI_0762 *val*, the rest *train*.
+* ``simd``: Google Earth extracts (about 0.11 m; SIMD states no scale, see
+  :data:`SIMD_GSD`), YOLO labels with 15 classes.  The source numbers its images in
+  acquisition order, and neighbouring numbers show one area (the extracts that look
+  most alike are neighbours); images whose numbers are at most :data:`SIMD_ID_GAP`
+  apart form one place.
+* ``airbus``: Airbus Pleiades airport extracts, 30 at 0.5 m (``images/``) and 25 at
+  1.0 m (``extra-1m/``).  Several images show one airport on different dates; the
+  extracts carry no airport name, so airports are found from the pictures: two images
+  are one place when their edge maps, seen at 8 m, correlate at
+  :data:`SAME_PLACE_CORRELATION` or more at some shift.  Two of its images have most
+  aircraft annotated twice; same-class boxes overlapping another by IoU >= 0.5 are
+  merged into one (nowhere else in the data do two aircraft boxes overlap by more
+  than IoU 0.2), see :func:`drop_duplicates`.
 
-Classes map to SiteWatch's two: car, truck, bus, minibus -> ``vehicle`` (truck, bus
-and minibus are also flagged ``large``); airplane -> ``aircraft``; cyclists and
-truncated airplanes are kept as ``ignore`` boxes (neither true nor false positives).
+Places of ``simd`` and ``airbus`` are dealt to test, val and train in a fixed
+pseudo-random order (a hash of each place's first image name) until test holds
+:data:`TEST_SHARE` and val :data:`VAL_SHARE` of the images.
+
+Classes map to SiteWatch's two, ``vehicle`` and ``aircraft``; vehicles also get a
+``kind``: ``car`` (car, van, minibus) or ``large`` (truck, tractor-trailer, bus).
+Cyclists, truncated airplanes, and SIMD's boats, helicopters, airport service
+vehicles and "other" are ``ignore`` boxes (neither true nor false positives); so are
+SIMD's aircraft, which its street-level extracts cut off at 0.11 m.
 """
 
 from __future__ import annotations
 
 import ast
 import csv
+import hashlib
+import itertools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
+from scipy import ndimage
 
 from sitewatch.detection.boxes import box_iou
 from sitewatch.errors import InputNotFoundError
 from sitewatch.imagery.raster import read_image
 
-DETECTION_DATASETS = ("kit-ais", "minsk-drone", "airbus")
+DETECTION_DATASETS = ("kit-ais", "minsk-drone", "simd", "airbus")
 SPLITS = ("train", "val", "test")
-_YOLO_CLASSES = ("car", "truck", "bus", "minibus", "cyclist")
-_LARGE = {"truck", "bus", "minibus"}
+KINDS = ("car", "large")
+#: YOLO class names -> (SiteWatch class, vehicle kind).
+_KIT_CLASSES = ("car", "truck", "bus", "minibus", "cyclist")
+_SOURCE_CLASSES: dict[str, tuple[str, str]] = {
+    "car": ("vehicle", "car"),
+    "van": ("vehicle", "car"),
+    "minibus": ("vehicle", "car"),
+    "truck": ("vehicle", "large"),
+    "longvehicle": ("vehicle", "large"),
+    "bus": ("vehicle", "large"),
+}
+#: SIMD gives no pixel size; its median labelled car is 41 px long, a 4.5 m car.
+SIMD_GSD = 0.11
+#: SIMD images numbered at most this far apart are taken as one place.
+SIMD_ID_GAP = 3
+#: Edge-map correlation at or above which two images show one place.  Airbus images of
+#: one airport correlate at 0.3-0.95; unrelated ones mostly below 0.2, with a few
+#: doubtful pairs between, which this threshold keeps together (a merged pair of
+#: different airports costs nothing; a split airport would leak into the test split).
+SAME_PLACE_CORRELATION = 0.2
+TEST_SHARE = 0.3
+VAL_SHARE = 0.2
 
 
 @dataclass(frozen=True)
 class Box:
-    """An axis-aligned box in pixel coordinates (x0, y0, x1, y1) with its class."""
+    """An axis-aligned box in pixel coordinates (x0, y0, x1, y1) with its class and,
+    for vehicles, its kind ("car" or "large")."""
 
     x0: float
     y0: float
     x1: float
     y1: float
     cls: str  # "vehicle", "aircraft" or "ignore"
-    large: bool = False
+    kind: str = ""
     source_class: str = ""
+
+    @property
+    def large(self) -> bool:
+        return self.kind == "large"
+
+    @property
+    def length(self) -> float:
+        """The box's longer side, pixels."""
+        return max(self.x1 - self.x0, self.y1 - self.y0)
 
 
 @dataclass(frozen=True, eq=False)
 class DetImage:
-    """One labelled image: RGB pixels (3, rows, cols) uint8, GSD in metres, boxes."""
+    """One labelled image: RGB pixels (3, rows, cols) uint8, GSD in metres, boxes, and
+    the place it shows (no place is in two splits)."""
 
     dataset: str
     name: str
@@ -63,6 +112,7 @@ class DetImage:
     gsd: float
     pixels: npt.NDArray[np.uint8]
     boxes: tuple[Box, ...]
+    place: str = ""
 
 
 def _rgb(path: Path) -> npt.NDArray[np.uint8]:
@@ -70,15 +120,15 @@ def _rgb(path: Path) -> npt.NDArray[np.uint8]:
     return np.ascontiguousarray(img.pixels[:3]).astype("uint8")
 
 
-def _yolo_boxes(path: Path, width: int, height: int) -> tuple[Box, ...]:
+def _yolo_boxes(path: Path, width: int, height: int, names: Sequence[str]) -> tuple[Box, ...]:
     boxes = []
     for line in path.read_text().splitlines():
         parts = line.split()
         if len(parts) != 5:
             continue
         k, cx, cy, w, h = int(parts[0]), *(float(v) for v in parts[1:])
-        name = _YOLO_CLASSES[k]
-        cls = "ignore" if name == "cyclist" else "vehicle"
+        name = names[k] if 0 <= k < len(names) else "other"
+        cls, kind = _SOURCE_CLASSES.get(name, ("ignore", ""))
         boxes.append(
             Box(
                 (cx - w / 2) * width,
@@ -86,40 +136,44 @@ def _yolo_boxes(path: Path, width: int, height: int) -> tuple[Box, ...]:
                 (cx + w / 2) * width,
                 (cy + h / 2) * height,
                 cls,
-                name in _LARGE,
+                kind,
                 name,
             )
         )
     return tuple(boxes)
 
 
-def _kit_split(names: list[str]) -> dict[str, str]:
-    nums = sorted(int(re.sub(r"\D", "", n)) for n in names)
+def _runs(numbers: Sequence[int], gap: int) -> list[list[int]]:
+    """Sorted numbers cut into runs whose neighbours are at most ``gap`` apart."""
     runs: list[list[int]] = []
-    for n in nums:
-        if runs and n == runs[-1][-1] + 1:
+    for n in sorted(numbers):
+        if runs and n - runs[-1][-1] <= gap:
             runs[-1].append(n)
         else:
             runs.append([n])
-    split: dict[str, str] = {}
-    for run in runs:
-        n_test = max(1, len(run) // 4)
-        for i, n in enumerate(run):
-            k = len(run) - i
-            split[f"MOS{n}"] = "test" if k <= n_test else "val" if k <= n_test + 2 else "train"
-    return split
+    return runs
+
+
+def _number(name: str) -> int:
+    return int(re.sub(r"\D", "", name))
 
 
 def kit_ais(root: Path) -> list[DetImage]:
     images = sorted((root / "images").glob("*.png"))
     if not images:
         raise InputNotFoundError(f"no KIT AIS images in {root / 'images'}")
-    split = _kit_split([p.stem for p in images])
+    runs = _runs([_number(p.stem) for p in images], 1)
+    place = {n: f"run-{run[0]}" for run in runs for n in run}
+    first = place[runs[0][0]]
     out = []
     for path in images:
         pixels = _rgb(path)
-        boxes = _yolo_boxes(root / "labels" / f"{path.stem}.txt", pixels.shape[2], pixels.shape[1])
-        out.append(DetImage("kit-ais", path.stem, split[path.stem], 0.13, pixels, boxes))
+        boxes = _yolo_boxes(
+            root / "labels" / f"{path.stem}.txt", pixels.shape[2], pixels.shape[1], _KIT_CLASSES
+        )
+        where = place[_number(path.stem)]
+        split = "test" if where == first else "train"
+        out.append(DetImage("kit-ais", path.stem, split, 0.13, pixels, boxes, where))
     return out
 
 
@@ -133,11 +187,113 @@ def minsk_drone(root: Path) -> list[DetImage]:
         flight = path.stem.rsplit("-", 1)[0] if path.stem.startswith("DJI-") else path.stem[:8]
         split = "test" if flight == "DJI-00760" else "val" if flight == "DJI_0762" else "train"
         pixels = _rgb(path)
-        boxes = _yolo_boxes(root / "labels" / f"{path.stem}.txt", pixels.shape[2], pixels.shape[1])
+        boxes = _yolo_boxes(
+            root / "labels" / f"{path.stem}.txt", pixels.shape[2], pixels.shape[1], _KIT_CLASSES
+        )
         out.append(
-            DetImage("minsk-drone", path.stem, split, gsd.get(path.stem, 0.1), pixels, boxes)
+            DetImage(
+                "minsk-drone", path.stem, split, gsd.get(path.stem, 0.1), pixels, boxes, flight
+            )
         )
     return out
+
+
+def _edge_thumbnail(
+    pixels: npt.NDArray[np.uint8], gsd: float, metres: float = 8.0
+) -> npt.NDArray[np.float64]:
+    """Standardised gradient magnitude of the image seen (block means) at about
+    ``metres`` per pixel."""
+    grey = pixels.astype("float64").mean(axis=0)
+    f = max(1, round(metres / gsd))
+    rows, cols = grey.shape[0] // f * f, grey.shape[1] // f * f
+    small = grey[:rows, :cols].reshape(rows // f, f, cols // f, f).mean(axis=(1, 3))
+    g: npt.NDArray[np.float64] = np.hypot(ndimage.sobel(small, 0), ndimage.sobel(small, 1))
+    out: npt.NDArray[np.float64] = (g - g.mean()) / (g.std() + 1e-9)
+    return out
+
+
+def place_correlation(a: npt.NDArray[np.float64], b: npt.NDArray[np.float64]) -> float:
+    """Highest correlation of two standardised edge thumbnails over all (cyclic) shifts."""
+    rows, cols = max(a.shape[0], b.shape[0]), max(a.shape[1], b.shape[1])
+    fa = np.fft.rfft2(a, (rows, cols))
+    fb = np.fft.rfft2(b, (rows, cols))
+    n = min(a.size, b.size)
+    return float(np.fft.irfft2(fa * np.conj(fb), (rows, cols)).max() / n)
+
+
+def place_groups(
+    images: Sequence[DetImage],
+    *,
+    linked: Sequence[tuple[int, int]] = (),
+    compare: bool = True,
+) -> list[list[int]]:
+    """Indices of ``images`` grouped by place: the ``linked`` pairs are one place, and
+    (with ``compare``) so are images whose edge thumbnails correlate at
+    :data:`SAME_PLACE_CORRELATION` or more; transitively."""
+    parent = list(range(len(images)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    thumbs = [_edge_thumbnail(im.pixels, im.gsd) for im in images] if compare else []
+    pairs = list(linked)
+    for i in range(len(thumbs)):
+        for j in range(i + 1, len(images)):
+            if place_correlation(thumbs[i], thumbs[j]) >= SAME_PLACE_CORRELATION:
+                pairs.append((i, j))
+    for i, j in pairs:
+        parent[root(i)] = root(j)
+    groups: dict[int, list[int]] = {}
+    for i in range(len(images)):
+        groups.setdefault(root(i), []).append(i)
+    return list(groups.values())
+
+
+def deal_places(images: Sequence[DetImage], groups: Sequence[Sequence[int]]) -> list[DetImage]:
+    """The images with ``place`` and ``split`` set: places in a fixed pseudo-random order
+    go to test until it holds :data:`TEST_SHARE` of the images, then to val until it
+    holds :data:`VAL_SHARE`, the rest to train."""
+    from dataclasses import replace
+
+    def key(group: Sequence[int]) -> str:
+        first = min(images[i].name for i in group)
+        return hashlib.sha256(first.encode()).hexdigest()
+
+    out: list[DetImage] = list(images)
+    filled = {"test": 0, "val": 0}
+    want = {"test": TEST_SHARE * len(images), "val": VAL_SHARE * len(images)}
+    for group in sorted(groups, key=key):
+        split = next((s for s in ("test", "val") if filled[s] < want[s]), "train")
+        if split in filled:
+            filled[split] += len(group)
+        place = min(images[i].name for i in group)
+        for i in group:
+            out[i] = replace(images[i], split=split, place=place)
+    return out
+
+
+def simd(root: Path) -> list[DetImage]:
+    names = (root / "classes.txt").read_text().split()
+    paths = sorted((root / "images").glob("*.jpg"))
+    if not paths:
+        raise InputNotFoundError(f"no SIMD images in {root / 'images'}")
+    images = []
+    for path in paths:
+        pixels = _rgb(path)
+        boxes = _yolo_boxes(
+            root / "labels" / f"{path.stem}.txt", pixels.shape[2], pixels.shape[1], names
+        )
+        images.append(DetImage("simd", path.stem, "", SIMD_GSD, pixels, boxes))
+    index = {_number(im.name): i for i, im in enumerate(images)}
+    linked = [
+        (index[a], index[b])
+        for run in _runs(list(index), SIMD_ID_GAP)
+        for a, b in itertools.pairwise(run)
+    ]
+    return deal_places(images, place_groups(images, linked=linked, compare=False))
 
 
 #: Same-class boxes overlapping at least this much are one object annotated twice.
@@ -159,46 +315,52 @@ def drop_duplicates(boxes: list[Box], iou: float = DUPLICATE_IOU) -> list[Box]:
     return kept
 
 
-def airbus(root: Path) -> list[DetImage]:
+def _airbus_folder(folder: Path, gsd: float) -> list[DetImage]:
     by_image: dict[str, list[Box]] = {}
-    with open(root / "annotations.csv", newline="") as f:
+    with open(folder / "annotations.csv", newline="") as f:
         for row in csv.DictReader(f):
             pts = np.array(ast.literal_eval(row["geometry"]), dtype="float64")
             cls = "aircraft" if row["class"] == "Airplane" else "ignore"
             box = Box(
-                pts[:, 0].min(),
-                pts[:, 1].min(),
-                pts[:, 0].max(),
-                pts[:, 1].max(),
-                cls,
-                False,
-                row["class"],
-            )
+                pts[:, 0].min(), pts[:, 1].min(), pts[:, 0].max(), pts[:, 1].max(),
+                cls, "", row["class"],
+            )  # fmt: skip
             by_image.setdefault(row["image_id"], []).append(box)
-    out = []
-    for i, path in enumerate(sorted((root / "images").glob("*.jpg"))):
-        split = "test" if i % 5 == 0 else "val" if i % 5 == 1 else "train"
-        pixels = _rgb(path)
-        out.append(
-            DetImage(
-                "airbus",
-                path.stem,
-                split,
-                0.5,
-                pixels,
-                tuple(drop_duplicates(by_image.get(path.name, []))),
-            )
+    return [
+        DetImage(
+            "airbus",
+            path.stem,
+            "",
+            gsd,
+            _rgb(path),
+            tuple(drop_duplicates(by_image.get(path.name, []))),
         )
-    return out
+        for path in sorted((folder / "images").glob("*.jpg"))
+    ]
+
+
+def airbus(root: Path) -> list[DetImage]:
+    images = _airbus_folder(root, 0.5)
+    if (root / "extra-1m" / "annotations.csv").is_file():
+        images += _airbus_folder(root / "extra-1m", 1.0)
+    if not images:
+        raise InputNotFoundError(f"no Airbus images in {root / 'images'}")
+    return deal_places(images, place_groups(images))
+
+
+_LOADERS = {
+    "kit-ais": ("kit-ais", kit_ais),
+    "minsk-drone": ("minsk-drone", minsk_drone),
+    "simd": ("simd", simd),
+    "airbus": ("airbus-aircraft", airbus),
+}
 
 
 def load_detection(data: Path, dataset: str) -> list[DetImage]:
-    """All images of one dataset ("kit-ais", "minsk-drone" or "airbus")."""
-    folders = {"kit-ais": ("kit-ais", kit_ais), "minsk-drone": ("minsk-drone", minsk_drone),
-               "airbus": ("airbus-aircraft", airbus)}  # fmt: skip
-    if dataset not in folders:
+    """All images of one dataset (see :data:`DETECTION_DATASETS`), with their splits."""
+    if dataset not in _LOADERS:
         raise ValueError(f"unknown dataset {dataset!r}; choose {', '.join(DETECTION_DATASETS)}")
-    folder, loader = folders[dataset]
+    folder, loader = _LOADERS[dataset]
     root = data / folder
     if not root.is_dir():
         raise InputNotFoundError(f"{root} not found; set SITEWATCH_DATA to the data folder")

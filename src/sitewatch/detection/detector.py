@@ -46,6 +46,10 @@ from sitewatch.inference.session import onnx_session, window_starts
 log = logging.getLogger(__name__)
 
 CLASSES = ("vehicle", "aircraft")
+#: Vehicle kinds: cars, vans and minibuses; trucks, tractor-trailers and buses.
+KINDS = ("car", "large")
+#: The name under which large vehicles are counted beside the classes.
+LARGE_VEHICLE = "large_vehicle"
 STRIDE = 4
 WORKING_GSD = {"vehicle": 0.3, "aircraft": 2.0}
 #: Coarsest imagery each class is looked for in (a car is under 8 px at 0.6 m).
@@ -61,7 +65,8 @@ FloatArray = npt.NDArray[np.float32]
 
 @dataclass(frozen=True)
 class Detection:
-    """One detected object: class, score (0-1) and box in the image's pixel coordinates."""
+    """One detected object: class, score (0-1), box in the image's pixel coordinates
+    and, for vehicles from a model that tells them apart, the kind ("car" or "large")."""
 
     cls: str
     score: float
@@ -69,6 +74,7 @@ class Detection:
     y0: float
     x1: float
     y1: float
+    kind: str = ""
 
     @property
     def centre(self) -> tuple[float, float]:
@@ -80,11 +86,26 @@ class Detection:
 
 @dataclass(frozen=True)
 class DetectorInfo:
-    """The model file, its per-class score thresholds and metadata."""
+    """The model file, its score thresholds and metadata.
+
+    ``thresholds`` has one entry per class and may have one per kind
+    (``"vehicle:large"``), which then applies to that kind's heatmap."""
 
     path: Path
     thresholds: dict[str, float]
     meta: dict[str, Any]
+
+    @property
+    def heatmaps(self) -> list[tuple[str, str]]:
+        """(class, kind) of each heatmap the network outputs, in order; the four
+        channels after them are log width, log height and the centre's x/y offset."""
+        listed = self.meta.get("heatmaps")
+        if not listed:  # models before kinds: one heatmap per class
+            return [(c, "") for c in CLASSES]
+        return [(str(h[0]), str(h[1])) for h in listed]
+
+    def threshold(self, cls: str, kind: str = "") -> float:
+        return self.thresholds.get(f"{cls}:{kind}", self.thresholds.get(cls, 0.3))
 
 
 def default_detector(folder: Path | None = None) -> DetectorInfo:
@@ -95,9 +116,9 @@ def default_detector(folder: Path | None = None) -> DetectorInfo:
 
 
 def _decode(
-    out: FloatArray, k: int, min_score: float, topk: int = 2000
+    out: FloatArray, k: int, n_heat: int, min_score: float, topk: int = 2000
 ) -> list[tuple[float, float, float, float, float]]:
-    """Peaks of heatmap ``k`` as (score, cx, cy, w, h) in input pixels."""
+    """Peaks of heatmap ``k`` (of ``n_heat``) as (score, cx, cy, w, h) in input pixels."""
     heat = 1.0 / (1.0 + np.exp(-out[k]))
     peaks = (heat == ndimage.maximum_filter(heat, size=3)) & (heat >= min_score)
     iy, ix = np.nonzero(peaks)
@@ -106,16 +127,17 @@ def _decode(
         iy, ix = iy[keep], ix[keep]
     res = []
     for y, x in zip(iy, ix, strict=True):
-        cx = (x + out[4, y, x]) * STRIDE
-        cy = (y + out[5, y, x]) * STRIDE
-        w = float(np.exp(np.clip(out[2, y, x], -3, 6))) * STRIDE
-        h = float(np.exp(np.clip(out[3, y, x], -3, 6))) * STRIDE
+        cx = (x + out[n_heat + 2, y, x]) * STRIDE
+        cy = (y + out[n_heat + 3, y, x]) * STRIDE
+        w = float(np.exp(np.clip(out[n_heat, y, x], -3, 6))) * STRIDE
+        h = float(np.exp(np.clip(out[n_heat + 1, y, x], -3, 6))) * STRIDE
         res.append((float(heat[y, x]), float(cx), float(cy), w, h))
     return res
 
 
 def nms(dets: list[Detection], iou: float = 0.5) -> list[Detection]:
-    """Class-wise greedy non-maximum suppression, highest score first."""
+    """Class-wise greedy non-maximum suppression, highest score first (a car and a
+    large vehicle found on one object are one vehicle: the higher score's kind stays)."""
     out: list[Detection] = []
     for cls in {d.cls for d in dets}:
         group = sorted((d for d in dets if d.cls == cls), key=lambda d: -d.score)
@@ -159,6 +181,7 @@ def _detect(
     classes = usable
     session = onnx_session(str(info.path), threads)
     name = session.get_inputs()[0].name
+    heads = info.heatmaps
     rows, cols = shape
     plans = []
     for cls in classes:
@@ -182,31 +205,35 @@ def _detect(
         x = np.full((1, 3, ph, pw), -0.5, dtype="float32")
         x[0, :, top : top + oh, left : left + ow] = pixels.astype("float32") / 255.0 - 0.5
         out = session.run(None, {name: x})[0][0]
-        thr = info.thresholds.get(cls, 0.3) if min_score is None else min_score
         sx, sy = w / ow, h / oh  # image px per working px
         # This window's core: the image px it is responsible for (half overlaps inside).
         cx0 = x0 + (ovl / 2 if x0 > 0 else 0)
         cy0 = y0 + (ovl / 2 if y0 > 0 else 0)
         cx1 = x0 + w - (ovl / 2 if x0 + w < cols else 0)
         cy1 = y0 + h - (ovl / 2 if y0 + h < rows else 0)
-        for score, px, py, bw, bh in _decode(out, CLASSES.index(cls), thr):
-            cx, cy = px - left, py - top
-            if not (0 <= cx < ow and 0 <= cy < oh):
+        for k, (head_cls, kind) in enumerate(heads):
+            if head_cls != cls:
                 continue
-            gx, gy = x0 + cx * sx, y0 + cy * sy
-            if not (cx0 <= gx < cx1 and cy0 <= gy < cy1):
-                continue
-            hw, hh = bw * sx / 2, bh * sy / 2
-            dets.append(
-                Detection(
-                    cls,
-                    score,
-                    max(0.0, gx - hw),
-                    max(0.0, gy - hh),
-                    min(float(cols), gx + hw),
-                    min(float(rows), gy + hh),
+            thr = info.threshold(cls, kind) if min_score is None else min_score
+            for score, px, py, bw, bh in _decode(out, k, len(heads), thr):
+                cx, cy = px - left, py - top
+                if not (0 <= cx < ow and 0 <= cy < oh):
+                    continue
+                gx, gy = x0 + cx * sx, y0 + cy * sy
+                if not (cx0 <= gx < cx1 and cy0 <= gy < cy1):
+                    continue
+                hw, hh = bw * sx / 2, bh * sy / 2
+                dets.append(
+                    Detection(
+                        cls,
+                        score,
+                        max(0.0, gx - hw),
+                        max(0.0, gy - hh),
+                        min(float(cols), gx + hw),
+                        min(float(rows), gy + hh),
+                        kind,
+                    )
                 )
-            )
         if progress is not None:
             progress(i + 1, len(plans))
     return nms(dets)
@@ -325,6 +352,7 @@ def detection_feature(d: Detection, frame: GeoImage) -> dict[str, Any]:
         "geometry": None if lonlat is None else rfc7946_geometry(lonlat),
         "properties": {
             "class": d.cls,
+            **({"kind": d.kind} if d.kind else {}),
             "score": round(d.score, 4),
             "bbox_px": [round(d.x0, 1), round(d.y0, 1), round(d.x1, 1), round(d.y1, 1)],
         },
@@ -339,4 +367,7 @@ def detections_geojson(dets: Sequence[Detection], frame: GeoImage, **props: Any)
 
 
 def counts(dets: Sequence[Detection]) -> dict[str, int]:
-    return {c: sum(d.cls == c for d in dets) for c in CLASSES}
+    """Detections per class, and large vehicles among the vehicles (``large_vehicle``)."""
+    out = {c: sum(d.cls == c for d in dets) for c in CLASSES}
+    out[LARGE_VEHICLE] = sum(d.cls == "vehicle" and d.kind == "large" for d in dets)
+    return out

@@ -9,7 +9,9 @@ so memory grows with the neighbours, not with the product of the counts).  Match
 Positions are compared in metres: on a local UTM grid for georeferenced scenes,
 or in pixels times the GSD for plain pixel grids of one scene footprint (which
 must already be co-registered).  With a site, counts are also split by zone (the
-zone containing the object's centre; ``outside zones`` otherwise).
+zone containing the object's centre; ``outside zones`` otherwise).  When the detector
+tells vehicle kinds apart, ``car`` and ``large_vehicle`` rows count them beside the
+``vehicle`` total (an object keeps the kind it had on the earlier date when it stayed).
 """
 
 from __future__ import annotations
@@ -93,6 +95,20 @@ def _zone_of(p: Placed, site: Site | None) -> str:
     return OUTSIDE
 
 
+#: Row of a vehicle kind in the movement counts, beside the class rows.
+KIND_ROWS = {"car": "car", "large": "large_vehicle"}
+
+
+def _rows(
+    counts: dict[str, dict[str, int]], zone: dict[str, dict[str, int]], det: Detection
+) -> list[tuple[dict[str, dict[str, int]], str]]:
+    """The count rows a detection adds to: its class, and its kind's row when it has one
+    (in the totals and in its zone).  A vehicle that stayed is counted under its kind
+    on the earlier date."""
+    keys = [det.cls] + ([KIND_ROWS[det.kind]] if det.kind in KIND_ROWS else [])
+    return [(table, key) for key in keys for table in (counts, zone)]
+
+
 def _bump(table: dict[str, dict[str, int]], key: str, what: str) -> None:
     row = table.setdefault(key, {"before": 0, "after": 0, "arrived": 0, "departed": 0, "stayed": 0})
     row[what] += 1
@@ -159,6 +175,7 @@ def movement(
             report.pairs.append(
                 {
                     "class": cls,
+                    **({"kind": a[i].det.kind} if a[i].det.kind else {}),
                     "before": list(a[i].det.centre),
                     "after": list(b[j].det.centre),
                     "distance_m": round(dist, 2),
@@ -166,17 +183,13 @@ def movement(
             )
         for i, p in enumerate(a):
             what = "stayed" if i in matched_a else "departed"
-            for table, key in (
-                (report.counts, cls),
-                (report.zones.setdefault(_zone_of(p, site), {}), cls),
-            ):
+            zone = report.zones.setdefault(_zone_of(p, site), {})
+            for table, key in _rows(report.counts, zone, p.det):
                 _bump(table, key, "before")
                 _bump(table, key, what)
         for j, p in enumerate(b):
-            for table, key in (
-                (report.counts, cls),
-                (report.zones.setdefault(_zone_of(p, site), {}), cls),
-            ):
+            zone = report.zones.setdefault(_zone_of(p, site), {})
+            for table, key in _rows(report.counts, zone, p.det):
                 _bump(table, key, "after")
                 if j not in matched_b:
                     _bump(table, key, "arrived")
@@ -200,7 +213,10 @@ def read_detections(path: str, gsd: float | None = None) -> list[Placed]:
         try:
             props = feat["properties"]
             x0, y0, x1, y1 = (float(v) for v in props["bbox_px"])
-            det = Detection(str(props["class"]), float(props["score"]), x0, y0, x1, y1)
+            det = Detection(
+                str(props["class"]), float(props["score"]), x0, y0, x1, y1,
+                str(props.get("kind", "")),
+            )  # fmt: skip
         except (KeyError, TypeError, ValueError) as exc:
             raise InvalidGeoJSONError(
                 f"{path}: feature {i} lacks class/score/bbox_px ({exc}); "

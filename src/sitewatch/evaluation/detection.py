@@ -1,20 +1,22 @@
-"""Scores for detections: AP at an IoU, P/R/F1 at the operating thresholds, count error."""
+"""Scores for detections: AP at an IoU with a bootstrap interval over images, P/R/F1 at
+the operating thresholds, count error, and how well large-vehicle boxes fit."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from sitewatch.detection.boxes import box_iou
-from sitewatch.detection.detector import CLASSES, detect_array, resample_rgb
+from sitewatch.detection.detector import CLASSES, DetectorInfo, detect_array, resample_rgb
 from sitewatch.evaluation.metrics import Counts, average_precision
 
-if TYPE_CHECKING:
-    pass
+#: Bootstrap resamples of the images, and the interval reported (90%).
+BOOTSTRAP = 1000
+INTERVAL = (5.0, 95.0)
 
 
 def _match_image(
@@ -41,66 +43,139 @@ def _match_image(
     return result
 
 
+@dataclass(frozen=True)
+class ImageMatch:
+    """One image's ranked predictions (scores, 1/0/-1 flags) and its labelled count."""
+
+    scores: npt.NDArray[np.float64]
+    flags: npt.NDArray[np.int8]
+    n_gt: int
+
+
+def _xyxy(items: Sequence[Any]) -> npt.NDArray[np.float64]:
+    return np.array([[b.x0, b.y0, b.x1, b.y1] for b in items], dtype="float64").reshape(-1, 4)
+
+
+def match_image(
+    boxes: Sequence[Any], preds: Sequence[Any], cls: str, kind: str | None, iou: float = 0.5
+) -> ImageMatch:
+    """Match one image's predictions of ``cls`` (and ``kind``, when given: kinds are then
+    scored as classes of their own) to its labelled boxes; ``ignore`` boxes neither
+    reward nor penalise."""
+
+    def wanted(x: Any) -> bool:
+        return bool(x.cls == cls and (kind is None or x.kind == kind))
+
+    gt = _xyxy([b for b in boxes if wanted(b)])
+    ign = _xyxy([b for b in boxes if b.cls == "ignore"])
+    mine = sorted((d for d in preds if wanted(d)), key=lambda d: -d.score)
+    flags = _match_image(_xyxy(mine), gt, ign, iou)
+    return ImageMatch(np.array([d.score for d in mine], dtype="float64"), flags, len(gt))
+
+
+def _pooled_ap(matches: Sequence[ImageMatch]) -> float:
+    n_gt = sum(m.n_gt for m in matches)
+    if not matches or not n_gt:
+        return 0.0
+    s = np.concatenate([m.scores for m in matches])
+    f = np.concatenate([m.flags for m in matches])
+    order = np.argsort(-s, kind="stable")
+    f = f[order]
+    f = f[f >= 0]
+    if not len(f):
+        return 0.0
+    tp = np.cumsum(f == 1)
+    fp = np.cumsum(f == 0)
+    return average_precision(tp / n_gt, tp / np.maximum(tp + fp, 1))
+
+
+def bootstrap_ap(
+    matches: Sequence[ImageMatch], resamples: int = BOOTSTRAP, seed: int = 0
+) -> tuple[float, float]:
+    """The 90% bootstrap interval of pooled AP, resampling whole images."""
+    rng = np.random.default_rng(seed)
+    n = len(matches)
+    values = [_pooled_ap([matches[i] for i in rng.integers(0, n, n)]) for _ in range(resamples)]
+    lo, hi = np.percentile(values, INTERVAL)
+    return round(float(lo), 4), round(float(hi), 4)
+
+
 def detection_scores(
     images: Sequence[Any],
     predictions: Sequence[Sequence[Any]],
     cls: str,
     threshold: float,
     *,
-    large_only: bool = False,
+    kind: str | None = None,
     iou: float = 0.5,
+    interval: bool = False,
 ) -> dict[str, Any]:
     """AP at IoU ``iou``, precision/recall/F1 at ``threshold`` and mean relative count error.
 
     ``images`` carry ``boxes`` (sitewatch.datasets.detection.Box), ``predictions`` the
-    detections of each image.  Ground-truth boxes marked ``ignore`` (and, with
-    ``large_only``, small vehicles) neither reward nor penalise a prediction.
+    detections of each image.  With ``kind`` only that kind of ``cls`` is scored, as a
+    class of its own (a large-vehicle detection on a labelled car is a false positive).
+    With ``interval``, ``ap50_interval`` is the 90% bootstrap interval over images.
     """
-    scores: list[float] = []
-    flags: list[int] = []
-    n_gt = 0
-    count_errors: list[float] = []
-    for image, preds in zip(images, predictions, strict=True):
-        keep = [b for b in image.boxes if b.cls == cls and (b.large or not large_only)]
-        skip = [
-            b
-            for b in image.boxes
-            if b.cls == "ignore" or (b.cls == cls and large_only and not b.large)
-        ]
-        gt = np.array([[b.x0, b.y0, b.x1, b.y1] for b in keep]).reshape(-1, 4)
-        ign = np.array([[b.x0, b.y0, b.x1, b.y1] for b in skip]).reshape(-1, 4)
-        mine = sorted((d for d in preds if d.cls == cls), key=lambda d: -d.score)
-        pb = np.array([[d.x0, d.y0, d.x1, d.y1] for d in mine]).reshape(-1, 4)
-        match = _match_image(pb, gt, ign, iou)
-        scores.extend(d.score for d in mine)
-        flags.extend(int(m) for m in match)
-        n_gt += len(gt)
-        if len(gt) and not large_only:
-            found = sum(
-                1 for d, m in zip(mine, match, strict=True) if d.score >= threshold and m >= 0
-            )
-            count_errors.append(abs(found - len(gt)) / len(gt))
-    order = np.argsort(-np.asarray(scores), kind="stable")
-    s = np.asarray(scores)[order]
-    f = np.asarray(flags)[order]
-    counted = f >= 0
-    s, f = s[counted], f[counted]
-    tp = np.cumsum(f == 1)
-    fp = np.cumsum(f == 0)
-    ap = 0.0
-    if n_gt and len(s):
-        ap = average_precision(tp / n_gt, tp / np.maximum(tp + fp, 1))
-    at = s >= threshold
-    tp_t, fp_t = int((f[at] == 1).sum()), int((f[at] == 0).sum())
+    matches = [
+        match_image(image.boxes, preds, cls, kind, iou)
+        for image, preds in zip(images, predictions, strict=True)
+    ]
+    count_errors = []
+    tp_t = fp_t = 0
+    for m in matches:
+        at = m.scores >= threshold
+        tp_t += int((m.flags[at] == 1).sum())
+        fp_t += int((m.flags[at] == 0).sum())
+        if m.n_gt:
+            found = int((m.flags[at] >= 0).sum())
+            count_errors.append(abs(found - m.n_gt) / m.n_gt)
+    n_gt = sum(m.n_gt for m in matches)
     c = Counts(tp=tp_t, fp=fp_t, fn=n_gt - tp_t)
-    return {
-        "ap50": round(ap, 4),
+    out: dict[str, Any] = {
+        "ap50": round(_pooled_ap(matches), 4),
         "precision": round(c.precision, 4),
         "recall": round(c.recall, 4),
         "f1": round(c.f1, 4),
         "objects": n_gt,
+        "images": sum(1 for m in matches if m.n_gt),
         "count_error": round(float(np.mean(count_errors)), 4) if count_errors else None,
         "threshold": threshold,
+    }
+    if interval:
+        out["ap50_interval"] = list(bootstrap_ap(matches))
+    return out
+
+
+def length_errors(
+    images: Sequence[Any], predictions: Sequence[Sequence[Any]], info: DetectorInfo
+) -> dict[str, Any]:
+    """How well boxes fit large vehicles: for each labelled large vehicle, the highest
+    scoring vehicle detection above its threshold whose centre lies in the labelled
+    box; the relative error of the box's longer side against the label's."""
+    errors = []
+    labelled = 0
+    for image, preds in zip(images, predictions, strict=True):
+        for b in image.boxes:
+            if not (b.cls == "vehicle" and b.kind == "large"):
+                continue
+            labelled += 1
+            inside = [
+                d
+                for d in preds
+                if d.cls == "vehicle"
+                and d.score >= info.threshold("vehicle", d.kind)
+                and b.x0 <= d.centre[0] <= b.x1
+                and b.y0 <= d.centre[1] <= b.y1
+            ]
+            if inside:
+                d = max(inside, key=lambda d: d.score)
+                length = max(d.x1 - d.x0, d.y1 - d.y0)
+                errors.append(abs(length - b.length) / b.length)
+    return {
+        "labelled": labelled,
+        "found": len(errors),
+        "median_length_error": round(float(np.median(errors)), 4) if errors else None,
     }
 
 
@@ -109,34 +184,52 @@ def detection_scores(
 AP_MIN_SCORE = 0.05
 
 
+def _has(images: Sequence[Any], cls: str, kind: str | None = None) -> bool:
+    return any(b.cls == cls and (kind is None or b.kind == kind) for im in images for b in im.boxes)
+
+
+def _scored(
+    images: Sequence[Any], preds: Sequence[Sequence[Any]], info: DetectorInfo, label: str
+) -> dict[str, Any]:
+    """Per class, and per vehicle kind when the model tells kinds apart."""
+    results: dict[str, Any] = {}
+    kinds = [k for c, k in info.heatmaps if c == "vehicle" and k]
+    for cls in CLASSES:
+        if _has(images, cls):
+            results[f"{cls} ({label})"] = detection_scores(
+                images, preds, cls, info.threshold(cls), interval=True
+            )
+        if cls != "vehicle":
+            continue
+        for kind in kinds:
+            if _has(images, cls, kind):
+                results[f"{kind} vehicles ({label})"] = detection_scores(
+                    images, preds, cls, info.threshold(cls, kind), kind=kind, interval=True
+                )
+    return results
+
+
 def evaluate_detection(
     images: Sequence[Any],
-    info: Any,
+    info: DetectorInfo,
     *,
     progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
-    """Scores of the detector on held-out images: per class at native GSD, large vehicles
-    separately, and (for images finer than 0.3 m) vehicles with the images first
-    downsampled to 0.3 m."""
+    """Scores of the detector on held-out images: per class and per vehicle kind at
+    native GSD with bootstrap intervals, how large-vehicle boxes fit, and (for images
+    finer than 0.3 m) vehicles with the images first downsampled to 0.3 m."""
 
-    results: dict[str, Any] = {}
     # AP integrates the whole precision-recall curve, so detections are kept down to
     # AP_MIN_SCORE; precision, recall and counts use the thresholds.
     native = [detect_array(im.pixels, im.gsd, info, min_score=AP_MIN_SCORE) for im in images]
     if progress is not None:
         progress(1, 2)
-    for cls in CLASSES:
-        if any(b.cls == cls for im in images for b in im.boxes):
-            results[f"{cls} (native GSD)"] = detection_scores(
-                images, native, cls, info.thresholds[cls]
-            )
-    if any(b.large for im in images for b in im.boxes):
-        results["large vehicles (native GSD)"] = detection_scores(
-            images, native, "vehicle", info.thresholds["vehicle"], large_only=True
-        )
-    fine = [im for im in images if im.gsd < 0.3 and any(b.cls == "vehicle" for b in im.boxes)]
+    results = _scored(images, native, info, "native GSD")
+    if _has(images, "vehicle", "large"):
+        results["large vehicle boxes"] = length_errors(images, native, info)
+    fine = [im for im in images if im.gsd < 0.3 and _has([im], "vehicle")]
     if fine:
-        coarse_imgs, coarse_preds = [], []
+        coarse_preds = []
         for im in fine:
             f = im.gsd / 0.3
             rows, cols = im.pixels.shape[1:]
@@ -146,18 +239,12 @@ def evaluate_detection(
             coarse_preds.append(
                 [replace(d, x0=d.x0 / f, y0=d.y0 / f, x1=d.x1 / f, y1=d.y1 / f) for d in preds]
             )
-            coarse_imgs.append(im)
-        results["vehicle (downsampled to 0.3 m)"] = detection_scores(
-            coarse_imgs, coarse_preds, "vehicle", info.thresholds["vehicle"]
-        )
-        if any(b.large for im in fine for b in im.boxes):
-            results["large vehicles (downsampled to 0.3 m)"] = detection_scores(
-                coarse_imgs, coarse_preds, "vehicle", info.thresholds["vehicle"], large_only=True
-            )
+        results.update(_scored(fine, coarse_preds, info, "downsampled to 0.3 m"))
     if progress is not None:
         progress(2, 2)
     return {
-        "split": "test (held out from training and threshold choice; see sitewatch.datasets)",
+        "split": "test (places held out from training and threshold choice; see "
+        "sitewatch.datasets.detection)",
         "images": len(images),
         "thresholds": info.thresholds,
         "results": results,

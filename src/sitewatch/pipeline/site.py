@@ -49,9 +49,11 @@ from sitewatch.change.objects import (
 )
 from sitewatch.detection.detector import (
     CLASSES,
+    LARGE_VEHICLE,
     MAX_GSD,
     Detection,
     DetectorInfo,
+    counts,
     default_detector,
     detect_array,
     detection_lonlat,
@@ -175,20 +177,25 @@ def date_observations(
     with stopwatch(timings, "detect"):
         rgb = to_rgb8(chip)[..., :3].transpose(2, 0, 1)
         dets = detect_array(np.ascontiguousarray(rgb), gsd, detector, classes=classes)
-    for cls in classes:
+    found = counts(dets)
+    counted = [(cls, "") for cls in classes]
+    if "vehicle" in classes and ("vehicle", "large") in detector.heatmaps:
+        counted.append((LARGE_VEHICLE, "large"))
+    for name, kind in counted:
+        cls = "vehicle" if kind else name
         obs.append(
             Observation(
                 site_id=site.id,
-                figure=count_figure(cls),
-                value=float(sum(d.cls == cls for d in dets)),
-                unit=FIGURES[count_figure(cls)],
+                figure=count_figure(name),
+                value=float(found[name]),
+                unit=FIGURES[count_figure(name)],
                 time=scene.time_utc,
                 scene_id=scene.id,
                 method="detector",
                 evidence={
                     "scenes": [scene.id],
                     "gsd_m": gsd,
-                    "threshold": detector.thresholds[cls],
+                    "threshold": detector.threshold(cls, kind),
                 },
             )
         )
@@ -333,11 +340,11 @@ def with_provenance(observations: list[Observation], *scenes: Scene) -> list[Obs
     SHA-256, the software and the time, and the model manifest's SHA-256 when a learned
     model made the figure."""
     base = provenance(*scenes)
-    counts = {count_figure(c) for c in CLASSES}
+    counted = {count_figure(c) for c in (*CLASSES, LARGE_VEHICLE)}
     manifests: dict[str, str] = {}  # each family's manifest hashed once
     out = []
     for o in observations:
-        family = "change" if "model" in o.evidence else "detect" if o.figure in counts else ""
+        family = "change" if "model" in o.evidence else "detect" if o.figure in counted else ""
         prov = dict(base)
         if family:
             if family not in manifests:

@@ -118,6 +118,8 @@ def _site_context(run: SiteView, out_dir: Path, asset_dir: str) -> dict[str, Any
 
 
 BOX_COLOURS = {"vehicle": (0, 220, 255), "aircraft": (255, 60, 200)}
+#: Large vehicles (trucks, tractor-trailers, buses) stand out from cars.
+LARGE_COLOUR = (255, 150, 0)
 
 
 def draw_boxes(
@@ -129,7 +131,7 @@ def draw_boxes(
     for d in dets:
         x0, y0 = int(d.x0 * scale), int(d.y0 * scale)
         x1, y1 = min(cols - 1, int(d.x1 * scale)), min(rows - 1, int(d.y1 * scale))
-        colour = BOX_COLOURS.get(d.cls, (255, 255, 255))
+        colour = LARGE_COLOUR if d.kind == "large" else BOX_COLOURS.get(d.cls, (255, 255, 255))
         for xa, xb, ya, yb in (
             (x0, x1, y0, y0),
             (x0, x1, y1, y1),

@@ -13,6 +13,7 @@ from sitewatch.activity.figures import (
     BRIGHTNESS,
     CHANGE_MAGNITUDE,
     CHANGED_AREA,
+    LARGE_VEHICLE_COUNT,
     NDVI,
     VEHICLE_COUNT,
 )
@@ -24,6 +25,7 @@ PANELS = (
     (CHANGE_MAGNITUDE, "change magnitude", 1.0, "#b5442c"),
     (CHANGED_AREA, "changed area (ha)", 1e-4, "#2c6cb5"),
     (VEHICLE_COUNT, "vehicles", 1.0, "#0a8f9c"),
+    (LARGE_VEHICLE_COUNT, "large vehicles", 1.0, "#1f5f8f"),
     (AIRCRAFT_COUNT, "aircraft", 1.0, "#a02c8f"),
     (NDVI, "mean NDVI", 1.0, "#3a8f2c"),
     (BRIGHTNESS, "brightness", 1.0, "#8f7a2c"),

@@ -1,21 +1,24 @@
-"""Train the compact vehicle and aircraft detector and export it to ONNX.
+"""Train the vehicle and aircraft detector and export it to ONNX.
 
-    python -m sitewatch.train.detect --out src/sitewatch/models/detect --seeds 0,1
+    python -m sitewatch.train.detect --out src/sitewatch/models/detect --seeds 0 --width 1.5
 
-A CenterNet-style network (per-class centre heatmaps, box size and sub-cell
-offset at output stride 4), about 0.1 M parameters, trained from scratch on the
-*train* splits of KIT AIS, Minsk drone and Airbus aircraft (see
-:mod:`sitewatch.datasets.detection`).  One network serves both classes at two working scales:
-vehicles are seen at 0.3 m per pixel, aircraft at 2.0 m (so both span 10-50 px).
-Vehicle crops are degraded to a random source GSD in [native, 0.5 m] before being
-brought to 0.3 m, so the model works on imagery from 0.1 m to 0.5 m.
+A CenterNet-style network (centre heatmaps for cars, large vehicles and aircraft, box
+size and sub-cell offset at output stride 4) trained from scratch on the *train*
+splits of KIT AIS, Minsk drone, SIMD and Airbus aircraft (see
+:mod:`sitewatch.datasets.detection`; splits by place).  One network serves both
+classes at two working scales: vehicles are seen at 0.3 m per pixel, aircraft at
+2.0 m (so both span 10-50 px).
 
-One member is trained per seed (6000 steps, about 11 min each on two idle cores);
-the shipped file is one ONNX graph that averages the members' outputs, quantised to
-int8 (weights per channel, activations calibrated on training crops), which runs
-about 2.3 times faster than float32 on CPUs with VNNI instructions.  Score
-thresholds are chosen per class on the *val* splits (best F1), never on *test*.
-``--members`` rebuilds the ensemble from member files already trained.
+Augmentation follows how sites differ: vehicle crops are degraded to a random source
+GSD in [native, 0.6 m] before being brought to 0.3 m; every crop gets the dihedral
+flips and 90-degree turns, per-channel colour gains (sensor colour), brightness and
+contrast, haze, blur, JPEG compression and cast shadows, each at random.
+
+One member is trained per seed; the shipped file is one ONNX graph that averages the
+members' outputs, quantised to int8 (weights per channel, activations calibrated on
+training crops), which runs about 2.3 times faster than float32 on CPUs with VNNI
+instructions.  Score thresholds are chosen per heatmap on the *val* splits (best F1),
+never on *test*.  ``--members`` rebuilds the ensemble from member files already trained.
 """
 
 from __future__ import annotations
@@ -34,13 +37,28 @@ import torch
 import torch.nn.functional as F  # noqa: N812
 from torch import nn
 
-from sitewatch.datasets.detection import DetImage, load_detection
+from sitewatch.datasets.detection import DETECTION_DATASETS, DetImage, load_detection
 from sitewatch.datasets.paths import data_dir
-from sitewatch.detection.detector import CLASSES, STRIDE, WORKING_GSD, DetectorInfo, detect_array
+from sitewatch.detection.detector import (
+    CLASSES,
+    STRIDE,
+    WORKING_GSD,
+    DetectorInfo,
+    detect_array,
+)
 from sitewatch.evaluation.detection import detection_scores
 from sitewatch.train.export import export_onnx
 
 CROP = 192
+#: The heatmaps the network outputs, as (class, kind).
+HEATMAPS = (("vehicle", "car"), ("vehicle", "large"), ("aircraft", ""))
+
+
+def heatmap_index(cls: str, kind: str) -> int:
+    """The heatmap a labelled box trains (-1: an ignore box)."""
+    if cls == "ignore":
+        return -1
+    return HEATMAPS.index((cls, kind if cls == "vehicle" else ""))
 
 
 def _cbr(cin: int, cout: int, stride: int = 1, dilation: int = 1) -> nn.Sequential:
@@ -52,11 +70,11 @@ def _cbr(cin: int, cout: int, stride: int = 1, dilation: int = 1) -> nn.Sequenti
 
 
 class TinyCenterNet(nn.Module):
-    """Input (N, 3, H, W) in [-0.5, 0.5], H, W % 8 == 0; output (N, 6, H/4, W/4):
-    2 heatmap logits (vehicle, aircraft), log width and height (in output cells),
-    and x/y offsets of the centre within its cell."""
+    """Input (N, 3, H, W) in [-0.5, 0.5], H, W % 8 == 0; output (N, heads + 4, H/4, W/4):
+    ``heads`` heatmap logits (see :data:`HEATMAPS`), log width and height (in output
+    cells), and x/y offsets of the centre within its cell."""
 
-    def __init__(self, width: float = 1.0) -> None:
+    def __init__(self, width: float = 1.0, heads: int = len(HEATMAPS)) -> None:
         super().__init__()
         a, b, c, d = (max(4, round(n * width)) for n in (12, 24, 64, 32))
         self.stem = nn.Sequential(_cbr(3, a, 2), _cbr(a, b, 2), _cbr(b, b))
@@ -65,9 +83,9 @@ class TinyCenterNet(nn.Module):
             nn.Conv2d(b + c, d, 1, bias=False), nn.BatchNorm2d(d), nn.ReLU(inplace=True),
             _cbr(d, d),
         )  # fmt: skip
-        self.head = nn.Conv2d(d, 6, 1)
+        self.head = nn.Conv2d(d, heads + 4, 1)
         with torch.no_grad():
-            self.head.bias[:2] = -2.19  # type: ignore[index]  # prior 0.1 for heatmaps
+            self.head.bias[:heads] = -2.19  # type: ignore[index]  # prior 0.1 for heatmaps
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         s4 = self.stem(x)
@@ -97,7 +115,7 @@ class CropSampler:
         self.rng = rng
         self.centred = centred
         self.large = large
-        self.vehicle = [im for im in images if im.dataset != "airbus"]
+        self.vehicle = [im for im in images if im.dataset != "airbus" and im.boxes]
         self.aircraft = [im for im in images if im.dataset == "airbus"]
         self.large_boxes = [(im, b) for im in self.vehicle for b in im.boxes if b.large]
         self.tensors = {id(im): torch.from_numpy(im.pixels) for im in images}
@@ -117,7 +135,7 @@ class CropSampler:
             source = im.gsd
         else:
             target = WORKING_GSD["vehicle"] * float(np.exp(rng.uniform(-0.15, 0.15)))
-            source = float(rng.uniform(im.gsd, 0.5)) if rng.random() < 0.7 else im.gsd
+            source = float(rng.uniform(im.gsd, 0.6)) if rng.random() < 0.7 else im.gsd
         pix = self.tensors[id(im)]
         _, rows, cols = pix.shape
         span = round(CROP * target / im.gsd)  # native px under one crop
@@ -150,8 +168,7 @@ class CropSampler:
             bx1, by1 = (b.x1 - x0) * scale, (b.y1 - y0) * scale
             if bx1 <= 0 or by1 <= 0 or bx0 >= CROP or by0 >= CROP:
                 continue
-            k = -1 if b.cls == "ignore" else CLASSES.index(b.cls)
-            out.append((bx0, by0, bx1, by1, k, b.large))
+            out.append((bx0, by0, bx1, by1, heatmap_index(b.cls, b.kind), b.large))
         # Flips, transposition (with the boxes), brightness and contrast.
         if rng.random() < 0.5:
             crop = crop.flip(2)
@@ -162,10 +179,10 @@ class CropSampler:
         if rng.random() < 0.5:
             crop = crop.transpose(1, 2)
             out = [(y0_, x0_, y1, x1, k, lg) for x0_, y0_, x1, y1, k, lg in out]
-        crop = crop * float(rng.uniform(0.7, 1.3)) + float(rng.uniform(-0.15, 0.15))
-        return crop.contiguous(), out
+        return photometric(crop, rng).contiguous(), out
 
     def batch(self, n: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """``n`` crops and their targets (see :func:`encode_targets`)."""
         xs, targets = [], []
         for _ in range(n):
             x, boxes = self.one()
@@ -174,13 +191,67 @@ class CropSampler:
         return torch.stack(xs), torch.stack(targets)
 
 
+def _blur(crop: torch.Tensor, sigma: float) -> torch.Tensor:
+    r = max(1, math.ceil(2.5 * sigma))
+    k = torch.exp(-(torch.arange(-r, r + 1, dtype=torch.float32) ** 2) / (2 * sigma**2))
+    k = (k / k.sum()).to(crop.dtype)
+    x = crop[:, None]  # (3, 1, H, W): each band on its own
+    x = F.conv2d(F.pad(x, (r, r, 0, 0), mode="replicate"), k.view(1, 1, 1, -1))
+    x = F.conv2d(F.pad(x, (0, 0, r, r), mode="replicate"), k.view(1, 1, -1, 1))
+    return x[:, 0]
+
+
+def _jpeg(crop: torch.Tensor, quality: int) -> torch.Tensor:
+    import io
+
+    from PIL import Image
+
+    rgb = ((crop + 0.5).clamp(0, 1) * 255).round().byte().permute(1, 2, 0).numpy()
+    buf = io.BytesIO()
+    Image.fromarray(rgb).save(buf, format="JPEG", quality=quality)
+    back = np.asarray(Image.open(io.BytesIO(buf.getvalue())).convert("RGB"))
+    return torch.from_numpy(back.copy()).permute(2, 0, 1).float() / 255.0 - 0.5
+
+
+def photometric(crop: torch.Tensor, rng: np.random.Generator) -> torch.Tensor:
+    """How another sensor, date or delivery changes a picture, at random: per-band
+    gains, brightness and contrast, a cast shadow (a dark half-plane), haze, blur and
+    JPEG compression.  ``crop`` (3, H, W) in [-0.5, 0.5]."""
+    _, rows, cols = crop.shape
+    crop = crop * torch.tensor(rng.uniform(0.85, 1.15, 3), dtype=crop.dtype).view(3, 1, 1)
+    crop = crop * float(rng.uniform(0.7, 1.3)) + float(rng.uniform(-0.15, 0.15))
+    if rng.random() < 0.25:  # a shadow across part of the crop
+        angle = rng.uniform(0, 2 * math.pi)
+        ys, xs = torch.meshgrid(
+            torch.arange(rows, dtype=crop.dtype), torch.arange(cols, dtype=crop.dtype),
+            indexing="ij",
+        )  # fmt: skip
+        side = (xs - cols * rng.uniform(0.2, 0.8)) * math.cos(angle) + (
+            ys - rows * rng.uniform(0.2, 0.8)
+        ) * math.sin(angle)
+        dark = float(rng.uniform(0.45, 0.8))
+        crop = torch.where(side > 0, (crop + 0.5) * dark - 0.5, crop)
+    if rng.random() < 0.25:  # haze: towards a bright, slightly blue veil
+        a = float(rng.uniform(0.1, 0.45))
+        veil = torch.tensor([0.25, 0.28, 0.33], dtype=crop.dtype).view(3, 1, 1)
+        crop = crop * (1 - a) + veil * a
+    if rng.random() < 0.25:
+        crop = _blur(crop, float(rng.uniform(0.4, 1.3)))
+    if rng.random() < 0.3:
+        crop = _jpeg(crop, int(rng.integers(25, 90)))
+    return crop
+
+
 def encode_targets(
     boxes: Sequence[tuple[float, float, float, float, int, bool]],
+    heads: int = len(HEATMAPS),
 ) -> npt.NDArray[np.float32]:
-    """(9, H/4, W/4): heatmaps (2), ignore weights (2), size (2), offset (2), centre mask."""
+    """(2 heads + 5, H/4, W/4): heatmaps, ignore weights (one per heatmap), size (2),
+    offset (2), centre mask."""
     g = CROP // STRIDE
-    t = np.zeros((9, g, g), dtype="float32")
-    t[2:4] = 1.0
+    n = heads
+    t = np.zeros((2 * n + 5, g, g), dtype="float32")
+    t[n : 2 * n] = 1.0
     ys, xs = np.mgrid[0:g, 0:g].astype("float32")
     for x0, y0, x1, y1, k, _ in boxes:
         cx, cy = (x0 + x1) / 2 / STRIDE, (y0 + y1) / 2 / STRIDE
@@ -192,7 +263,7 @@ def encode_targets(
                 & (ys >= y0 / STRIDE - 1)
                 & (ys <= y1 / STRIDE)
             )
-            t[2:4, m] = 0.0
+            t[n : 2 * n, m] = 0.0
             continue
         if not (0 <= cx < g and 0 <= cy < g):
             continue
@@ -201,40 +272,47 @@ def encode_targets(
         t[k] = np.maximum(t[k], gauss)
         ix, iy = int(cx), int(cy)
         t[k, iy, ix] = 1.0
-        t[4, iy, ix], t[5, iy, ix] = math.log(w), math.log(h)
-        t[6, iy, ix], t[7, iy, ix] = cx - ix, cy - iy
-        t[8, iy, ix] = 1.0
+        t[2 * n, iy, ix], t[2 * n + 1, iy, ix] = math.log(w), math.log(h)
+        t[2 * n + 2, iy, ix], t[2 * n + 3, iy, ix] = cx - ix, cy - iy
+        t[2 * n + 4, iy, ix] = 1.0
     return t
 
 
 def loss_fn(out: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
     """Focal loss on the heatmaps (CornerNet form) plus L1 on size and offset at centres."""
-    heat = torch.sigmoid(out[:, :2]).clamp(1e-4, 1 - 1e-4)
-    gt, weight = t[:, :2], t[:, 2:4]
+    n = (t.shape[1] - 5) // 2
+    heat = torch.sigmoid(out[:, :n]).clamp(1e-4, 1 - 1e-4)
+    gt, weight = t[:, :n], t[:, n : 2 * n]
     pos = (gt >= 1.0).float()
     neg = (1 - pos) * (1 - gt) ** 4
     pos_loss = -(torch.log(heat) * (1 - heat) ** 2 * pos * weight).sum()
     neg_loss = -(torch.log(1 - heat) * heat**2 * neg * weight).sum()
     n_pos = pos.sum().clamp(min=1.0)
-    centre = t[:, 8:9]
-    reg = (torch.abs(out[:, 2:6] - t[:, 4:8]) * centre).sum() / centre.sum().clamp(min=1.0)
+    centre = t[:, 2 * n + 4 : 2 * n + 5]
+    reg = (torch.abs(out[:, n : n + 4] - t[:, 2 * n : 2 * n + 4]) * centre).sum()
+    reg = reg / centre.sum().clamp(min=1.0)
     return (pos_loss + neg_loss) / n_pos + reg
 
 
 def choose_thresholds(info: DetectorInfo, images: Sequence[DetImage]) -> dict[str, float]:
-    """Per-class score threshold with the best F1 on the given (validation) images."""
-    thresholds = {}
-    for cls in CLASSES:
+    """Per heatmap, the score threshold with the best F1 on the given (validation) images.
+
+    Keys are the class, or ``class:kind`` for a vehicle kind; ``vehicle`` is then also
+    given the car threshold, for readers that know one threshold per class."""
+    thresholds: dict[str, float] = {}
+    for cls, kind in info.heatmaps:
         subset = [im for im in images if any(b.cls == cls for b in im.boxes)]
         preds = [
             detect_array(im.pixels, im.gsd, info, classes=(cls,), min_score=0.05) for im in subset
         ]
         best, best_f1 = 0.3, -1.0
         for thr in np.arange(0.1, 0.9, 0.025):
-            s = detection_scores(subset, preds, cls, float(thr))
+            s = detection_scores(subset, preds, cls, float(thr), kind=kind or None)
             if s["f1"] > best_f1:
                 best, best_f1 = float(thr), s["f1"]
-        thresholds[cls] = round(best, 3)
+        thresholds[f"{cls}:{kind}" if kind else cls] = round(best, 3)
+    if "vehicle" not in thresholds and "vehicle:car" in thresholds:
+        thresholds["vehicle"] = thresholds["vehicle:car"]
     return thresholds
 
 
@@ -368,7 +446,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     p.add_argument("--width", type=float, default=1.0, help="channel multiplier")
     p.add_argument("--centred", type=float, default=0.6, help="share of object-centred crops")
     p.add_argument(
-        "--large", type=float, default=0.0, help="share of crops centred on large vehicles"
+        "--large", type=float, default=0.2, help="share of crops centred on large vehicles"
     )
     args = p.parse_args(argv)
     members = [Path(m) for m in args.members.split(",") if m]
@@ -377,15 +455,17 @@ def main(argv: Sequence[str] | None = None) -> None:
         p.error(f"member file(s) not found: {', '.join(missing)}")
     torch.set_num_threads(args.threads)
     root = data_dir(args.data)
-    images = [im for ds in ("kit-ais", "minsk-drone", "airbus") for im in load_detection(root, ds)]
+    images = [im for ds in DETECTION_DATASETS for im in load_detection(root, ds)]
     train = [im for im in images if im.split == "train"]
     val = [im for im in images if im.split == "val"]
     t0 = time.perf_counter()
+    seconds: dict[str, float] = {}
     if not members:
         for seed in args.seeds:
             model = train_member(train, seed, args)
             members.append(args.work / f"detector-seed{seed}.onnx")
             export_onnx(model, members[-1], 3, "out")
+            seconds[f"seed {seed}"] = round(time.perf_counter() - t0, 1)
     path = args.out / "detector.onnx"
     merged = path if args.float else args.work / "detector-f32.onnx"
     merge_members(members, merged)
@@ -394,19 +474,19 @@ def main(argv: Sequence[str] | None = None) -> None:
     meta: dict[str, Any] = {
         "file": path.name,
         "classes": list(CLASSES),
+        "heatmaps": [list(h) for h in HEATMAPS],
         "working_gsd": WORKING_GSD,
         "stride": STRIDE,
         "thresholds": {c: 0.3 for c in CLASSES},
+        "width": args.width,
         "members": [m.name for m in members],
         "parameters": sum(p.numel() for p in TinyCenterNet(args.width).parameters()) * len(members),
         "int8": not args.float,
         "steps": args.steps,
         "batch": args.batch,
         "seeds": ",".join(str(seed) for seed in args.seeds),
-        "train_images": {
-            ds: sum(im.dataset == ds for im in train) for ds in ("kit-ais", "minsk-drone", "airbus")
-        },
-        "train_seconds": round(time.perf_counter() - t0, 1),
+        "train_images": {ds: sum(im.dataset == ds for im in train) for ds in DETECTION_DATASETS},
+        "train_seconds": seconds or round(time.perf_counter() - t0, 1),
     }
     info = DetectorInfo(path=path, thresholds=meta["thresholds"], meta=meta)
     meta["thresholds"] = choose_thresholds(info, val)

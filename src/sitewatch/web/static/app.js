@@ -49,7 +49,9 @@ state.layers.change = L.geoJSON(null, {
 }).addTo(map);
 state.layers.detections = L.geoJSON(null, {
   pane: "overlays",
-  style: (f) => ({ color: f.properties.class === "aircraft" ? "#3498db" : "#2ecc71",
+  style: (f) => ({
+    color: f.properties.class === "aircraft" ? "#3498db"
+      : f.properties.kind === "large" ? "#e67e22" : "#2ecc71",
     weight: 1.5, fill: false }),
 }).addTo(map);
 state.layers.reach = L.geoJSON(null, { style: { color: "#8e44ad", weight: 2, fillOpacity: 0.05 },
