@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from sitewatch.datasets.change import ChangePair, airchange_pairs
+from sitewatch.datasets.detection import DetImage
 from sitewatch.store import Store
 from tests.pgserver import PostgresServer, postgres_server
 
@@ -22,6 +23,21 @@ def data_dir() -> Path:
     if not (path / "oscd" / "catalog.json").exists():
         pytest.fail(f"sample data not found at {path}; set SITEWATCH_DATA")
     return path
+
+
+@pytest.fixture(scope="session")
+def detection_set(data_dir: Path) -> Callable[[str], list[DetImage]]:
+    """Labelled detection images of a dataset, loaded once per session."""
+    from sitewatch.datasets.detection import load_detection
+
+    cache: dict[str, list[DetImage]] = {}
+
+    def load(name: str) -> list[DetImage]:
+        if name not in cache:
+            cache[name] = load_detection(data_dir, name)
+        return cache[name]
+
+    return load
 
 
 @pytest.fixture(scope="session")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +15,7 @@ from click.testing import CliRunner
 from rasterio.errors import NotGeoreferencedWarning
 from shapely.geometry import Polygon, shape
 
-from sitewatch.datasets.detection import Box, DetImage, drop_duplicates, load_detection
+from sitewatch.datasets.detection import Box, DetImage, drop_duplicates
 from sitewatch.detection.boxes import box_iou
 from sitewatch.detection.detector import Detection, default_detector, detect_array, resample_rgb
 from sitewatch.detection.movement import Placed, movement
@@ -25,65 +26,88 @@ from tests.helpers import assert_one_line_error, run_cli
 
 
 @pytest.fixture(scope="module")
-def kit_test(data_dir: Path) -> list[DetImage]:
-    return [im for im in load_detection(data_dir, "kit-ais") if im.split == "test"]
+def kit_test(detection_set: Callable[[str], list[DetImage]]) -> list[DetImage]:
+    return [im for im in detection_set("kit-ais") if im.split == "test"]
 
 
 def test_vehicles_found_on_held_out_kit_images(kit_test: list[DetImage]) -> None:
+    """A Munich street the detector never saw (the other street is its training data)."""
     info = default_detector()
-    preds = [detect_array(im.pixels, im.gsd, info) for im in kit_test]
-    s = detection_scores(kit_test, preds, "vehicle", info.thresholds["vehicle"])
+    preds = [detect_array(im.pixels, im.gsd, info, min_score=0.05) for im in kit_test]
+    s = detection_scores(kit_test, preds, "vehicle", info.threshold("vehicle"))
     assert s["objects"] > 400
-    assert s["ap50"] > 0.85, s
-    assert s["count_error"] < 0.15, s
+    assert s["ap50"] > 0.88, s
+    assert s["precision"] > 0.9, s
+    assert s["count_error"] < 0.4, s
 
 
-def test_large_vehicles_get_boxes_of_their_own_size(data_dir: Path) -> None:
-    """Buses and trucks get bus-sized boxes, cars car-sized ones (held-out Minsk images)."""
-    images = [im for im in load_detection(data_dir, "minsk-drone") if im.split == "test"]
+def test_large_vehicles_get_boxes_of_their_own_size(
+    detection_set: Callable[[str], list[DetImage]],
+) -> None:
+    """Trucks and buses are found as large vehicles, with boxes of their own length
+    (held-out SIMD depots and Minsk streets); cars get car-sized boxes."""
+    from sitewatch.evaluation.detection import length_errors
+
     info = default_detector()
-    lengths: dict[bool, list[float]] = {True: [], False: []}
-    for im in images:
-        preds = detect_array(im.pixels, im.gsd, info)
-        if not preds:
-            continue
-        pb = np.array([[d.x0, d.y0, d.x1, d.y1] for d in preds])
-        for b in im.boxes:
-            if b.cls != "vehicle":
-                continue
-            ious = box_iou(np.array([[b.x0, b.y0, b.x1, b.y1]]), pb)[0]
-            k = int(np.argmax(ious))
-            if ious[k] >= 0.3:
-                d = preds[k]
-                lengths[b.large].append(max(d.x1 - d.x0, d.y1 - d.y0) * im.gsd)
-    assert len(lengths[True]) >= 20, len(lengths[True])  # most large vehicles are found
-    assert np.median(lengths[True]) > 7.5  # metres: buses and minibuses
-    assert np.median(lengths[False]) < 6.0  # cars
+    lengths: dict[str, list[float]] = {"car": [], "large": []}
+    for name in ("simd", "minsk-drone"):
+        images = [im for im in detection_set(name) if im.split == "test"]
+        preds = [detect_array(im.pixels, im.gsd, info) for im in images]
+        fit = length_errors(images, preds, info)
+        assert fit["found"] >= 0.6 * fit["labelled"], fit
+        assert fit["median_length_error"] < 0.15, fit
+        for im, found in zip(images, preds, strict=True):
+            for d in found:
+                if d.cls == "vehicle":
+                    lengths[d.kind].append(max(d.x1 - d.x0, d.y1 - d.y0) * im.gsd)
+    assert np.median(lengths["large"]) > 8.0  # metres: trucks and buses
+    assert np.median(lengths["car"]) < 6.0
 
 
-def test_windows_merge_without_duplicates(kit_test: list[DetImage]) -> None:
-    """A 2 x 2 mosaic of one image, read in several windows, finds each car once."""
+def test_windows_merge_without_duplicates(
+    kit_test: list[DetImage], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 4 x 4 mosaic read in several windows finds what one window over all of it finds:
+    objects on window borders are counted once."""
+    from sitewatch.detection import detector
+
     info = default_detector()
     im = kit_test[0]
-    single = detect_array(im.pixels, im.gsd, info, classes=("vehicle",))
-    mosaic = np.concatenate([np.concatenate([im.pixels] * 2, axis=2)] * 2, axis=1)
+    mosaic = np.concatenate([np.concatenate([im.pixels] * 4, axis=2)] * 4, axis=1)
     calls: list[int] = []
     many = detect_array(
         mosaic, im.gsd, info, classes=("vehicle",), progress=lambda d, t: calls.append(t)
     )
-    assert calls[-1] >= 3  # really several windows
-    assert abs(len(many) - 4 * len(single)) <= max(2, 0.05 * len(many))
+    assert calls[-1] >= 4  # really several windows
+    monkeypatch.setattr(detector, "WINDOW", 4096)
+    whole: list[int] = []
+    one = detect_array(
+        mosaic, im.gsd, info, classes=("vehicle",), progress=lambda d, t: whole.append(t)
+    )
+    assert whole[-1] == 1
+    assert len(one) > 100
+    # No object twice (a duplicate overlaps its twin almost fully), and the windows find
+    # about what one window finds: they differ only in borderline scores near the
+    # threshold, where each window's resampling and context differ.
+    boxes = np.array([[d.x0, d.y0, d.x1, d.y1] for d in many])
+    overlap = box_iou(boxes, boxes)
+    np.fill_diagonal(overlap, 0.0)
+    assert overlap.max() < 0.5
+    assert abs(len(many) - len(one)) <= 0.1 * len(one)
 
 
 def test_coarser_imagery_still_finds_vehicles(kit_test: list[DetImage]) -> None:
+    """At 0.4 m (three times coarser than the picture) about as many cars are found."""
     info = default_detector()
     im = kit_test[1]
     rows, cols = im.pixels.shape[1:]
     f = im.gsd / 0.4
     small = resample_rgb(im.pixels, round(cols * f), round(rows * f))
     found = detect_array(small, 0.4, info, classes=("vehicle",))
+    native = detect_array(im.pixels, im.gsd, info, classes=("vehicle",))
     truth = sum(b.cls == "vehicle" for b in im.boxes)
-    assert 0.8 * truth <= len(found) <= 1.2 * truth
+    assert len(native) >= 0.6 * truth
+    assert 0.8 * len(native) <= len(found) <= 1.25 * len(native)
 
 
 def test_detect_cli_georeferenced_and_plain(
@@ -346,9 +370,9 @@ def test_detector_training_rejects_bad_arguments(
 
 @pytest.mark.parametrize("dataset", ["kit-ais", "simd", "airbus", "minsk-drone"])
 def test_splits_keep_each_place_in_one_split_and_tests_are_large_enough(
-    data_dir: Path, dataset: str
+    detection_set: Callable[[str], list[DetImage]], dataset: str
 ) -> None:
-    images = load_detection(data_dir, dataset)
+    images = detection_set(dataset)
     splits: dict[str, set[str]] = {}
     for im in images:
         assert im.place, im.name
@@ -359,7 +383,9 @@ def test_splits_keep_each_place_in_one_split_and_tests_are_large_enough(
     assert len(test) >= 15 or objects >= 150, (len(test), objects)
 
 
-def test_airbus_images_of_one_airport_share_a_place(data_dir: Path) -> None:
+def test_airbus_images_of_one_airport_share_a_place(
+    detection_set: Callable[[str], list[DetImage]],
+) -> None:
     """The place finder joins images whose edge maps match, and nothing else: every
     pair across splits correlates below the threshold; the closest pair of dates of one
     airport (and the 1 m copy of a 0.5 m scene) is found."""
@@ -369,7 +395,7 @@ def test_airbus_images_of_one_airport_share_a_place(data_dir: Path) -> None:
         place_correlation,
     )
 
-    images = load_detection(data_dir, "airbus")
+    images = detection_set("airbus")
     assert {im.gsd for im in images} == {0.5, 1.0}
     thumbs = [_edge_thumbnail(im.pixels, im.gsd) for im in images]
     joined = 0
@@ -388,8 +414,8 @@ def test_airbus_images_of_one_airport_share_a_place(data_dir: Path) -> None:
     assert place_correlation(_edge_thumbnail(noise, 0.5), whole) < 0.1
 
 
-def test_simd_classes_map_to_kinds(data_dir: Path) -> None:
-    images = load_detection(data_dir, "simd")
+def test_simd_classes_map_to_kinds(detection_set: Callable[[str], list[DetImage]]) -> None:
+    images = detection_set("simd")
     kinds: dict[str, set[str]] = {}
     for im in images:
         for b in im.boxes:
@@ -469,7 +495,7 @@ def test_training_targets_and_augmentation() -> None:
     assert t.shape == (2 * n + 5, CROP // 4, CROP // 4)
     assert t[1].max() == 1.0  # the truck's peak is on the large map
     assert t[0, 4, 7] < 1.0
-    assert t[0, 26, 26] == 1.0  # the car's on the car map
+    assert t[0, 25, 26] == 1.0  # the car's on the car map
     assert t[n : 2 * n, 39, 39].sum() == 0.0  # no loss in the ignore box
     assert t[2 * n + 4].sum() == 2.0  # two centres with sizes
     rng = np.random.default_rng(0)

@@ -16,7 +16,7 @@ from sitewatch.claims.check import check_claim
 from sitewatch.claims.extract import Claim, extract_claims
 from sitewatch.datasets.detection import load_detection
 from sitewatch.datasets.paths import data_dir
-from sitewatch.detection.detector import CLASSES, default_detector, detect_array
+from sitewatch.detection.detector import CLASSES, LARGE_VEHICLE, default_detector, detect_array
 from sitewatch.errors import ModelNotFoundError
 from sitewatch.pipeline.monitor import RunReport, run_sites
 from sitewatch.pipeline.site import RunProgress
@@ -56,8 +56,9 @@ def demo_claims(store: Store) -> list[Claim]:
 
 
 def pixel_grid_detections(root: Path, airports: int = 3) -> list[dict[str, Any]]:
-    """Detections on held-out pixel-grid images: Airbus airports (0.5 m) and a KIT AIS
-    street (0.13 m), for the report's pixel-grid section.  Empty without a detector."""
+    """Detections on held-out pixel-grid images: Airbus airports (0.5 m and 1 m), a KIT
+    AIS street (0.13 m) and the SIMD depot with the most trucks (about 0.11 m), for the
+    report's pixel-grid section.  Empty without a detector."""
 
     try:
         info = default_detector()
@@ -65,11 +66,15 @@ def pixel_grid_detections(root: Path, airports: int = 3) -> list[dict[str, Any]]
         return []
     chosen = [im for im in load_detection(root, "airbus") if im.split == "test"][:airports]
     chosen += [im for im in load_detection(root, "kit-ais") if im.split == "test"][:1]
+    depots = [im for im in load_detection(root, "simd") if im.split == "test"]
+    chosen += sorted(depots, key=lambda im: -sum(b.large for b in im.boxes))[:1]
+    kind = {"airbus": "Airport", "kit-ais": "Street", "simd": "Depot"}
     out = []
     for im in chosen:
         dets = detect_array(im.pixels, im.gsd, info)
         truth = {c: sum(b.cls == c for b in im.boxes) for c in CLASSES}
-        title = f"{'Airport' if im.dataset == 'airbus' else 'Street'} {im.name[:8]} ({im.dataset})"
+        truth[LARGE_VEHICLE] = sum(b.large for b in im.boxes)
+        title = f"{kind[im.dataset]} {im.name[:8]} ({im.dataset})"
         out.append({"name": im.name[:8], "title": title, "pixels": im.pixels, "gsd": im.gsd,
                     "detections": dets, "truth": truth})  # fmt: skip
     return out

@@ -1,4 +1,5 @@
-"""Labelled change datasets read from the shared data folder (OSCD, SZTAKI AirChange).
+"""Labelled change datasets read from the shared data folder (OSCD, SZTAKI AirChange,
+and the very-high-resolution pairs of ``vhr-change/``).
 
 Each dataset yields :class:`ChangePair` objects: before and after images on one
 grid (the after image co-registered onto the before image), the change label,
@@ -27,7 +28,10 @@ from sitewatch.imagery.sources.stac import StaticStacSource
 #: Bands read from OSCD scenes (Sentinel-2 common names).
 OSCD_BANDS = ("red", "green", "blue", "nir", "swir16", "swir22")
 AIRCHANGE_BANDS = TRUE_COLOUR
-DATASETS = ("oscd", "airchange")
+DATASETS = ("oscd", "airchange", "vhr")
+#: The sources of ``vhr-change/`` and their ground sample distance in metres (DSIFN's is
+#: estimated, NCC's is reported for EGY-BCD, CDD's varies from 0.03 to 1 m).
+VHR_SOURCES = {"dsifn": 1.3, "ncc": 0.25, "cdd": 0.5}
 
 
 @dataclass(frozen=True, eq=False)
@@ -45,6 +49,11 @@ class ChangePair:
     def valid(self) -> npt.NDArray[np.bool_]:
         out: npt.NDArray[np.bool_] = self.before.mask & self.after.mask
         return out
+
+    @property
+    def source(self) -> str:
+        """Where the pair comes from: the OSCD city's collection, ``szada``, ``dsifn``..."""
+        return "oscd" if self.dataset == "oscd" else self.name.split("/", 1)[0]
 
 
 def _oscd_scenes(root: Path) -> dict[str, list[Scene]]:
@@ -112,10 +121,27 @@ def airchange_pairs(root: Path, subset: str = "szada") -> Iterator[ChangePair]:
         yield ChangePair("airchange", f"{subset}/{pair_dir.name}", before, after, label, gsd=1.5)
 
 
+def vhr_pairs(root: Path, sources: Sequence[str] = tuple(VHR_SOURCES)) -> Iterator[ChangePair]:
+    """The very-high-resolution true-colour pairs of ``vhr-change/`` (pixel grids)."""
+    for source in sources:
+        folder = root / source
+        if not folder.is_dir():
+            raise InputNotFoundError(f"{folder} not found; is {root} the vhr-change folder?")
+        for pair_dir in sorted(p for p in folder.iterdir() if p.is_dir()):
+            before = _plain_rgb(pair_dir / "before.png")
+            after = _coregistered(before, _plain_rgb(pair_dir / "after.png"))
+            label = read_image(pair_dir / "change.png").pixels[0] > 127
+            yield ChangePair("vhr", f"{source}/{pair_dir.name}", before, after, label,
+                             gsd=VHR_SOURCES[source])  # fmt: skip
+
+
 def load_pairs(data: Path, dataset: str) -> list[ChangePair]:
-    """All labelled pairs of ``dataset`` ("oscd" or "airchange") under the data folder."""
+    """All labelled pairs of ``dataset`` under the data folder: "oscd", "airchange", or
+    "vhr" (the ``vhr-change/`` pairs with SZTAKI Szada: true colour finer than 2 m)."""
     if dataset == "oscd":
         return list(oscd_pairs(data / "oscd"))
     if dataset == "airchange":
         return list(airchange_pairs(data / "airchange"))
+    if dataset == "vhr":
+        return [*vhr_pairs(data / "vhr-change"), *airchange_pairs(data / "airchange")]
     raise ValueError(f"unknown dataset {dataset!r}; choose one of {', '.join(DATASETS)}")

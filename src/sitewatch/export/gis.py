@@ -92,7 +92,7 @@ def collect(store: Store, sites: Sequence[Site]) -> dict[str, Layer]:
                 layers["detections"].add(
                     shape(f["geometry"]), site_id=site.id, scene_id=scene_id,
                     datetime=times.get(scene_id), object_class=p["class"],
-                    score=float(p["score"]), software=software,
+                    kind=p.get("kind", ""), score=float(p["score"]), software=software,
                 )  # fmt: skip
     return layers
 

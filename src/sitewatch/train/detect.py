@@ -55,10 +55,11 @@ HEATMAPS = (("vehicle", "car"), ("vehicle", "large"), ("aircraft", ""))
 
 
 def heatmap_index(cls: str, kind: str) -> int:
-    """The heatmap a labelled box trains (-1: an ignore box)."""
+    """The heatmap a labelled box trains (-1: an ignore box; a vehicle of no stated
+    kind trains the car heatmap)."""
     if cls == "ignore":
         return -1
-    return HEATMAPS.index((cls, kind if cls == "vehicle" else ""))
+    return HEATMAPS.index((cls, (kind or "car") if cls == "vehicle" else ""))
 
 
 def _cbr(cin: int, cout: int, stride: int = 1, dilation: int = 1) -> nn.Sequential:
