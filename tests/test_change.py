@@ -245,3 +245,33 @@ def test_best_threshold_maximises_pooled_f1() -> None:
     assert 0.4 < t < 0.6
     f1_best = confusion(scores >= t, truth).f1
     assert all(confusion(scores >= q, truth).f1 <= f1_best + 1e-9 for q in (0.2, 0.35, 0.65))
+
+
+def test_vhr_pairs_name_their_source_and_come_to_the_working_scale(data_dir: Path) -> None:
+    from sitewatch.datasets.change import load_pairs
+
+    pairs = load_pairs(data_dir, "vhr")
+    sources = {p.source for p in pairs}
+    assert sources == {"dsifn", "ncc", "cdd", "szada"}
+    assert all(p.label.shape == p.before.shape for p in pairs)
+    torch = pytest.importorskip("torch")
+    assert torch is not None
+    from sitewatch.train.change import at_working_scale
+
+    ncc = next(p for p in pairs if p.source == "ncc")
+    small = at_working_scale(ncc, 1.0)
+    assert small.before.shape == small.label.shape == (64, 64)  # 256 px at 0.25 m
+    assert small.gsd == 1.0
+    assert abs(small.label.mean() - ncc.label.mean()) < 0.05
+    szada = next(p for p in pairs if p.source == "szada")
+    assert at_working_scale(szada, 1.0) is szada  # 1.5 m: coarser already
+
+
+def test_bootstrap_f1_interval_over_pairs() -> None:
+    from sitewatch.evaluation.metrics import bootstrap_f1
+
+    same = [Counts(tp=8, fp=2, fn=2)] * 10
+    assert bootstrap_f1(same) == (0.8, 0.8)
+    mixed = [Counts(tp=10)] * 5 + [Counts(fn=10)] * 5
+    lo, hi = bootstrap_f1(mixed)
+    assert 0.25 < lo < 2 / 3 < hi < 0.95  # F1 2k / (k + 10) for k of 10 pairs found

@@ -55,6 +55,19 @@ def test_png_pair_gives_png_mask_of_same_size(
     assert len(feat["properties"]["bbox_px"]) == 4
 
 
+def test_a_named_model_is_used_and_an_unknown_one_refused(
+    runner: CliRunner, db_url: str, data_dir: Path, tmp_path: Path
+) -> None:
+    before, after, _ = _szada(data_dir)
+    out = tmp_path / "mask.png"
+    result = run_cli(runner, db_url, "change", before, after, "--out", str(out), "--gsd", "1.5",
+                     "--model", "rgb-all", "--json")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["details"]["model"] == "rgb-all.onnx"
+    wrong = run_cli(runner, db_url, "change", before, after, "--out", str(out), "--model", "nope")
+    assert_one_line_error(wrong, "no change model 'nope'")
+
+
 def test_stac_items_give_a_geotiff_on_the_before_grid(
     runner: CliRunner, db_url: str, data_dir: Path, tmp_path: Path
 ) -> None:
@@ -180,3 +193,28 @@ def test_eval_change_reports_pooled_and_per_pair_scores(
     assert 0.3 < report["overall"]["f1"] <= 1.0
     overall = report["overall"]
     assert overall["tp"] == sum(s["tp"] for s in report["pairs"].values())
+
+
+@pytest.mark.slow
+def test_eval_change_leave_source_out_scores_each_source_with_a_model_that_never_saw_it(
+    runner: CliRunner, db_url: str, data_dir: Path
+) -> None:
+    result = run_cli(runner, db_url, "eval", "change", "--dataset", "vhr", "--protocol",
+                     "leave-source-out", "--json")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert "leave-one-source-out" in report["how"]
+    assert set(report["sources"]) == {"dsifn", "ncc", "szada"}
+    assert report["not_scored"] == ["cdd"]  # no fold holds it out: it only trains
+    manifest = json.loads(
+        (Path(__file__).parents[1] / "src/sitewatch/models/change/manifest.json").read_text()
+    )["models"]
+    for name, s in report["pairs"].items():
+        source = name.split("/")[0]
+        entry = manifest[s["model"]]
+        assert entry["held_out_sources"] == [source]
+        assert not any(p.startswith(f"{source}/") for p in entry["trained_on_pairs"])
+    for s in report["sources"].values():
+        lo, hi = s["f1_interval"]
+        assert lo <= s["f1"] <= hi
+        assert 0 < s["all_change_f1"] < 1

@@ -72,6 +72,7 @@ def compare(
     *,
     gsd: float | None = None,
     align: str = "global",
+    model_name: str | None = None,
     progress: Callable[[int, int], None] | None = None,
     timings: dict[str, float] | None = None,
 ) -> Comparison:
@@ -86,5 +87,7 @@ def compare(
         rows, cols = before.shape
         gsd = gsd_metres(before.crs, before.transform, cols, rows)
     with stopwatch(timings, "change"):
-        result = detect_change(before, after, method, gsd=gsd, progress=progress)
+        result = detect_change(
+            before, after, method, gsd=gsd, model_name=model_name, progress=progress
+        )
     return Comparison(result, after, alignment, note, gsd)

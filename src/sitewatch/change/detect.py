@@ -16,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import ndimage
 
-from sitewatch.change.models import default_model, predict_probability
+from sitewatch.change.models import default_model, named_model, predict_probability
 from sitewatch.change.unsupervised import (
     _valid_pair,
     auto_threshold,
@@ -75,6 +75,7 @@ def detect_change(
     *,
     gsd: float | None = None,
     threshold: float | None = None,
+    model_name: str | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> ChangeResult:
     """Change mask between two images on one grid (already co-registered).
@@ -82,12 +83,16 @@ def detect_change(
     ``cva`` and ``irmad`` use all shared bands after radiometric normalisation and an
     Otsu threshold; ``model`` uses the committed ONNX model and the threshold chosen on
     its training data.  ``auto`` picks the model when it can run on these bands.
+    ``model_name`` (with ``model`` or ``auto``) names the installed model to use
+    instead of the default choice.
     """
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
     valid = _valid_pair(before, after)
     model: ModelInfo | None = None
-    if method == "model":
+    if model_name is not None and method in ("model", "auto"):
+        model = named_model(model_name)
+    elif method == "model":
         model = default_model(before, after, gsd)
     elif method == "auto":
         model = _pick_model(before, after, gsd)

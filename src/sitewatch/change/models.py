@@ -43,10 +43,12 @@ from sitewatch.inference.session import onnx_session, window_starts
 
 FloatArray = npt.NDArray[np.float32]
 MODEL_BANDS = TRUE_COLOUR
-#: Band sets the models are trained on: true colour (any sensor) and Sentinel-2's six.
+#: Band sets the models are trained on: true colour (any sensor; ``vhr``: trained for
+#: very-high-resolution sources) and Sentinel-2's six.
 BAND_SETS: dict[str, tuple[str, ...]] = {
     "rgb": MODEL_BANDS,
     "s2": ("red", "green", "blue", "nir", "swir16", "swir22"),
+    "vhr": MODEL_BANDS,
 }
 #: Spatial size of the network's inputs must be a multiple of this.
 STRIDE = 8
@@ -304,6 +306,15 @@ def _has_bands(image: GeoImage, bands: tuple[str, ...]) -> bool:
     return True
 
 
+def named_model(name: str) -> ModelInfo:
+    """The installed change model called ``name`` (``vhr-all``, ``aerial-all``...)."""
+    models: dict[str, dict[str, Any]] = load_manifest().get("models", {})
+    if name not in models:
+        usable = sorted(n for n in models if "fold" not in n)
+        raise ModelNotFoundError(f"no change model {name!r}; installed: {', '.join(usable)}")
+    return model_info(models[name], models=models)
+
+
 def default_model(before: GeoImage, after: GeoImage, gsd: float | None = None) -> ModelInfo:
     """The best shipped model these images can feed (each trained on all labelled data):
     the Sentinel-2 six-band network when both have its bands; else, for true colour,
@@ -410,7 +421,7 @@ def predict_probability(
         return object_average(prob, labels, valid, model.segments.mix)
     factor = working_factor(gsd, model.min_gsd)
     # Resampled first, so that input preparation runs at the working scale too.
-    small_b, small_a = (_zoomed(img, factor) for img in (before, after))
+    small_b, small_a = (zoomed(img, factor) for img in (before, after))
     if model.kind == "trees":
         feats = pair_features(tree_input(small_b, small_a), small_b.mask & small_a.mask)
         prob = predict_trees(feats, model, progress=progress)
@@ -439,7 +450,7 @@ def _on_grid(array: npt.NDArray[Any], shape: tuple[int, int], order: int) -> npt
     return out
 
 
-def _zoomed(image: GeoImage, factor: float) -> GeoImage:
+def zoomed(image: GeoImage, factor: float) -> GeoImage:
     """``image``'s pixels and mask resampled by ``factor`` (a pixel grid: the transform is
     dropped, as only the arrays travel on)."""
     if factor == 1.0:
@@ -502,7 +513,7 @@ def after_segments(
     model sees them: histogram-matched to the before-image, then standardised."""
     from skimage.segmentation import felzenszwalb
 
-    small_b, small_a = (_zoomed(img, factor) for img in (before, after))
+    small_b, small_a = (zoomed(img, factor) for img in (before, after))
     colours = np.moveaxis(tree_input(small_b, small_a)[3:], 0, -1)
     labels: npt.NDArray[np.int64] = felzenszwalb(
         colours, scale=seg.scale, sigma=0.5, min_size=seg.min_size, channel_axis=-1

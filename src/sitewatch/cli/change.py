@@ -36,6 +36,12 @@ from sitewatch.imagery.raster import write_json, write_mask
     help="auto = the learned model when it can run on these bands, else irmad.",
 )
 @click.option(
+    "--model",
+    "model_name",
+    help="An installed change model by name (e.g. vhr-all, aerial-all, rgb-all) instead of "
+    "the automatic choice.",
+)
+@click.option(
     "--vectors",
     type=click.Path(dir_okay=False),
     help="Also write the change objects as GeoJSON (lon/lat when georeferenced).",
@@ -54,6 +60,7 @@ def change_cmd(
     out: str,
     gsd: float | None,
     method: str,
+    model_name: str | None,
     vectors: str | None,
     align: str,
     as_json: bool,
@@ -65,7 +72,15 @@ def change_cmd(
     img_before, img_after = read_pair(before, after)
     cmp = with_progress(
         "change",
-        lambda step: compare(img_before, img_after, method, gsd=gsd, align=align, progress=step),
+        lambda step: compare(
+            img_before,
+            img_after,
+            method,
+            gsd=gsd,
+            align=align,
+            model_name=model_name,
+            progress=step,
+        ),
     )
     write_mask(cmp.result.mask, out, img_before)
     objects = change_objects(cmp.result, img_before, cmp.after, gsd=cmp.gsd)

@@ -12,13 +12,13 @@ from sitewatch.cli.options import (
     progress_bar,
     with_progress,
 )
-from sitewatch.datasets.change import load_pairs
+from sitewatch.datasets.change import DATASETS, load_pairs
 from sitewatch.datasets.detection import DETECTION_DATASETS, SPLITS, load_detection
 from sitewatch.datasets.paths import data_dir
 from sitewatch.detection.detector import (
     default_detector,
 )
-from sitewatch.evaluation.change import evaluate_change
+from sitewatch.evaluation.change import PROTOCOLS, evaluate_change
 from sitewatch.evaluation.detection import evaluate_detection
 
 
@@ -28,26 +28,39 @@ def eval_group() -> None:
 
 
 @eval_group.command("change")
-@click.option("--dataset", type=click.Choice(["oscd", "airchange"]), required=True)
 @click.option(
-    "--method", type=click.Choice(["model", "cva", "irmad"]), default="model", show_default=True
+    "--dataset",
+    type=click.Choice(DATASETS),
+    required=True,
+    help="oscd, airchange (SZTAKI Szada), or vhr: true colour finer than 2 m from DSIFN, "
+    "NCC, CDD and Szada.",
+)
+@click.option(
+    "--method",
+    type=click.Choice(["model", "auto", "cva", "irmad"]),
+    default="model",
+    show_default=True,
+    help="model: held-out models of the protocol; auto: the shipped default models as "
+    "`sitewatch change` uses them; cva, irmad: unsupervised.",
 )
 @click.option(
     "--protocol",
-    type=click.Choice(["cv", "cross"]),
+    type=click.Choice(PROTOCOLS),
     default="cv",
     show_default=True,
-    help="cv: cross-validation folds; cross: model trained on the other dataset only.",
+    help="cv: cross-validation folds; cross: model trained on the other dataset only; "
+    "leave-source-out: each source scored by a model that never saw that source.",
 )
 @data_option
 @click.option(
     "--bands",
     "family",
-    type=click.Choice(["auto", "rgb", "s2", "trees", "aerial"]),
+    type=click.Choice(["auto", "rgb", "s2", "trees", "aerial", "vhr"]),
     default="auto",
     show_default=True,
     help="Model family: rgb or s2 networks, trees (RGB features), aerial (network and "
-    "trees averaged); auto = s2 for OSCD, aerial for airchange, else rgb.",
+    "trees averaged), vhr (true colour from many sources); auto = s2 for OSCD, aerial for "
+    "airchange, vhr for leave-source-out, else rgb.",
 )
 @json_option
 def eval_change(
@@ -76,6 +89,24 @@ def eval_change(
     for name, s in rows:
         table.add_row(name, *(f"{s[k]:.3f}" for k in ("precision", "recall", "f1", "iou")))
     console().print(table)
+    if len(report["sources"]) > 1:
+        by = Table(title="per source (pooled over its pairs)")
+        for col in (
+            "source",
+            "pairs",
+            "precision",
+            "recall",
+            "F1",
+            "90% interval",
+            "all-change F1",
+        ):
+            by.add_column(col)
+        for source, s in report["sources"].items():
+            lo, hi = s["f1_interval"]
+            scores = (f"{s[k]:.3f}" for k in ("precision", "recall", "f1"))
+            by.add_row(source, str(s["pairs"]), *scores, f"{lo:.3f}-{hi:.3f}",
+                       f"{s['all_change_f1']:.3f}")  # fmt: skip
+        console().print(by)
 
 
 @eval_group.command("detect")

@@ -7,19 +7,31 @@ from typing import TYPE_CHECKING, Any
 
 from sitewatch.change.detect import detect_change
 from sitewatch.change.models import load_manifest, model_info, predict_probability
-from sitewatch.evaluation.metrics import Counts, confusion
+from sitewatch.evaluation.metrics import Counts, bootstrap_f1, confusion
 
 if TYPE_CHECKING:
     from sitewatch.datasets.change import ChangePair
 
 
-PROTOCOLS = ("cv", "cross")
+PROTOCOLS = ("cv", "cross", "leave-source-out")
 
 
 def protocol_text(dataset: str, protocol: str, method: str) -> str:
     """How the scores were obtained, for the output of ``sitewatch eval change``."""
+    if method == "auto":
+        return (
+            "what `sitewatch change` uses by default on such imagery: the shipped models, "
+            "trained on all their data (including SZTAKI Szada and OSCD; never on DSIFN, "
+            "NCC or CDD)"
+        )
     if method != "model":
         return f"{method} with an automatic (Otsu) threshold; unsupervised, no training data"
+    if protocol == "leave-source-out":
+        return (
+            "leave-one-source-out: each source (SZTAKI Szada, DSIFN, NCC) scored by a model "
+            "trained on all other sources and never on it; thresholds chosen on the other "
+            "sources' out-of-fold predictions; intervals are 90% bootstrap over pairs"
+        )
     if protocol == "cross":
         other = "SZTAKI Szada" if dataset == "oscd" else "OSCD"
         return f"cross-dataset: model trained on {other} only, never on this dataset"
@@ -40,6 +52,16 @@ def model_entry_for(
 ) -> dict[str, Any]:
     """The manifest entry of the ``family`` model allowed to score ``pair_name``."""
     models: dict[str, dict[str, Any]] = manifest.get("models", {})
+    if protocol == "leave-source-out":
+        source = pair_name.split("/", 1)[0]
+        for entry in models.values():
+            if entry.get("family") == family and source in entry.get("held_out_sources", []):
+                return entry
+        raise KeyError(
+            f"no {family} model holds out the source {source!r}; train the vhr family "
+            "with `python -m sitewatch.train.change --only vhr-fold-szada,vhr-fold-dsifn,"
+            "vhr-fold-ncc,vhr-all`"
+        )
     if protocol == "cross":
         other = "airchange" if dataset == "oscd" else "oscd"
         fam = "rgb" if family in ("auto", "aerial") else family
@@ -60,6 +82,8 @@ def pick_family(manifest: dict[str, Any], dataset: str, protocol: str, family: s
     if family != "auto":
         return family
     families = {e.get("family") for e in manifest.get("models", {}).values()}
+    if protocol == "leave-source-out":
+        return "vhr"
     if protocol == "cv" and dataset == "oscd" and "s2" in families:
         return "s2"
     if protocol == "cv" and dataset == "airchange" and "aerial" in families:
@@ -82,7 +106,19 @@ def evaluate_change(
     manifest = load_manifest() if method == "model" else {}
     dataset = pairs[0].dataset if pairs else ""
     family = pick_family(manifest, dataset, protocol, family) if method == "model" else ""
+    not_scored: list[str] = []
+    if method == "model" and protocol == "leave-source-out":
+        # Only sources some fold holds out can be scored (CDD's one pair only trains).
+        held = {
+            source
+            for entry in manifest.get("models", {}).values()
+            if entry.get("family") == family
+            for source in entry.get("held_out_sources", [])
+        }
+        not_scored = sorted({p.source for p in pairs} - held)
+        pairs = [p for p in pairs if p.source in held]
     per_pair: dict[str, dict[str, Any]] = {}
+    by_source: dict[str, list[tuple[Counts, Counts]]] = {}
     total = Counts()
     for pair in pairs:
         if progress is not None:
@@ -95,16 +131,38 @@ def evaluate_change(
             pred = prob >= info.threshold
             used = info.name
         else:
-            pred = detect_change(pair.before, pair.after, method).mask
+            pred = detect_change(pair.before, pair.after, method, gsd=pair.gsd).mask
             used = method
         counts = confusion(pred, pair.label, valid)
         total = total + counts
         per_pair[pair.name] = {**counts.scores(), "model": used}
+        everything = confusion(valid, pair.label, valid)
+        by_source.setdefault(pair.source, []).append((counts, everything))
     return {
         "method": method,
-        "protocol": protocol if method == "model" else "unsupervised",
+        "protocol": protocol
+        if method == "model"
+        else "shipped"
+        if method == "auto"
+        else "unsupervised",
         "bands": family,
         "how": protocol_text(dataset, protocol, method),
         "pairs": per_pair,
+        "sources": {source: _source_scores(rows) for source, rows in sorted(by_source.items())},
         "overall": total.scores(),
+        **({"not_scored": not_scored} if not_scored else {}),
+    }
+
+
+def _source_scores(rows: list[tuple[Counts, Counts]]) -> dict[str, Any]:
+    """Pooled scores of one source's pairs with a 90% bootstrap interval of F1 over its
+    pairs, and the F1 of calling every pixel changed (what a score must beat when
+    much of the label is change)."""
+    pooled = sum((c for c, _ in rows), Counts())
+    baseline = sum((b for _, b in rows), Counts())
+    return {
+        **pooled.scores(),
+        "pairs": len(rows),
+        "f1_interval": list(bootstrap_f1([c for c, _ in rows])),
+        "all_change_f1": round(baseline.f1, 4),
     }

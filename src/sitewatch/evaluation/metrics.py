@@ -110,3 +110,17 @@ def average_precision(recall: npt.NDArray[np.float64], precision: npt.NDArray[np
     p = np.maximum.accumulate(p[::-1])[::-1]
     idx = np.nonzero(r[1:] != r[:-1])[0]
     return float(np.sum((r[idx + 1] - r[idx]) * p[idx + 1]))
+
+
+def bootstrap_f1(counts: list[Counts], resamples: int = 1000, seed: int = 0) -> tuple[float, float]:
+    """The 90% bootstrap interval of pooled F1, resampling whole pairs (or images)."""
+    if not counts:
+        return (0.0, 0.0)
+    rng = np.random.default_rng(seed)
+    table = np.array([[c.tp, c.fp, c.fn] for c in counts], dtype="float64")
+    picks = rng.integers(0, len(counts), (resamples, len(counts)))
+    tp, fp, fn = table[picks].sum(axis=1).T
+    denom = 2 * tp + fp + fn
+    f1 = np.divide(2 * tp, denom, out=np.zeros_like(tp), where=denom > 0)
+    lo, hi = np.percentile(f1, (5.0, 95.0))
+    return round(float(lo), 4), round(float(hi), 4)

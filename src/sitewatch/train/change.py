@@ -14,6 +14,15 @@ each for the same number of steps with the same seed:
 * ``rgb-oscd-only.onnx`` and ``rgb-airchange-only.onnx``: cross-dataset scores;
 * ``<family>-all.onnx``: trained on everything; what ``sitewatch change`` uses.
 
+A third family, ``vhr`` (true colour at 0.2-2 m), is trained on every true-colour
+source: the ``vhr-change`` pairs (DSIFN, NCC, CDD), SZTAKI Szada and OSCD's true-colour
+bands, with finer pairs brought to 1 m, each source sharing the crops equally, and
+stronger augmentation (scale 0.5-2x; per date: colour shifts, haze, blur; a
+misregistration of up to 2 px).  ``vhr-fold-<source>`` holds out one source entirely
+(Szada, DSIFN or NCC): ``sitewatch eval change --dataset vhr --protocol
+leave-source-out`` scores each source with the fold that never saw it.  Train only it
+with ``--only vhr-fold-szada,vhr-fold-dsifn,vhr-fold-ncc,vhr-all``.
+
 Decision thresholds are chosen from out-of-fold predictions on each model's own
 training pairs (see :func:`calibrate`), never on the data it is scored on.
 
@@ -28,7 +37,7 @@ import argparse
 import json
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +45,7 @@ import numpy as np
 import numpy.typing as npt
 import torch
 import torch.nn.functional as F  # noqa: N812
+from scipy import ndimage
 from torch import nn
 
 from sitewatch.change.models import (
@@ -47,8 +57,16 @@ from sitewatch.change.models import (
     model_info,
     model_input,
     predict_probability,
+    working_factor,
+    zoomed,
 )
-from sitewatch.datasets.change import ChangePair, airchange_pairs, oscd_cities, oscd_pairs
+from sitewatch.datasets.change import (
+    ChangePair,
+    airchange_pairs,
+    oscd_cities,
+    oscd_pairs,
+    vhr_pairs,
+)
 from sitewatch.datasets.paths import data_dir
 from sitewatch.evaluation.metrics import best_threshold
 from sitewatch.train.export import export_onnx
@@ -58,7 +76,15 @@ N_FOLDS = 7
 #: How each family's input is scaled (see sitewatch.change.models.InputPrep): true colour
 #: standardised per image with one scale for all bands; Sentinel-2 through fixed
 #: per-band constants fitted on each model's own training images.
-FAMILY_PREP: dict[str, PrepKind] = {"rgb": "shared", "s2": "fixed"}
+FAMILY_PREP: dict[str, PrepKind] = {"rgb": "shared", "s2": "fixed", "vhr": "shared"}
+#: The ``vhr`` family: sources held out one at a time (leave-one-source-out folds), the
+#: working pixel size its inputs are brought to, and which sources share a sampling
+#: group (CDD's one seasonal pair joins DSIFN: both are Google Earth crops).
+VHR_HELD_OUT = ("szada", "dsifn", "ncc")
+VHR_WORKING_GSD = 1.0
+VHR_GROUPS = {"cdd": "dsifn"}
+#: Folds a family must have before its thresholds are calibrated out of fold.
+FAMILY_FOLDS = {"rgb": 7, "s2": 7, "vhr": len(VHR_HELD_OUT)}
 
 
 def _block(cin: int, cout: int) -> nn.Sequential:
@@ -106,7 +132,8 @@ class SiamDiff(nn.Module):
 
 @dataclass
 class Sample:
-    """A prepared training pair: model input, label, valid mask, weight of its dataset."""
+    """A prepared training pair: model input, label, valid mask, and the group (its
+    dataset or source) that shares the crops equally with the other groups."""
 
     name: str
     x: npt.NDArray[np.float32]
@@ -115,22 +142,44 @@ class Sample:
     dataset: str
 
 
+def at_working_scale(pair: ChangePair, working: float) -> ChangePair:
+    """``pair`` resampled to ``working`` metres per pixel when it is finer (the label by
+    area: a working pixel is change when most of it is), else unchanged."""
+    factor = working_factor(pair.gsd, working)
+    if factor == 1.0:
+        return pair
+    before, after = (zoomed(img, factor) for img in (pair.before, pair.after))
+    rows, cols = before.shape
+    zoom = (rows / pair.label.shape[0], cols / pair.label.shape[1])
+    share = ndimage.zoom(pair.label.astype("float32"), zoom, order=1)[:rows, :cols]
+    return replace(pair, before=before, after=after, label=share >= 0.5, gsd=working)
+
+
 def prepare(
     pair: ChangePair,
     bands: tuple[str, ...],
     prep: InputPrep = InputPrep(),  # noqa: B008 (frozen, immutable default)
+    group: str = "",
 ) -> Sample:
     x = model_input(pair.before, pair.after, bands, prep)
-    return Sample(pair.name, x, pair.label, pair.valid, pair.dataset)
+    return Sample(pair.name, x, pair.label, pair.valid, group or pair.dataset)
 
 
 class Sampler:
     """Random crops with scale, flip, rotation, date-swap and brightness augmentation."""
 
-    def __init__(self, samples: Sequence[Sample], crop: int, rng: np.random.Generator) -> None:
+    def __init__(
+        self,
+        samples: Sequence[Sample],
+        crop: int,
+        rng: np.random.Generator,
+        *,
+        strong: bool = False,
+    ) -> None:
         self.samples = list(samples)
         self.crop = crop
         self.rng = rng
+        self.strong = strong
         # Each dataset gets half the crops (when both are present), pairs by area within.
         by_ds: dict[str, list[int]] = {}
         for i, s in enumerate(self.samples):
@@ -146,7 +195,8 @@ class Sampler:
         rng = self.rng
         i = int(rng.choice(len(self.samples), p=self.weights))
         s = self.samples[i]
-        scale = float(np.exp(rng.uniform(np.log(0.7), np.log(1.4))))
+        low, high = (0.5, 2.0) if self.strong else (0.7, 1.4)
+        scale = float(np.exp(rng.uniform(np.log(low), np.log(high))))
         size = max(STRIDE, round(self.crop * scale))
         rows, cols = s.label.shape
         size = min(size, rows, cols)
@@ -176,7 +226,30 @@ class Sampler:
         gain = rng.uniform(0.85, 1.15, size=(2, 1, 1, 1))
         bias = rng.uniform(-0.15, 0.15, size=(2, nb, 1, 1))
         xa = (xa.reshape(2, nb, self.crop, self.crop) * gain + bias).reshape(xa.shape)
+        if self.strong:
+            xa = self._between_dates(xa.reshape(2, nb, self.crop, self.crop)).reshape(xa.shape)
         return np.ascontiguousarray(xa, dtype="float32"), np.ascontiguousarray(ta)
+
+    def _between_dates(self, x: npt.NDArray[Any]) -> npt.NDArray[np.float32]:
+        """What differs between two dates and two sensors without construction, each at
+        random and to one date only: per-band colour shifts, haze (contrast pulled
+        towards a bright veil), blur, and a misregistration of up to 2 pixels."""
+        rng = self.rng
+        out = x.astype("float32")
+        for d in range(2):
+            if rng.random() < 0.5:
+                out[d] = out[d] * rng.uniform(0.8, 1.2, size=(x.shape[1], 1, 1)) + rng.uniform(
+                    -0.3, 0.3, size=(x.shape[1], 1, 1)
+                )
+            if rng.random() < 0.2:
+                a = rng.uniform(0.1, 0.5)
+                out[d] = out[d] * (1 - a) + a * rng.uniform(0.5, 2.0)
+            if rng.random() < 0.2:
+                out[d] = ndimage.gaussian_filter(out[d], (0, *(2 * [rng.uniform(0.5, 1.5)])))
+        if rng.random() < 0.3:
+            dy, dx = (int(v) for v in rng.integers(-2, 3, size=2))
+            out[1] = np.roll(out[1], (dy, dx), axis=(1, 2))
+        return out
 
     def batch(self, n: int) -> tuple[torch.Tensor, torch.Tensor]:
         xs, ts = zip(*(self.one() for _ in range(n)), strict=True)
@@ -204,13 +277,14 @@ def train_model(
     lr: float = 3e-3,
     log_every: int = 50,
     tag: str = "",
+    strong: bool = False,
 ) -> SiamDiff:
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     model = SiamDiff(bands=samples[0].x.shape[0] // 2)
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-4)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps, pct_start=0.1)
-    sampler = Sampler(samples, crop, rng)
+    sampler = Sampler(samples, crop, rng, strong=strong)
     model.train()
     start = time.perf_counter()
     running = 0.0
@@ -242,7 +316,9 @@ def calibrate(
     pairs (all of them training pairs of fold K, predicted by models that did not see
     them), which estimates how the model behaves on unseen data far better than its
     own training predictions.  ``*-all`` models use every out-of-fold prediction of
-    their family; ``rgb-<dataset>-only`` models those of their training dataset.
+    their family; ``rgb-<dataset>-only`` models those of their training dataset.  The
+    ``vhr`` folds hold out whole sources, so each fold's threshold comes from the other
+    sources' out-of-fold predictions.
     """
     models: dict[str, dict[str, Any]] = manifest["models"]
     for family, fam_pairs in pairs.items():
@@ -255,7 +331,7 @@ def calibrate(
                 p = by_name[name]
                 prob = predict_probability(p.before, p.after, info, gsd=p.gsd)
                 oof[name] = (prob[p.valid], p.label[p.valid])
-        if len(folds) < N_FOLDS:
+        if len(folds) < FAMILY_FOLDS[family]:
             continue
 
         def best(names: Sequence[str], oof: dict[str, Any] = oof) -> float:
@@ -268,6 +344,8 @@ def calibrate(
                 continue
             if "held_out" in entry:
                 pool = [n for n in oof if n not in entry["held_out"]]
+            elif family == "vhr":
+                pool = list(oof)
             else:
                 datasets = set(entry.get("trained_on", []))
                 pool = [n for n in oof if by_name[n].dataset in datasets]
@@ -281,6 +359,24 @@ def calibrate(
 
 def fold_of(index: int, n_folds: int = N_FOLDS) -> int:
     return index % n_folds
+
+
+def plan_vhr_jobs(
+    vhr: Sequence[ChangePair], oscd: Sequence[ChangePair]
+) -> list[tuple[str, str, list[ChangePair], dict[str, Any]]]:
+    """The ``vhr`` family: true colour from every source (the ``vhr-change`` pairs,
+    SZTAKI Szada and OSCD's true-colour bands); ``vhr-fold-<source>`` holds out one of
+    :data:`VHR_HELD_OUT` entirely, ``vhr-all`` trains on everything."""
+    pairs = [*vhr, *oscd]
+    jobs: list[tuple[str, str, list[ChangePair], dict[str, Any]]] = []
+    for source in VHR_HELD_OUT:
+        held = sorted(p.name for p in pairs if p.source == source)
+        train = [p for p in pairs if p.source != source]
+        jobs.append((f"vhr-fold-{source}", "vhr", train,
+                     {"held_out": held, "held_out_sources": [source]}))  # fmt: skip
+    sources = sorted({p.source for p in pairs})
+    jobs.append(("vhr-all", "vhr", pairs, {"trained_on": sources}))
+    return jobs
 
 
 def plan_jobs(
@@ -336,6 +432,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     cities = oscd_cities(root / "oscd")
     oscd_raw = list(oscd_pairs(root / "oscd", cities))
     szada_raw = list(airchange_pairs(root / "airchange"))
+    vhr_raw = [*vhr_pairs(root / "vhr-change"), *szada_raw]
     only = {n for n in args.only.split(",") if n}
     manifest_path = args.out / "manifest.json"
     manifest: dict[str, Any] = (
@@ -346,9 +443,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     tile = 256
     jobs = sorted(
         plan_jobs(oscd_raw, szada_raw), key=lambda j: (not j[0].endswith("-all"), j[1] != "s2")
-    )
+    ) + plan_vhr_jobs(vhr_raw, oscd_raw)
     # Inputs that do not depend on the training set are prepared once per pair.
     cache: dict[tuple[str, str], Sample] = {}
+    trained: set[str] = set()
     for name, family, pairs, extra in jobs:
         if args.calibrate_only or (only and name not in only):
             continue
@@ -359,9 +457,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         else:
             for pair in pairs:
                 if (family, pair.name) not in cache:
-                    cache[family, pair.name] = prepare(pair, BAND_SETS[family], prep)
+                    cache[family, pair.name] = _sample(family, pair, prep)
             train = [cache[family, pair.name] for pair in pairs]
-        model = train_model(train, steps=args.steps, seed=args.seed, tag=name)
+        model = train_model(
+            train, steps=args.steps, seed=args.seed, tag=name, strong=family == "vhr"
+        )
         path = args.out / f"{name}.onnx"
         export_onnx(model, path, 2 * model.bands, "logit")
         threshold = 0.5  # replaced by calibrate() once all folds exist
@@ -370,7 +470,8 @@ def main(argv: Sequence[str] | None = None) -> None:
             "family": family,
             "threshold": round(threshold, 4),
             "threshold_basis": "default 0.5, not calibrated yet",
-            "min_gsd": 1.0,
+            "min_gsd": VHR_WORKING_GSD if family == "vhr" else 1.0,
+            **({"max_gsd": 2.0} if family == "vhr" else {}),
             "tile": tile,
             "bands": list(BAND_SETS[family]),
             **prep.manifest_fields(),
@@ -382,12 +483,27 @@ def main(argv: Sequence[str] | None = None) -> None:
             **extra,
         }
         manifest["models"][name] = entry
-        if name.endswith("-all"):
+        trained.add(family)
+        if name.endswith("-all") and family != "vhr":
             manifest["default"][family] = name
         manifest_path.write_text(json.dumps(manifest, indent=2) + "\n")
         print(f"[{name}] threshold {threshold:.3f}, {entry['train_seconds']} s", flush=True)
-    calibrate(manifest, args.out, {"rgb": [*oscd_raw, *szada_raw], "s2": oscd_raw})
+    families = {"rgb": [*oscd_raw, *szada_raw], "s2": oscd_raw, "vhr": [*vhr_raw, *oscd_raw]}
+    calibrate(
+        manifest,
+        args.out,
+        {f: p for f, p in families.items() if args.calibrate_only or f in trained},
+    )
     manifest_path.write_text(json.dumps(manifest, indent=2) + "\n")
+
+
+def _sample(family: str, pair: ChangePair, prep: InputPrep) -> Sample:
+    """One pair prepared for a family: ``vhr`` pairs at its working scale, sampled in
+    their source's group."""
+    if family != "vhr":
+        return prepare(pair, BAND_SETS[family], prep)
+    group = VHR_GROUPS.get(pair.source, pair.source)
+    return prepare(at_working_scale(pair, VHR_WORKING_GSD), BAND_SETS[family], prep, group)
 
 
 if __name__ == "__main__":
