@@ -109,30 +109,28 @@ def _plain_rgb(path: Path) -> GeoImage:
     return GeoImage(pixels=pixels, mask=image.mask, band_names=AIRCHANGE_BANDS)
 
 
-def airchange_pairs(root: Path, subset: str = "szada") -> Iterator[ChangePair]:
-    """SZTAKI AirChange pairs (1.5 m aerial RGB, pixel grids) of one subset."""
-    folder = root / subset
+def _folder_pairs(
+    folder: Path, dataset: str, prefix: str, gsd: float, what: str
+) -> Iterator[ChangePair]:
+    """Pairs stored as ``<pair>/{before,after,change}.png`` (pixel grids; 255 = change)."""
     if not folder.is_dir():
-        raise InputNotFoundError(f"{folder} not found; is {root} the AirChange folder?")
+        raise InputNotFoundError(f"{folder} not found; is {folder.parent} the {what} folder?")
     for pair_dir in sorted(p for p in folder.iterdir() if p.is_dir()):
         before = _plain_rgb(pair_dir / "before.png")
         after = _coregistered(before, _plain_rgb(pair_dir / "after.png"))
         label = read_image(pair_dir / "change.png").pixels[0] > 127
-        yield ChangePair("airchange", f"{subset}/{pair_dir.name}", before, after, label, gsd=1.5)
+        yield ChangePair(dataset, f"{prefix}/{pair_dir.name}", before, after, label, gsd=gsd)
+
+
+def airchange_pairs(root: Path, subset: str = "szada") -> Iterator[ChangePair]:
+    """SZTAKI AirChange pairs (1.5 m aerial RGB, pixel grids) of one subset."""
+    return _folder_pairs(root / subset, "airchange", subset, 1.5, "AirChange")
 
 
 def vhr_pairs(root: Path, sources: Sequence[str] = tuple(VHR_SOURCES)) -> Iterator[ChangePair]:
     """The very-high-resolution true-colour pairs of ``vhr-change/`` (pixel grids)."""
     for source in sources:
-        folder = root / source
-        if not folder.is_dir():
-            raise InputNotFoundError(f"{folder} not found; is {root} the vhr-change folder?")
-        for pair_dir in sorted(p for p in folder.iterdir() if p.is_dir()):
-            before = _plain_rgb(pair_dir / "before.png")
-            after = _coregistered(before, _plain_rgb(pair_dir / "after.png"))
-            label = read_image(pair_dir / "change.png").pixels[0] > 127
-            yield ChangePair("vhr", f"{source}/{pair_dir.name}", before, after, label,
-                             gsd=VHR_SOURCES[source])  # fmt: skip
+        yield from _folder_pairs(root / source, "vhr", source, VHR_SOURCES[source], "vhr-change")
 
 
 def load_pairs(data: Path, dataset: str) -> list[ChangePair]:
