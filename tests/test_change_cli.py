@@ -206,9 +206,13 @@ def test_eval_change_leave_source_out_scores_each_source_with_a_model_that_never
     assert "leave-one-source-out" in report["how"]
     assert set(report["sources"]) == {"dsifn", "ncc", "szada"}
     assert report["not_scored"] == ["cdd"]  # no fold holds it out: it only trains
-    manifest = json.loads(
-        (Path(__file__).parents[1] / "src/sitewatch/models/change/manifest.json").read_text()
-    )["models"]
+    manifest = {
+        e["file"]: e
+        for e in json.loads(
+            (Path(__file__).parents[1] / "src/sitewatch/models/change/manifest.json").read_text()
+        )["models"].values()
+        if "file" in e
+    }
     for name, s in report["pairs"].items():
         source = name.split("/")[0]
         entry = manifest[s["model"]]
