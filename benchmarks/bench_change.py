@@ -85,7 +85,7 @@ def speed(root: Path, repeat: int) -> None:
         f"\n{'input':<32}{'method':<8}{'km2':>8}{'read s':>8}{'total s':>9}{'km2/s':>8}{'ratio':>7}"
     )
     for label, a, b, gsd in cases:
-        runs = [("model", None), ("cva", None), ("irmad", None)]
+        runs: list[tuple[str, str | None]] = [("model", None), ("cva", None), ("irmad", None)]
         if gsd is not None:  # true colour finer than 2 m: also the vhr network
             runs.insert(1, ("model", "vhr-all"))
         for method, name in runs:
