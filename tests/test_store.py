@@ -43,7 +43,7 @@ def test_new_store_is_migrated_and_seeded(store: Store) -> None:
         "alembic_version",
     } <= tables
     with store.engine.connect() as conn:
-        assert conn.exec_driver_sql("select version_num from alembic_version").scalar() == "0006"
+        assert conn.exec_driver_sql("select version_num from alembic_version").scalar() == "0007"
     if store.engine.dialect.name == "postgresql":  # geometry columns with GiST indexes
         with store.engine.connect() as conn:
             columns = conn.exec_driver_sql(
@@ -270,10 +270,11 @@ def test_detections_and_change_objects_are_rows_with_outlines(
     car = box(-99.15, 47.02, -99.1499, 47.0201)
     path = store.chips(site.id)[scene].path
     for n in (2, 1):
-        outlines = [Outline("vehicle", car.wkt, score=0.9)] * n
+        outlines = [Outline("vehicle", car.wkt, score=0.9, vehicle_kind="large")] * n
         store.record_chip(site.id, scene, path, [], [], outlines)
     with store.engine.connect() as conn:
-        assert conn.exec_driver_sql("select cls, score from detections").all() == [("vehicle", 0.9)]
+        rows = conn.exec_driver_sql("select cls, kind, score from detections").all()
+        assert rows == [("vehicle", "large", 0.9)]
 
 
 def test_zones_move_between_json_and_rows_across_migration_0006(db_url: str) -> None:
@@ -291,7 +292,7 @@ def test_zones_move_between_json_and_rows_across_migration_0006(db_url: str) -> 
         s.add_site(Site("zoned", "Zoned", "other", box(10.0, 10.0, 10.05, 10.05), zones=zones))
         before = {site.id: site.zones for site in s.list_sites()}
         assert before["zoned"] == zones
-        assert store_db.migrate(s.engine, "0005") == "0006"
+        assert store_db.migrate(s.engine, "0005") == "0007"
         with s.engine.connect() as conn:
             listed: dict[str, Any] = dict(conn.exec_driver_sql("select id, zones from sites").all())
         first = next(k for k, v in before.items() if v)
@@ -317,7 +318,7 @@ def test_downgrade_and_upgrade_keep_every_row(web_store_copy: str) -> None:
         before = counts()
         assert before["observations"] > 0
         assert before["scene_sites"] > 0
-        assert store_db.migrate(s.engine, "0003") == "0006"
+        assert store_db.migrate(s.engine, "0003") == "0007"
         assert counts() == before
         assert store_db.migrate(s.engine) == "0003"
         assert counts() == before

@@ -464,7 +464,7 @@ def _store_chip(
         dets = outcome.detections
         detections = None if dets is None else [asdict(d) for d in dets]
         outlines = [
-            Outline(d.cls, shape.wkt, score=d.score)
+            Outline(d.cls, shape.wkt, score=d.score, vehicle_kind=d.kind)
             for d in dets or []
             for shape in [detection_lonlat(d, outcome.chip)]
             if shape is not None

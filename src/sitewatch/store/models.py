@@ -336,6 +336,8 @@ class DetectionRow(Base):
     site_id: Mapped[str] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
     scene_id: Mapped[str] = mapped_column(ForeignKey("scenes.id", ondelete="CASCADE"))
     cls: Mapped[str] = mapped_column(String(32))
+    #: ``car`` or ``large`` for vehicles of a detector with kinds, else empty.
+    kind: Mapped[str] = mapped_column(String(16), default="", server_default="")
     score: Mapped[float] = mapped_column(Float)
     geom: Mapped[Any] = mapped_column(polygon_type())
 

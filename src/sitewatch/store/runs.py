@@ -67,15 +67,16 @@ class ChipRecord:
 
 @dataclass(frozen=True)
 class Outline:
-    """A detection (``kind`` its class, with its ``score``) or a change object (``kind``
-    its change type, with its area and pixel count), outlined on the ground: WKT in
-    lon/lat."""
+    """A detection (``kind`` its class, with its ``score`` and ``vehicle_kind``) or a
+    change object (``kind`` its change type, with its area and pixel count), outlined on
+    the ground: WKT in lon/lat."""
 
     kind: str
     wkt: str
     score: float = 0.0
     area_m2: float | None = None
     pixels: int = 0
+    vehicle_kind: str = ""
 
 
 @dataclass(frozen=True)
@@ -267,7 +268,7 @@ class RunRecords:
             )
             s.add_all(
                 DetectionRow(site_id=site_id, scene_id=scene_id, cls=o.kind, score=o.score,
-                             geom=o.wkt)
+                             kind=o.vehicle_kind, geom=o.wkt)
                 for o in outlines
             )  # fmt: skip
 
