@@ -430,7 +430,7 @@ def predict_probability(
         logits = predict_logits(x, model, progress=progress)
         prob = (1.0 / (1.0 + np.exp(-logits))).astype("float32")
     if factor != 1.0:
-        prob = _on_grid(prob, before.shape, order=1).astype("float32")
+        prob = on_grid(prob, before.shape, order=1).astype("float32")
     prob[~valid] = 0.0
     return prob
 
@@ -441,7 +441,7 @@ def working_factor(gsd: float | None, working: float) -> float:
     return gsd / working if gsd is not None and 0 < gsd < working else 1.0
 
 
-def _on_grid(array: npt.NDArray[Any], shape: tuple[int, int], order: int) -> npt.NDArray[Any]:
+def on_grid(array: npt.NDArray[Any], shape: tuple[int, int], order: int) -> npt.NDArray[Any]:
     """A 2-D ``array`` computed at the working scale brought back to the input grid
     ``shape`` (``order`` 1: bilinear for values, 0: nearest for labels)."""
     rows, cols = shape
@@ -519,7 +519,7 @@ def after_segments(
         colours, scale=seg.scale, sigma=0.5, min_size=seg.min_size, channel_axis=-1
     ).astype("int64")
     if factor != 1.0:
-        labels = _on_grid(labels, before.shape, order=0)
+        labels = on_grid(labels, before.shape, order=0)
     return labels
 
 

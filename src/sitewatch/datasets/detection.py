@@ -41,20 +41,21 @@ import hashlib
 import itertools
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 from scipy import ndimage
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
-from sitewatch.detection.boxes import box_iou
+from sitewatch.detection.boxes import box_array, box_iou
 from sitewatch.errors import InputNotFoundError
 from sitewatch.imagery.raster import read_image
 
 DETECTION_DATASETS = ("kit-ais", "minsk-drone", "simd", "airbus")
 SPLITS = ("train", "val", "test")
-KINDS = ("car", "large")
 #: YOLO class names -> (SiteWatch class, vehicle kind).
 _KIT_CLASSES = ("car", "truck", "bus", "minibus", "cyclist")
 _SOURCE_CLASSES: dict[str, tuple[str, str]] = {
@@ -230,25 +231,21 @@ def place_groups(
     """Indices of ``images`` grouped by place: the ``linked`` pairs are one place, and
     (with ``compare``) so are images whose edge thumbnails correlate at
     :data:`SAME_PLACE_CORRELATION` or more; transitively."""
-    parent = list(range(len(images)))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    thumbs = [_edge_thumbnail(im.pixels, im.gsd) for im in images] if compare else []
     pairs = list(linked)
-    for i in range(len(thumbs)):
-        for j in range(i + 1, len(images)):
-            if place_correlation(thumbs[i], thumbs[j]) >= SAME_PLACE_CORRELATION:
-                pairs.append((i, j))
-    for i, j in pairs:
-        parent[root(i)] = root(j)
+    if compare:
+        thumbs = [_edge_thumbnail(im.pixels, im.gsd) for im in images]
+        pairs += [
+            (i, j)
+            for i, j in itertools.combinations(range(len(images)), 2)
+            if place_correlation(thumbs[i], thumbs[j]) >= SAME_PLACE_CORRELATION
+        ]
+    n = len(images)
+    ends = np.array(pairs, dtype=int).reshape(-1, 2)
+    graph = coo_matrix((np.ones(len(ends)), (ends[:, 0], ends[:, 1])), shape=(n, n))
+    _, label = connected_components(graph, directed=False)
     groups: dict[int, list[int]] = {}
-    for i in range(len(images)):
-        groups.setdefault(root(i), []).append(i)
+    for i, g in enumerate(label):
+        groups.setdefault(int(g), []).append(i)
     return list(groups.values())
 
 
@@ -256,7 +253,6 @@ def deal_places(images: Sequence[DetImage], groups: Sequence[Sequence[int]]) -> 
     """The images with ``place`` and ``split`` set: places in a fixed pseudo-random order
     go to test until it holds :data:`TEST_SHARE` of the images, then to val until it
     holds :data:`VAL_SHARE`, the rest to train."""
-    from dataclasses import replace
 
     def key(group: Sequence[int]) -> str:
         first = min(images[i].name for i in group)
@@ -300,17 +296,13 @@ def simd(root: Path) -> list[DetImage]:
 DUPLICATE_IOU = 0.5
 
 
-def _xyxy(boxes: list[Box]) -> npt.NDArray[np.float64]:
-    return np.array([[b.x0, b.y0, b.x1, b.y1] for b in boxes], dtype="float64").reshape(-1, 4)
-
-
 def drop_duplicates(boxes: list[Box], iou: float = DUPLICATE_IOU) -> list[Box]:
     """The boxes without repeated annotations: a box overlapping an earlier kept box of
     the same class by IoU >= ``iou`` is dropped."""
     kept: list[Box] = []
     for box in boxes:
         same = [k for k in kept if k.cls == box.cls]
-        if not same or float(box_iou(_xyxy([box]), _xyxy(same)).max()) < iou:
+        if not same or float(box_iou(box_array([box]), box_array(same)).max()) < iou:
             kept.append(box)
     return kept
 

@@ -5,10 +5,18 @@ Boxes are ``(n, 4)`` arrays of ``(x0, y0, x1, y1)`` in pixels.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import numpy as np
 import numpy.typing as npt
 
 BoxArray = npt.NDArray[np.float64]
+
+
+def box_array(items: Sequence[Any]) -> BoxArray:
+    """An (n, 4) array of the ``x0, y0, x1, y1`` of boxes or detections."""
+    return np.array([[b.x0, b.y0, b.x1, b.y1] for b in items], dtype="float64").reshape(-1, 4)
 
 
 def box_iou(a: BoxArray, b: BoxArray) -> BoxArray:

@@ -29,7 +29,7 @@ from shapely.affinity import affine_transform
 from shapely.geometry import Polygon, box
 from shapely.geometry.base import BaseGeometry
 
-from sitewatch.detection.boxes import nms_keep
+from sitewatch.detection.boxes import box_array, nms_keep
 from sitewatch.errors import (
     CorruptImageError,
     ImageTooCoarseError,
@@ -141,8 +141,7 @@ def nms(dets: list[Detection], iou: float = 0.5) -> list[Detection]:
     out: list[Detection] = []
     for cls in {d.cls for d in dets}:
         group = sorted((d for d in dets if d.cls == cls), key=lambda d: -d.score)
-        b = np.array([[d.x0, d.y0, d.x1, d.y1] for d in group], dtype="float64")
-        out.extend(group[i] for i in nms_keep(b, iou))
+        out.extend(group[i] for i in nms_keep(box_array(group), iou))
     return sorted(out, key=lambda d: -d.score)
 
 

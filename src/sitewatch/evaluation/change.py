@@ -140,11 +140,7 @@ def evaluate_change(
         by_source.setdefault(pair.source, []).append((counts, everything))
     return {
         "method": method,
-        "protocol": protocol
-        if method == "model"
-        else "shipped"
-        if method == "auto"
-        else "unsupervised",
+        "protocol": {"model": protocol, "auto": "shipped"}.get(method, "unsupervised"),
         "bands": family,
         "how": protocol_text(dataset, protocol, method),
         "pairs": per_pair,

@@ -10,13 +10,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from sitewatch.detection.boxes import box_iou
+from sitewatch.detection.boxes import box_array, box_iou
 from sitewatch.detection.detector import CLASSES, DetectorInfo, detect_array, resample_rgb
-from sitewatch.evaluation.metrics import Counts, average_precision
-
-#: Bootstrap resamples of the images, and the interval reported (90%).
-BOOTSTRAP = 1000
-INTERVAL = (5.0, 95.0)
+from sitewatch.evaluation.metrics import BOOTSTRAP, INTERVAL, Counts, average_precision
 
 
 def _match_image(
@@ -52,10 +48,6 @@ class ImageMatch:
     n_gt: int
 
 
-def _xyxy(items: Sequence[Any]) -> npt.NDArray[np.float64]:
-    return np.array([[b.x0, b.y0, b.x1, b.y1] for b in items], dtype="float64").reshape(-1, 4)
-
-
 def match_image(
     boxes: Sequence[Any], preds: Sequence[Any], cls: str, kind: str | None, iou: float = 0.5
 ) -> ImageMatch:
@@ -66,10 +58,10 @@ def match_image(
     def wanted(x: Any) -> bool:
         return bool(x.cls == cls and (kind is None or x.kind == kind))
 
-    gt = _xyxy([b for b in boxes if wanted(b)])
-    ign = _xyxy([b for b in boxes if b.cls == "ignore"])
+    gt = box_array([b for b in boxes if wanted(b)])
+    ign = box_array([b for b in boxes if b.cls == "ignore"])
     mine = sorted((d for d in preds if wanted(d)), key=lambda d: -d.score)
-    flags = _match_image(_xyxy(mine), gt, ign, iou)
+    flags = _match_image(box_array(mine), gt, ign, iou)
     return ImageMatch(np.array([d.score for d in mine], dtype="float64"), flags, len(gt))
 
 

@@ -112,7 +112,14 @@ def average_precision(recall: npt.NDArray[np.float64], precision: npt.NDArray[np
     return float(np.sum((r[idx + 1] - r[idx]) * p[idx + 1]))
 
 
-def bootstrap_f1(counts: list[Counts], resamples: int = 1000, seed: int = 0) -> tuple[float, float]:
+#: Bootstrap resamples (of images or pairs), and the percentiles of the interval (90%).
+BOOTSTRAP = 1000
+INTERVAL = (5.0, 95.0)
+
+
+def bootstrap_f1(
+    counts: list[Counts], resamples: int = BOOTSTRAP, seed: int = 0
+) -> tuple[float, float]:
     """The 90% bootstrap interval of pooled F1, resampling whole pairs (or images)."""
     if not counts:
         return (0.0, 0.0)
@@ -122,5 +129,5 @@ def bootstrap_f1(counts: list[Counts], resamples: int = 1000, seed: int = 0) -> 
     tp, fp, fn = table[picks].sum(axis=1).T
     denom = 2 * tp + fp + fn
     f1 = np.divide(2 * tp, denom, out=np.zeros_like(tp), where=denom > 0)
-    lo, hi = np.percentile(f1, (5.0, 95.0))
+    lo, hi = np.percentile(f1, INTERVAL)
     return round(float(lo), 4), round(float(hi), 4)

@@ -56,6 +56,7 @@ from sitewatch.change.models import (
     fit_normalisation,
     model_info,
     model_input,
+    on_grid,
     predict_probability,
     working_factor,
     zoomed,
@@ -149,9 +150,7 @@ def at_working_scale(pair: ChangePair, working: float) -> ChangePair:
     if factor == 1.0:
         return pair
     before, after = (zoomed(img, factor) for img in (pair.before, pair.after))
-    rows, cols = before.shape
-    zoom = (rows / pair.label.shape[0], cols / pair.label.shape[1])
-    share = ndimage.zoom(pair.label.astype("float32"), zoom, order=1)[:rows, :cols]
+    share = on_grid(pair.label.astype("float32"), before.shape, order=1)
     return replace(pair, before=before, after=after, label=share >= 0.5, gsd=working)
 
 
