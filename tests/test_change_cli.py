@@ -222,3 +222,25 @@ def test_eval_change_leave_source_out_scores_each_source_with_a_model_that_never
         lo, hi = s["f1_interval"]
         assert lo <= s["f1"] <= hi
         assert 0 < s["all_change_f1"] < 1
+
+
+def test_eval_change_without_a_model_for_the_protocol_is_a_one_line_error(
+    runner: CliRunner, db_url: str, data_dir: Path
+) -> None:
+    """The vhr pairs have no cross-validation folds, and OSCD has no source that a
+    leave-source-out fold holds out: one line each, exit 2, no traceback."""
+    from sitewatch.datasets.change import ChangePair
+    from sitewatch.errors import ModelNotFoundError
+    from sitewatch.evaluation.change import evaluate_change
+    from sitewatch.geo.grid import GeoImage
+
+    wrong = run_cli(runner, db_url, "eval", "change", "--dataset", "vhr")
+    assert_one_line_error(wrong, "--protocol leave-source-out")
+    image = GeoImage(
+        pixels=np.zeros((3, 16, 16), dtype="float32"),
+        mask=np.ones((16, 16), dtype=bool),
+        band_names=("red", "green", "blue"),
+    )
+    city = ChangePair("oscd", "beirut", image, image, np.zeros((16, 16), dtype=bool), 10.0)
+    with pytest.raises(ModelNotFoundError, match="holds out oscd"):
+        evaluate_change([city], "model", "leave-source-out")

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from sitewatch.change.detect import detect_change
 from sitewatch.change.models import load_manifest, model_info, predict_probability
+from sitewatch.errors import ModelNotFoundError
 from sitewatch.evaluation.metrics import Counts, bootstrap_f1, confusion
 
 if TYPE_CHECKING:
@@ -50,14 +51,15 @@ def protocol_text(dataset: str, protocol: str, method: str) -> str:
 def model_entry_for(
     manifest: dict[str, Any], pair_name: str, dataset: str, protocol: str, family: str
 ) -> dict[str, Any]:
-    """The manifest entry of the ``family`` model allowed to score ``pair_name``."""
+    """The manifest entry of the ``family`` model allowed to score ``pair_name``
+    (ModelNotFoundError when none is)."""
     models: dict[str, dict[str, Any]] = manifest.get("models", {})
     if protocol == "leave-source-out":
         source = pair_name.split("/", 1)[0]
         for entry in models.values():
             if entry.get("family") == family and source in entry.get("held_out_sources", []):
                 return entry
-        raise KeyError(
+        raise ModelNotFoundError(
             f"no {family} model holds out the source {source!r}; train the vhr family "
             "with `python -m sitewatch.train.change --only vhr-fold-szada,vhr-fold-dsifn,"
             "vhr-fold-ncc,vhr-all`"
@@ -68,11 +70,14 @@ def model_entry_for(
         for entry in models.values():
             if entry.get("family") == fam and entry.get("trained_on") == [other]:
                 return entry
-        raise KeyError(f"no {fam} model trained on {other} only in the manifest")
+        raise ModelNotFoundError(f"no {fam} model trained on {other} only in the manifest")
     for entry in models.values():
         if entry.get("family") == family and pair_name in entry.get("held_out", []):
             return entry
-    raise KeyError(f"no {family} cross-validation fold holds out {pair_name!r}")
+    raise ModelNotFoundError(
+        f"no {family} cross-validation fold holds out {pair_name!r}"
+        + ("; score these pairs with --protocol leave-source-out" if dataset == "vhr" else "")
+    )
 
 
 def pick_family(manifest: dict[str, Any], dataset: str, protocol: str, family: str) -> str:
@@ -117,6 +122,11 @@ def evaluate_change(
         }
         not_scored = sorted({p.source for p in pairs} - held)
         pairs = [p for p in pairs if p.source in held]
+        if not pairs:
+            raise ModelNotFoundError(
+                f"no {family} model holds out {', '.join(not_scored) or 'any source'}; "
+                "leave-source-out scores the sources of --dataset vhr"
+            )
     per_pair: dict[str, dict[str, Any]] = {}
     by_source: dict[str, list[tuple[Counts, Counts]]] = {}
     total = Counts()
