@@ -503,3 +503,11 @@ def test_training_targets_and_augmentation() -> None:
     outs = [photometric(crop, rng) for _ in range(30)]
     assert all(o.shape == crop.shape for o in outs)
     assert len({round(float(o.mean()), 4) for o in outs}) == 30  # each draw differs
+
+
+def test_eval_detect_on_an_empty_split_is_a_one_line_error(
+    runner: CliRunner, db_url: str, data_dir: Path
+) -> None:
+    """KIT AIS is split by street into train and test only: no val images to score."""
+    result = run_cli(runner, db_url, "eval", "detect", "--dataset", "kit-ais", "--split", "val")
+    assert_one_line_error(result, "kit-ais has no images in its val split")

@@ -18,6 +18,7 @@ from sitewatch.datasets.paths import data_dir
 from sitewatch.detection.detector import (
     default_detector,
 )
+from sitewatch.errors import InsufficientDataError
 from sitewatch.evaluation.change import PROTOCOLS, evaluate_change
 from sitewatch.evaluation.detection import evaluate_detection
 
@@ -125,6 +126,8 @@ def eval_detect(dataset: str, split: str, data: str | None, as_json: bool) -> No
     count error, per class and per vehicle kind, and how large-vehicle boxes fit."""
 
     images = [im for im in load_detection(data_dir(data), dataset) if im.split == split]
+    if not images:
+        raise InsufficientDataError(f"{dataset} has no images in its {split} split")
     report = with_progress(
         f"eval {dataset}",
         lambda step: evaluate_detection(images, default_detector(), progress=step),
