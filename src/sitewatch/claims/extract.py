@@ -284,7 +284,7 @@ def _norm(s: str) -> str:
     return re.sub(r"[^a-z0-9]", "", s.lower())
 
 
-def _site_names(sites: Sequence[Site]) -> list[tuple[str, str]]:
+def site_names(sites: Sequence[Site]) -> list[tuple[str, str]]:
     """(normalised name, site id), longest first so "Sohae Satellite..." beats "Sohae"."""
     names = [
         (_norm(n), s.id) for s in sites for n in (s.name, *s.aliases, s.id) if len(_norm(n)) >= 4
@@ -449,7 +449,7 @@ def _resolve(s: str, published: date) -> tuple[datetime, datetime, str] | None:
 
 def _other_places(sites: Sequence[Site]) -> list[str]:
     """:data:`OTHER_PLACES` less any the watchlist names (normalised)."""
-    watched = {name for name, _ in _site_names(sites)}
+    watched = {name for name, _ in site_names(sites)}
     return [n for n in {_norm(p) for p in OTHER_PLACES} if n not in watched]
 
 
@@ -462,6 +462,12 @@ def polarity_of(sentence: str) -> str:
 def modality_of(sentence: str) -> str:
     """``capable``, ``planned``, ``possible`` or ``observed`` (see :data:`MODALITY`)."""
     return next((name for name, p in MODALITY if p.search(sentence)), "observed")
+
+
+def activities_of(sentence: str) -> list[str]:
+    """The kinds of activity a sentence speaks of (facility names masked first)."""
+    masked = FACILITY_NOUNS.sub(" ", sentence)
+    return [a for a, p in ACTIVITIES.items() if p.search(masked)]
 
 
 def paragraphs(text: str) -> list[list[str]]:
@@ -484,7 +490,7 @@ def extract_claims(
     if "\x00" in text:
         raise InvalidTextError(f"{source or 'the text'} is not plain text")
     pub = published or datetime.now(UTC).date()
-    names = _site_names(sites)
+    names = site_names(sites)
     others = _other_places(sites)
     claims: list[Claim] = []
     last_sites: list[str] = []
@@ -508,8 +514,7 @@ def extract_claims(
             named = match_sites(sentence, names)
             flat = _norm(sentence)
             elsewhere = not named and any(o in flat for o in others)
-            masked = FACILITY_NOUNS.sub(" ", sentence)
-            activities = [a for a, p in ACTIVITIES.items() if p.search(masked)]
+            activities = activities_of(sentence)
             refers_back = previous_named or in_paragraph or _REFERS_BACK.search(sentence)
             previous_named = bool(named)
             if elsewhere:  # about a place not watched: nothing carries over past it

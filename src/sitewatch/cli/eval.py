@@ -1,4 +1,5 @@
-"""``sitewatch eval change|detect``: score the shipped models on labelled data."""
+"""``sitewatch eval change|detect|claims``: score the shipped models and the claims
+extractor on labelled data."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from sitewatch.detection.detector import (
 )
 from sitewatch.errors import InsufficientDataError
 from sitewatch.evaluation.change import PROTOCOLS, evaluate_change
+from sitewatch.evaluation.claims import CLAIM_SPLITS
 from sitewatch.evaluation.detection import evaluate_detection
 
 
@@ -158,3 +160,70 @@ def eval_detect(dataset: str, split: str, data: str | None, as_json: bool) -> No
             f"large vehicle boxes: median length error {boxes['median_length_error']:.1%} "
             f"({boxes['found']} of {boxes['labelled']} labelled large vehicles found)"
         )
+
+
+@eval_group.command("claims")
+@click.option(
+    "--corpus",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="A labelled corpus file (default: the packaged corpus of real reporting).",
+)
+@click.option(
+    "--split",
+    type=click.Choice(CLAIM_SPLITS),
+    default="test",
+    show_default=True,
+    help="Which texts to score (rules are developed on dev; report test).",
+)
+@click.option("--failures", is_flag=True, help="List every failure with its sentence.")
+@json_option
+def eval_claims(corpus: str | None, split: str, failures: bool, as_json: bool) -> None:
+    """Precision and recall of `claims extract` on hand-labelled real reporting (90%
+    bootstrap intervals over texts), attribution, polarity, modality and activity among
+    matched claims, negated claims, and claims put on watched sites from texts about
+    unwatched places."""
+    from sitewatch.evaluation.claims import evaluate_claims, load_corpus
+    from sitewatch.sites.watchlist import builtin_sites
+
+    texts = [t for t in load_corpus(corpus) if split in ("all", t.split)]
+    if not texts:
+        raise InsufficientDataError(f"the corpus has no texts in its {split} split")
+    report = with_progress(
+        f"eval claims ({split})", lambda step: evaluate_claims(texts, builtin_sites(), step)
+    )
+    report["split"] = split
+    if not failures:
+        report.pop("failures")
+    if as_json:
+        emit_json(report)
+        return
+
+    def pct(key: str) -> str:
+        value = report[key]
+        return "n/a" if value is None else f"{value:.3f}"
+
+    def interval(key: str) -> str:
+        lo_hi = report[key]
+        return "" if lo_hi is None else f" ({lo_hi[0]:.3f}-{lo_hi[1]:.3f})"
+
+    neg, off = report["negated"], report["unwatched_only_texts"]
+    click.echo(
+        f"{split}: {report['texts']} texts, {report['labelled_claims']} labelled claims, "
+        f"{report['extracted_claims']} extracted, {report['matched']} matched\n"
+        f"precision {pct('precision')}{interval('precision_interval')}, "
+        f"recall {pct('recall')}{interval('recall_interval')}\n"
+        f"among matched: attribution {pct('attribution_correct')}, activity "
+        f"{pct('activity_agrees')}, polarity {pct('polarity_agrees')}, modality "
+        f"{pct('modality_agrees')}\n"
+        f"negated claims: {neg['labelled']} labelled, {neg['matched']} matched, "
+        f"{neg['marked_negative']} marked negative\n"
+        f"texts naming only unwatched places: {off['texts']}, claims put on watched "
+        f"sites from them: {off['claims']}"
+    )
+    for kind, n in report["failures_by_kind"].items():
+        click.echo(f"  {n:3d}  {kind}")
+    for row in report.get("failures", []):
+        extracted = row.get("extracted")
+        got = f" [got {extracted}]" if extracted else ""
+        click.echo(f"- {row['kind']} ({row['text']}, {row['site_id']}): {row['sentence']}{got}")
