@@ -83,8 +83,12 @@ def test_a_site_named_in_the_next_sentence_is_linked() -> None:
     moving = only(claims(text))
     assert (moving.site_id, moving.activity) == ("sanumdong", "vehicle movement")
     assert moving.sentence.startswith("Cargo trucks")
-    # Not across a paragraph, and not when a site was already being discussed.
-    assert claims(text.replace(". The", ".\n\nThe")) == []
+    # A wire lead is a paragraph of its own: the next paragraph's first sentence names
+    # the place ("New activity was detected at a missile factory ... \n\n ... Sanumdong").
+    across = only(claims(text.replace(". The", ".\n\nThe")))
+    assert (across.site_id, across.sentence) == ("sanumdong", moving.sentence)
+    # Only the very next sentence: one in between breaks the link.
+    assert claims(text.replace(". The", ". It rained. The")) == []
 
 
 def test_spellings_and_places_not_on_the_watchlist() -> None:

@@ -38,31 +38,50 @@ ACTIVITIES: dict[str, re.Pattern[str]] = {
     "launch preparation": re.compile(
         r"\b(launch (preparations?|pad activity)|prepar\w* (for |to conduct |to )?(a |another )?"
         r"(satellite |rocket |missile )?launch|fuel(l)?ing|erect(ed|ing|or)|"
-        r"on the (launch )?pad)\b",
+        r"on the (launch )?pad|conduct\w* (?:any |a |the )?(?:\w+ )?launch(?:es)?|"
+        r"launch(?:es)? (?:will|would|could) be conducted|launch is (?:in the offing|imminent)|"
+        r"(?:rockets?|missiles?|launchers?) (?:is |are |was |were )?(?:present|visible|"
+        r"being moved|moved to))\b",
         re.I,
     ),
     "test": re.compile(
         r"\b((missile|rocket|engine|nuclear|weapons?|static|ground|flight)[- ]tests?(ed|ing)?|"
         r"test[- ](fired|firing|launch(ed)?)|tested|test of|detonat\w*|"
-        r"conduct\w* (?:\w+ ){0,2}tests?)\b",
+        r"conduct\w* (?:\w+ ){0,2}tests?|(?:carried out|conducted) (?:a |an |the |another )?"
+        r"(?:[\w\u201c\u201d\"-]+ ){0,3}tests?|tests? (?:\w+ ){0,2}(?:carried out|conducted|"
+        r"taken place|took place)|test at|testing|prepar\w* for (?:a |an |another )?(?:\w+ )?"
+        r"tests?)\b",
         re.I,
     ),
     "vehicle movement": re.compile(
         r"\b((cargo |military |large |heavy )?(vehicles?|trucks?|convoys?|transporters?|"
-        r"TELs?|trailers?)\b.{0,60}\b(mov\w*|arriv\w*|depart\w*|seen|spotted|parked|"
-        r"observed|gather\w*|around|near|enter\w*|leav\w*)|movement of|"
-        r"vehic(?:le|ular) (?:movements?|activity|traffic))",
+        r"TELs?|trailers?|railcars?|tankers?|containers?)\b.{0,60}\b(mov\w*|arriv\w*|"
+        r"depart\w*|seen|spotted|parked|observed|gather\w*|around|near|enter\w*|leav\w*|"
+        r"coming|going|remain\w*|visible|captured|present)|movements? of|arrival of|"
+        r"vehic(?:le|ular) (?:movements?|activity|traffic)|(?:vehicle |unusual |truck )?traffic)",
         re.I,
     ),
     "construction/rebuilding": re.compile(
         r"\b(rebuil\w*|reconstruct\w*|construct\w*|build(ing|s)? (a |new )|new (buildings?|"
-        r"structures?)|expan\w*|restor\w*|reassembl\w*|dismantl\w*|excavat\w*|renovat\w*)\b",
+        r"structures?)|expan\w*|restor\w*|reassembl\w*|dismantl\w*|excavat\w*|renovat\w*|"
+        r"renew(?:s|ing|al)? (?:a |an |the |its |of )|raz(?:e|ed|ing)|put (?:\w+ ){0,4}back|"
+        r"putting back|repairs?|repairing|"
+        r"(?:new|restoration|construction|repair) work|(?:has|have|had|was|were|been) set up|"
+        r"moderni[sz]\w*|development project|upgrad\w*|improvements?|dredging|addition of|"
+        r"new (?:launch pads?|tunnels?|piers?|roads?))\b",
         re.I,
     ),
     "operating": re.compile(
-        r"\b(operat(ing|ion|ional|ed)|(kept|keep|keeps|remain\w*) (running|active|operating)|"
-        r"in operation|producing|production|enrich\w*|reprocess\w*|activity at|dormant|"
-        r"idle|inactive)\b",
+        r"\b(operat(?:e|es|ing|ions?|ional|ed)|(kept|keep|keeps|remain\w*) (running|active|"
+        r"operating)|in operation|producing|production|enrich\w*|reprocess\w*|dormant|idle|"
+        r"inactive|functional|resum\w*|restart\w*|manufactur\w*|"
+        r"(?:the|this|new|renewed|recent|unusual|increased|continued|ongoing) activit(?:y|ies)|"
+        r"uptick in activity|activit(?:y|ies) (?:is |are |was |were |has been |have been )?"
+        r"[\u201c\"]?(?:evident |visible |detected |spotted |seen |observed )?(?:at|near|around|in|"
+        r"throughout)|(?:building|assembling|to build) (?:[\w-]+ ){0,5}(?:missiles?|ICBMs?|"
+        r"rockets?)|(?:steam|vapou?r) (?:plumes?|discharges?|emissions?)|(?:cooling )?water "
+        r"(?:discharges?|being discharged)|discharges? of (?:cooling )?water|hot water|"
+        r"personnel (?:\w+ ){0,3}(?:observed|seen|visible|present|activity))\b",
         re.I,
     ),
 }
@@ -85,9 +104,13 @@ FACILITY_NOUNS = re.compile(
 
 #: Negation: the activity is said not to happen ("no signs of", "stopped", "dormant").
 NEGATION = re.compile(
-    r"\b(no (?:new |further |recent |significant |visible |signs? of |evidence of |indication"
-    r"s? of )*(?:activity|signs?|evidence|indications?|movements?|vehicles?|work|"
-    r"construction|changes?)|not (?:been |be |yet )?(?:\w+ed|operating|active|running)|"
+    r"\b(no (?:new |further |recent |significant |visible |clear |signs? of |evidence of |"
+    r"indications? of )*(?:activity|signs?|evidence|indications?|indicators?|movements?|"
+    r"vehicles?|work|construction|changes?|rockets?|missiles?|steam|water|discharges?)|"
+    r"no (?:[\w-]+ ){0,3}(?:has|have|was|were|is|are) (?:yet )?(?:been )?(?:observed|detected|"
+    r"seen|spotted|visible)|not (?:yet )?(?:capable|operational|functional|ready|able)|"
+    r"precludes?|(?:extremely |highly |very )?unlikely that|"
+    r"not (?:been |be |yet )?(?:\w+ed|operating|active|running)|"
     r"(?:has|have|had|did|does|do|is|are|was|were)n't|(?:has|have|had|did|does|do|is|are|"
     r"was|were) not|never|stopped|halted|suspended|ceased|shut (?:it |down)|no longer|"
     r"dormant|idle|inactive|without any)\b",
@@ -130,23 +153,71 @@ HEDGES = re.compile(
 
 #: An organisation's name: up to 8 words, starting at a word's start.  Both bounds keep
 #: matching linear in the text's length (no backtracking over long runs of capitals).
-_ORG = r"((?<![\w.'&-])[A-Z0-9][\w.'&-]*(?:\s+(?:of|for|and|the|[A-Z0-9][\w.'&-]*)){0,8})"
+_ORG_BODY = r"(?<![\w.'&-])[A-Z0-9][\w.'&-]*(?:\s+(?:of|for|and|the|[A-Z0-9][\w.'&-]*)\b){0,8}"
+_ORG = f"({_ORG_BODY})"
+#: A speaker's noun after its name ("Beyond Parallel analysts", "South Korean media").
+_SPEAKER_NOUN = (
+    r"(?:\s+(?:analysts|researchers|experts|officials?|website|report|media|newspapers?|"
+    r"news agency))?"
+)
+#: Who an anaphor ("the website said", "it added") points back to: the last speaker named.
+_ANAPHOR = re.compile(
+    r"(?:^|[,\u201d\"]\s*)(?:the|The) (?:website|report|group|think tank|institute|agency|"
+    r"newspaper|outlet|watchdog|monitor|briefing|statement|academy)\b(?:\s+\w+){0,3}?\s+"
+    r"(?:said|says|added|noted|argued|reported|shared|assessed|jots|stressed)\b|"
+    r"\b(?:it|It) (?:said|says|added|noted|concluded|argued|reported)\b|"
+    r"\b[Aa]ccording to the (?:report|briefing|statement|agency|website|group)\b"
+)
+_SAYS = (
+    r"(?:said|says|reported|reports|showed|shows|told|noted|assessed|estimated|detected|found|"
+    r"observed|concluded|argued|suggests?|speculate|added|revealed|spotted|believes?|"
+    r"presented|announced|confirmed|warned|stated|determined|briefed|(?:was|were) quoted|"
+    r"shared exclusively)"
+)
 ATTRIBUTION = [
+    # "Suh Hoon, the NIS chief, said"; "Joseph S. Bermudez Jr., a senior fellow ..., told NPR"
+    re.compile(
+        r"((?<![\w.'-])[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*){1,3}),\s+[^,;\u201c\u201d\"]{3,120}?,"
+        r"\s+(?:said|says|told|added|noted|(?:was|were) quoted)\b"
+    ),
+    # "One of the report's authors, Victor Cha, said"
+    re.compile(
+        r"(?:^|,\s+)([A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*){1,3}),\s+(?:said|says|told|added|noted)\b"
+    ),
+    # "Lawmakers briefed by Seoul's intelligence service said"
+    re.compile(
+        r"^((?:[A-Z][\w'.-]*\s+){0,3}(?i:lawmakers|officials|analysts|experts|researchers|"
+        r"sources|diplomats))\b[^.;]{0,80}?\b(?:said|say|says|told)\b"
+    ),
+    re.compile(r"\bquoted\s+((?:the\s+)?[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*){0,3})\s+as\s+saying"),
     re.compile(
         r"((?:(?<![\w.'-])(?:[A-Z][\w.'-]*|the)\s+){0,4}(?:officials?|sources?|analysts|"
-        r"diplomats?|experts|"
-        r"researchers|spokes(?:man|woman|person)))\s+(?:said|say|says|told|believe|think)\b"
+        r"diplomats?|experts|lawmakers|chief|director|inspectors?|"
+        r"researchers|spokes(?:man|woman|person)))\s+(?:also\s+)?(?:said|say|says|told|believe|"
+        r"think)\b"
     ),
     re.compile(
         r"((?:(?<![\w.'-])[A-Z][\w.'-]*\s+){0,3}(?:spy|intelligence|defen[cs]e|foreign|"
-        r"unification|state|news|military)\s+(?:agency|service|ministry|media|outlet|"
-        r"authorities|officials?)(?:\s+\([A-Z]{2,6}\))?)\s+(?:said|says|told|reported|"
-        r"reports|assessed|believes?|was quoted|were quoted)\b"
+        r"unification|state|news|military|nuclear)\s+(?:agency|service|ministry|media|outlet|"
+        r"authorities|officials?|watchdog)(?:\s+\([A-Z]{2,6}\))?)\s+(?:also\s+|has\s+|have\s+)?"
+        r"(?:said|says|told|reported|reports|assessed|believes?|was quoted|were quoted|detected|"
+        r"spotted|noted)\b"
     ),
-    re.compile(r"\baccording to (?:the )?" + _ORG),
     re.compile(
-        _ORG + r"\s+(?:said|says|reported|reports|showed|shows|told|noted|assessed|estimated|"
-        r"(?:was|were) quoted as saying|shared exclusively)\b"
+        r"\b[Aa]ccording to (?:the |a )?(?:(?:US|U\.S\.|American|South Korean)\s+)?"
+        r"(?:(?:think[- ]tank|website|group|monitoring group)\s+)?"
+        + r"(?:(?:senior|unnamed|unidentified|anonymous)\s+)?("
+        + _ORG_BODY
+        + r"(?:\s+(?:officials?|sources?|analysts|experts|report))?)"
+    ),
+    re.compile(
+        r"\b(?:assessment|analysis|report|published|findings|study) (?:by|from) (?:the )?"
+        r"(?:(?:US|U\.S\.|American|South Korean)\s+)?(?:(?:think[- ]tank|website|group|"
+        r"monitoring group)\s+)?" + _ORG
+    ),
+    re.compile(
+        "(" + _ORG_BODY + _SPEAKER_NOUN + r")(?:\s+\([A-Z]{2,6}\))?\s+(?:also\s+|has\s+|have\s+|"
+        r"had\s+|on\s+\w+day\s+)?" + _SAYS + r"\b"
     ),
     re.compile(r"\b(?:said|says|reported|wrote)\s+(?:the\s+)?" + _ORG),
     re.compile(
@@ -185,7 +256,8 @@ ATTRIBUTION_TYPES = [
     ),
     ("news outlet", re.compile(r"news|Yonhap|Reuters|\bAP\b|AFP|NK News|Times|Post|CNN|NHK", re.I)),
 ]
-_REFERS_BACK = re.compile(r"\b(the (site|facility|plant|factory|station|complex|compound|center|"
+_REFERS_BACK = re.compile(r"\b((?:the|this|these) (?:[\w-]+ ){0,3}?(site|facility|plant|factory|"
+                          r"station|complex|compound|center|project|"
                           r"centre|launch pad|pad|(?:vertical )?(?:engine )?test stand|reactor|"
                           r"enrichment (?:plant|facility)|assembly building|transfer "
                           r"(?:building|structure))|there|its)\b", re.I)  # fmt: skip
@@ -200,7 +272,8 @@ _MONTH = (r"(Jan(?:uary|\.)?|Feb(?:ruary|\.)?|Mar(?:ch|\.)?|Apr(?:il|\.)?|May|Ju
 WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 DEFAULT_DAYS = 30
 _ABBREV = re.compile(r"\b(U\.S|U\.N|Mr|Mrs|Ms|Dr|Gen|Lt|Col|Sen|Rep|St|No|Jan|Feb|Mar|Apr|Jun|"
-                     r"Jul|Aug|Sep|Sept|Oct|Nov|Dec|a\.m|p\.m|e\.g|i\.e)\.", re.I)  # fmt: skip
+                     r"Jul|Aug|Sep|Sept|Oct|Nov|Dec|a\.m|p\.m|e\.g|i\.e|"
+                     r"[NS](?=\.\s+Korea))\.", re.I)  # fmt: skip
 
 
 #: A wire dateline: "SEOUL (Reuters) -", "SEOUL, March 5 (Yonhap) --", "WASHINGTON --".
@@ -226,6 +299,12 @@ _NOT_WHO = re.compile(
     re.I,
 )
 _PRONOUN_SAID = re.compile(r"\b(they|he|she) (said|say|says|added|told)\b", re.I)
+#: Refers forward to a place the next sentence names ("at a North Korean missile factory").
+_FORWARD = re.compile(
+    r"\b(?:a|an|the|its) (?:[\w-]+ ){0,5}(?:factory|plant|site|facility|complex|station|"
+    r"cent(?:er|re))\b",
+    re.I,
+)
 
 
 @dataclass
@@ -276,7 +355,9 @@ class Claim:
 def split_sentences(text: str) -> list[str]:
     """Sentences of plain text (abbreviations such as "U.S." do not end one)."""
     protected = _ABBREV.sub(lambda m: m.group(0).replace(".", "\x00"), text)
-    parts = re.split(r"(?<=[.!?])[\"')\]]?\s+(?=[\"'(\[]?[A-Z0-9])|\n\s*\n", protected)
+    parts = re.split(
+        r"(?<=[.!?])[\"'\u201d\u2019)\]]?\s+(?=[\"'(\[\u201c\u2018]?[A-Z0-9])|\n\s*\n", protected
+    )
     return [" ".join(p.replace("\x00", ".").split()) for p in parts if p.strip()]
 
 
@@ -303,9 +384,15 @@ def match_sites(sentence: str, names: Sequence[tuple[str, str]]) -> list[str]:
     return [s for _, s in sorted(found)]
 
 
+#: Text before a match that makes it a comparison, not a source ("consistent with a report by").
+_NOT_SOURCE = re.compile(r"\bconsistent with (?:a |an |the )?(?:recent |latest )?$", re.I)
+
+
 def _attribution(sentence: str) -> tuple[str, str]:
     for pattern in ATTRIBUTION:
         m = pattern.search(sentence)
+        if m and _NOT_SOURCE.search(sentence[max(0, m.start() - 40) : m.start()]):
+            continue
         if m:
             text = re.sub(r"^the\s+", "", m.group(1).strip(" ,."), flags=re.I)
             if len(text) < 2 or text.lower() in {"it", "he", "she", "they", "the", "this"}:
@@ -453,10 +540,30 @@ def _other_places(sites: Sequence[Site]) -> list[str]:
     return [n for n in {_norm(p) for p in OTHER_PLACES} if n not in watched]
 
 
-def polarity_of(sentence: str) -> str:
+#: Clause boundaries that end a negation's reach ("vehicles moved, but do not show ...").
+_CLAUSE = re.compile(r"[;:]|,?\s+(?:but|although|though|whereas|however)\b|,\s*(?:while|yet|and)\b")
+#: A restart outweighs the idleness it ends ("put back in operation after being idle").
+_RESUMED = re.compile(
+    r"\b(restart\w*|resum\w*|put back|back (?:in|into) operation|reactivat\w*|back to normal)\b",
+    re.I,
+)
+
+
+#: Negated stopping is continuing ("work never stopped").
+_CONTINUED = re.compile(r"\b(?:never|not) (?:stopped|ceased|halted|paused|suspended)\b", re.I)
+
+
+def polarity_of(sentence: str, activity: str | None = None) -> str:
     """``negative`` when the sentence says the activity is not happening, else
-    ``positive``."""
-    return "negative" if NEGATION.search(FACILITY_NOUNS.sub(" ", sentence)) else "positive"
+    ``positive``.  With ``activity``, only the clauses that speak of it count: the
+    activity is negative when every such clause is negated (and none reports a restart)."""
+    clauses = _CLAUSE.split(_CONTINUED.sub(" continued ", FACILITY_NOUNS.sub(" ", sentence)))
+    if activity is not None:
+        clauses = [c for c in clauses if ACTIVITIES[activity].search(c)] or clauses
+        negated = all(NEGATION.search(c) and not _RESUMED.search(c) for c in clauses)
+    else:
+        negated = any(NEGATION.search(c) for c in clauses)
+    return "negative" if negated else "positive"
 
 
 def modality_of(sentence: str) -> str:
@@ -497,11 +604,11 @@ def extract_claims(
     previous_named = False
     previous_who = ("", "")
     wire = ""  # the agency of the first dateline, e.g. "(Yonhap)"
+    #: A sentence with an activity at "a factory" before any site was named; the next
+    #: sentence may name it ("... at the factory. Sanumdong, ...").
+    pending: tuple[str, str, list[str]] | None = None
     for paragraph in paragraphs(text):
         in_paragraph = False  # a watched site was named earlier in this paragraph
-        #: A sentence with an activity at "the facility" before any site was named; the
-        #: next sentence of the paragraph may name it ("... the factory. Sanumdong, ...").
-        pending: tuple[str, str, list[str]] | None = None
         for raw in paragraph:
             dateline = _DATELINE.match(raw)
             if dateline is not None and dateline.group("agency") and not wire:
@@ -531,15 +638,19 @@ def extract_claims(
             pending = None
             if named:
                 last_sites, in_paragraph = named, True
-            elif activities and _REFERS_BACK.search(sentence) and not last_sites:
+            elif (
+                activities
+                and not last_sites
+                and (_REFERS_BACK.search(sentence) or _FORWARD.search(sentence))
+            ):
                 pending = (sentence, raw, activities)
-            if not activities or not named:
-                continue
-            claims += _claims_of(
-                sentence, raw, named, activities, pub, source, fallback, previous_who
-            )
-            if claims:
-                previous_who = (claims[-1].attribution, claims[-1].attribution_type)
+            if activities and named:
+                claims += _claims_of(
+                    sentence, raw, named, activities, pub, source, fallback, previous_who
+                )
+            said_by = _attribution(sentence)
+            if said_by[0]:  # the last speaker named, for "it said", "the website added"
+                previous_who = said_by
     return claims
 
 
@@ -561,7 +672,9 @@ def _claims_of(
     else:
         start, end, basis = window
     who, kind = _attribution(sentence)
-    if not who and _PRONOUN_SAID.search(sentence):
+    #: The rest of a quotation opened in an earlier sentence is still its speaker's.
+    continues_quote = raw.count("\u201d") > raw.count("\u201c")
+    if not who and (_PRONOUN_SAID.search(sentence) or _ANAPHOR.search(sentence) or continues_quote):
         who, kind = previous_who
     if not who and fallback[0]:
         who, kind = fallback
@@ -569,7 +682,7 @@ def _claims_of(
         {m.group(0).lower() for m in HEDGES.finditer(sentence)}
         | {m.group(0) for m in _MAY.finditer(sentence)}
     )
-    polarity, modality = polarity_of(sentence), modality_of(sentence)
+    modality = modality_of(sentence)
     return [
         Claim(
             activity=activity,
@@ -584,7 +697,7 @@ def _claims_of(
             hedges=hedges,
             source=source,
             published=datetime(pub.year, pub.month, pub.day, tzinfo=UTC),
-            polarity=polarity,
+            polarity=polarity_of(sentence, activity),
             modality=modality,
         )
         for site_id in named

@@ -187,7 +187,7 @@ def evaluate_claims(
     off_watchlist = {"texts": 0, "claims": 0}
     for s in scored:
         negated["labelled"] += sum(
-            any(c.polarity == "negative" for c in labels) for labels in s.labels.values()
+            c.polarity == "negative" for labels in s.labels.values() for c in labels
         )
         if not match_sites(s.text.text, names):
             off_watchlist["texts"] += 1
@@ -200,19 +200,28 @@ def evaluate_claims(
                 {p.activity for p in preds} & {a for c in labels for a in c.activity}
             )
             agree["modality"] += preds[0].modality in {c.modality for c in labels}
-            want_negative = any(c.polarity == "negative" for c in labels)
-            got_negative = any(p.polarity == "negative" for p in preds)
-            agree["polarity"] += want_negative == got_negative
-            if want_negative:
-                negated["matched"] += 1
-                negated["marked negative"] += got_negative
+            # Polarity per labelled activity, against the extracted claims of that activity
+            # (or of the sentence, when the extractor named another activity).
+            polarity_ok = True
+            for c in labels:
+                same = [p for p in preds if p.activity in c.activity] or preds
+                got = any(p.polarity == c.polarity for p in same)
+                polarity_ok &= got
+                if c.polarity == "negative":
+                    negated["matched"] += 1
+                    negated["marked negative"] += got
+                if not got:
+                    kind = (
+                        "negation missed"
+                        if c.polarity == "negative"
+                        else "positive read as negative"
+                    )
+                    kinds[kind] += 1
+                    failures.append(_failure(kind, s, unit, list(c.activity), same[0]))
+            agree["polarity"] += polarity_ok
             if not _who_matches(preds[0].attribution, sorted(who)):
                 kinds["wrong attribution"] += 1
                 failures.append(_failure("wrong attribution", s, unit, sorted(who), preds[0]))
-            if want_negative != got_negative:
-                kind = "negation missed" if want_negative else "positive read as negative"
-                kinds[kind] += 1
-                failures.append(_failure(kind, s, unit, sorted(who), preds[0]))
         for unit in s.labels.keys() - s.predicted.keys():
             i, _ = unit
             if any(p == i for p, _ in s.predicted):
@@ -257,16 +266,18 @@ def evaluate_claims(
 
 
 def _failure(
-    kind: str, s: _Scored, unit: tuple[int, str], who: list[str], claim: Claim | None
+    kind: str, s: _Scored, unit: tuple[int, str], expected: list[str], claim: Claim | None
 ) -> dict[str, Any]:
+    """One failure: its kind, text, site and sentence, what was expected (the speakers or
+    the activity in question) and what was extracted."""
     row: dict[str, Any] = {
         "kind": kind,
         "text": s.text.id,
         "site_id": unit[1],
         "sentence": s.sentences[unit[0]],
     }
-    if who:
-        row["expected_attribution"] = who
+    if expected:
+        row["expected"] = expected
     if claim is not None:
         row["extracted"] = {
             "activity": claim.activity,
