@@ -49,7 +49,8 @@ ACTIVITIES: dict[str, re.Pattern[str]] = {
         r"test[- ](fired|firing|launch(ed)?)|tested|test of|detonat\w*|"
         r"conduct\w* (?:\w+ ){0,2}tests?|(?:carried out|conducted) (?:a |an |the |another )?"
         r"(?:[\w\u201c\u201d\"-]+ ){0,3}tests?|tests? (?:\w+ ){0,2}(?:carried out|conducted|"
-        r"taken place|took place)|test at|testing|prepar\w* for (?:a |an |another )?(?:\w+ )?"
+        r"taken place|took place)|tests?, (?:\w+ ){0,2}(?:carried out|conducted)|test at|testing|"
+        r"-based tests?|prepar\w* for (?:a |an |another )?(?:\w+ )?"
         r"tests?)\b",
         re.I,
     ),
@@ -68,17 +69,21 @@ ACTIVITIES: dict[str, re.Pattern[str]] = {
         r"putting back|repairs?|repairing|"
         r"(?:new|restoration|construction|repair) work|(?:has|have|had|was|were|been) set up|"
         r"moderni[sz]\w*|development project|upgrad\w*|improvements?|dredging|addition of|"
-        r"new (?:launch pads?|tunnels?|piers?|roads?))\b",
+        r"new (?:launch pads?|tunnels?|piers?|roads?)|ongoing development|unchanged|"
+        r"remains? (?:pretty much |largely |essentially )?the same)\b",
         re.I,
     ),
     "operating": re.compile(
         r"\b(operat(?:e|es|ing|ions?|ional|ed)|(kept|keep|keeps|remain\w*) (running|active|"
         r"operating)|in operation|producing|production|enrich\w*|reprocess\w*|dormant|idle|"
-        r"inactive|functional|resum\w*|restart\w*|manufactur\w*|"
+        r"inactive|functional|resum\w*|restart\w*|reviv\w*|manufactur\w*|decommission\w*|"
+        r"(?:is|are|remains?) [\u201c\"]?active|ice[- ]free|ice melt\w*|snow melt\w*|thawed|"
+        r"spent fuel (?:rods )?(?:have been |has been |were |was )?(?:transferred|removed|"
+        r"unloaded)|"
         r"(?:the|this|new|renewed|recent|unusual|increased|continued|ongoing) activit(?:y|ies)|"
         r"uptick in activity|activit(?:y|ies) (?:is |are |was |were |has been |have been )?"
         r"[\u201c\"]?(?:evident |visible |detected |spotted |seen |observed )?(?:at|near|around|in|"
-        r"throughout)|(?:building|assembling|to build) (?:[\w-]+ ){0,5}(?:missiles?|ICBMs?|"
+        r"throughout)|(?:building|assembling|to build) (?:[\w-]+ ){0,6}(?:missiles?|ICBMs?|"
         r"rockets?)|(?:steam|vapou?r) (?:plumes?|discharges?|emissions?)|(?:cooling )?water "
         r"(?:discharges?|being discharged)|discharges? of (?:cooling )?water|hot water|"
         r"personnel (?:\w+ ){0,3}(?:observed|seen|visible|present|activity))\b",
@@ -109,7 +114,9 @@ NEGATION = re.compile(
     r"vehicles?|work|construction|changes?|rockets?|missiles?|steam|water|discharges?)|"
     r"no (?:[\w-]+ ){0,3}(?:has|have|was|were|is|are) (?:yet )?(?:been )?(?:observed|detected|"
     r"seen|spotted|visible)|not (?:yet )?(?:capable|operational|functional|ready|able)|"
-    r"precludes?|(?:extremely |highly |very )?unlikely that|"
+    r"precludes?|(?:extremely |highly |very )?unlikely that|doubts? (?:about|over)|not at all|"
+    r"difficult(?:y|ies) (?:in )?operating|decommission\w*|unchanged|"
+    r"remains? (?:pretty much |largely |essentially )?the same|"
     r"not (?:been |be |yet )?(?:\w+ed|operating|active|running)|"
     r"(?:has|have|had|did|does|do|is|are|was|were)n't|(?:has|have|had|did|does|do|is|are|"
     r"was|were) not|never|stopped|halted|suspended|ceased|shut (?:it |down)|no longer|"
@@ -158,21 +165,24 @@ _ORG = f"({_ORG_BODY})"
 #: A speaker's noun after its name ("Beyond Parallel analysts", "South Korean media").
 _SPEAKER_NOUN = (
     r"(?:\s+(?:analysts|researchers|experts|officials?|website|report|media|newspapers?|"
-    r"news agency))?"
+    r"news agency|agency|watchdog|ministry))?"
 )
 #: Who an anaphor ("the website said", "it added") points back to: the last speaker named.
 _ANAPHOR = re.compile(
-    r"(?:^|[,\u201d\"]\s*)(?:the|The) (?:website|report|group|think tank|institute|agency|"
+    r"(?:^|[,\u201d\"]\s*)(?:the|The) (?:(?:U\.S\.|US|American|UN|U\.N\.) )?(?:website|report|"
+    r"group|think tank|institute|agency|"
     r"newspaper|outlet|watchdog|monitor|briefing|statement|academy)\b(?:\s+\w+){0,3}?\s+"
     r"(?:said|says|added|noted|argued|reported|shared|assessed|jots|stressed)\b|"
     r"\b(?:it|It) (?:said|says|added|noted|concluded|argued|reported)\b|"
     r"\b[Aa]ccording to the (?:report|briefing|statement|agency|website|group)\b"
 )
+#: Adverbs between a speaker and the verb ("Voice of America earlier reported").
+_ADVERB = r"(?:also|earlier|previously|recently|later|further|has|have|had|on\s+\w+day)\s+"
 _SAYS = (
     r"(?:said|says|reported|reports|showed|shows|told|noted|assessed|estimated|detected|found|"
     r"observed|concluded|argued|suggests?|speculate|added|revealed|spotted|believes?|"
     r"presented|announced|confirmed|warned|stated|determined|briefed|(?:was|were) quoted|"
-    r"shared exclusively)"
+    r"shared exclusively|issued an? (?:\w+ )?(?:assessment|statement|report))"
 )
 ATTRIBUTION = [
     # "Suh Hoon, the NIS chief, said"; "Joseph S. Bermudez Jr., a senior fellow ..., told NPR"
@@ -191,12 +201,6 @@ ATTRIBUTION = [
     ),
     re.compile(r"\bquoted\s+((?:the\s+)?[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*){0,3})\s+as\s+saying"),
     re.compile(
-        r"((?:(?<![\w.'-])(?:[A-Z][\w.'-]*|the)\s+){0,4}(?:officials?|sources?|analysts|"
-        r"diplomats?|experts|lawmakers|chief|director|inspectors?|"
-        r"researchers|spokes(?:man|woman|person)))\s+(?:also\s+)?(?:said|say|says|told|believe|"
-        r"think)\b"
-    ),
-    re.compile(
         r"((?:(?<![\w.'-])[A-Z][\w.'-]*\s+){0,3}(?:spy|intelligence|defen[cs]e|foreign|"
         r"unification|state|news|military|nuclear)\s+(?:agency|service|ministry|media|outlet|"
         r"authorities|officials?|watchdog)(?:\s+\([A-Z]{2,6}\))?)\s+(?:also\s+|has\s+|have\s+)?"
@@ -204,8 +208,14 @@ ATTRIBUTION = [
         r"spotted|noted)\b"
     ),
     re.compile(
+        r"((?:(?<![\w.'-])(?:[A-Z][\w.'-]*|the)\s+){0,4}(?:officials?|sources?|analysts|"
+        r"diplomats?|experts|lawmakers|chief|director|inspectors?|"
+        r"researchers|spokes(?:man|woman|person)))\s+(?:also\s+)?(?:said|say|says|told|believe|"
+        r"think)\b"
+    ),
+    re.compile(
         r"\b[Aa]ccording to (?:the |a )?(?:(?:US|U\.S\.|American|South Korean)\s+)?"
-        r"(?:(?:think[- ]tank|website|group|monitoring group)\s+)?"
+        r"(?:(?:[\w-]+\s+){0,3}?(?:think[- ]tank|website|group|monitor|institute)\s+)?"
         + r"(?:(?:senior|unnamed|unidentified|anonymous)\s+)?("
         + _ORG_BODY
         + r"(?:\s+(?:officials?|sources?|analysts|experts|report))?)"
@@ -216,10 +226,25 @@ ATTRIBUTION = [
         r"monitoring group)\s+)?" + _ORG
     ),
     re.compile(
-        "(" + _ORG_BODY + _SPEAKER_NOUN + r")(?:\s+\([A-Z]{2,6}\))?\s+(?:also\s+|has\s+|have\s+|"
-        r"had\s+|on\s+\w+day\s+)?" + _SAYS + r"\b"
+        "("
+        + _ORG_BODY
+        + _SPEAKER_NOUN
+        + r")(?:\s+\([A-Z]{2,6}\))?\s+(?:"
+        + _ADVERB
+        + ")*"
+        + _SAYS
+        + r"\b"
     ),
-    re.compile(r"\b(?:said|says|reported|wrote)\s+(?:the\s+)?" + _ORG),
+    re.compile(
+        r"\b(?:said|says|reported|wrote)\s+(?:the\s+)?" + _ORG + r"(?=\s*(?:[,.;]|$|in\b|on\b))"
+    ),
+    # "A U.S.-based North Korea monitoring Web site has assessed"; "a monitoring group said"
+    re.compile(
+        r"((?:\b[Aa]n?|\b[Tt]he)\s+[^,.;]{0,60}?(?:website|[Ww]eb site|think[- ]tank|"
+        r"monitoring group|institute|watchdog))\b[^,.;]{0,40}?\s(?:" + _ADVERB + ")*"
+        r"(?:said|says|reported|assessed|noted|concluded|argued)\b"
+    ),
+    re.compile(r"\bwith (" + _ORG_BODY + r"(?:\s+[Nn]ews)?)\s+saying\b"),
     re.compile(
         r"\b((?:U\.S\.|US|South Korean|American|Japanese)?\s*(?:intelligence|military)\s+"
         r"(?:officials?|sources?|agenc(?:y|ies)|assessments?))",
@@ -299,6 +324,10 @@ _NOT_WHO = re.compile(
     re.I,
 )
 _PRONOUN_SAID = re.compile(r"\b(they|he|she) (said|say|says|added|told)\b", re.I)
+#: Kinds of source whose report a paragraph goes on relaying once named.
+_REPORTED_KINDS = frozenset({"agency", "think tank", "official", "news outlet"})
+#: A sentence that only names the source of the one before ("This is according to 38 North").
+_SOURCE_AFTER = re.compile(r"(?:This|That|It)(?: is|'s| was)(?: all)? according to\b")
 #: Refers forward to a place the next sentence names ("at a North Korean missile factory").
 _FORWARD = re.compile(
     r"\b(?:a|an|the|its) (?:[\w-]+ ){0,5}(?:factory|plant|site|facility|complex|station|"
@@ -607,14 +636,19 @@ def extract_claims(
     #: A sentence with an activity at "a factory" before any site was named; the next
     #: sentence may name it ("... at the factory. Sanumdong, ...").
     pending: tuple[str, str, list[str]] | None = None
+    last_sentence_claims = 0  # where the previous sentence's claims start
     for paragraph in paragraphs(text):
         in_paragraph = False  # a watched site was named earlier in this paragraph
+        reporting = ("", "")  # the source this paragraph reports, once named
         for raw in paragraph:
             dateline = _DATELINE.match(raw)
             if dateline is not None and dateline.group("agency") and not wire:
                 wire = dateline.group("agency").strip()
-            # Who says what the text says in its own voice: the publisher, else the wire.
-            fallback = (publisher, "publication") if publisher else (wire, "news outlet")
+            # Who says what the text says in its own voice: the source the paragraph
+            # reports (an agency, think tank, official or outlet named earlier in it), else
+            # the publisher, else the wire.
+            own = (publisher, "publication") if publisher else (wire, "news outlet")
+            fallback = reporting if reporting[0] else own
             # A dateline names where and when the report was filed, not a site or a date
             # of activity.
             sentence = raw[dateline.end() :] if dateline is not None else raw
@@ -622,7 +656,12 @@ def extract_claims(
             flat = _norm(sentence)
             elsewhere = not named and any(o in flat for o in others)
             activities = activities_of(sentence)
-            refers_back = previous_named or in_paragraph or _REFERS_BACK.search(sentence)
+            refers_back = (
+                previous_named
+                or in_paragraph
+                or _REFERS_BACK.search(sentence)
+                or raw.count("\u201d") > raw.count("\u201c")  # the rest of a quotation
+            )
             previous_named = bool(named)
             if elsewhere:  # about a place not watched: nothing carries over past it
                 last_sites, in_paragraph, pending = [], False, None
@@ -644,6 +683,7 @@ def extract_claims(
                 and (_REFERS_BACK.search(sentence) or _FORWARD.search(sentence))
             ):
                 pending = (sentence, raw, activities)
+            before = len(claims)
             if activities and named:
                 claims += _claims_of(
                     sentence, raw, named, activities, pub, source, fallback, previous_who
@@ -651,6 +691,13 @@ def extract_claims(
             said_by = _attribution(sentence)
             if said_by[0]:  # the last speaker named, for "it said", "the website added"
                 previous_who = said_by
+                if said_by[1] in _REPORTED_KINDS:
+                    reporting = said_by
+                if _SOURCE_AFTER.match(sentence):  # "No new activity at X. This is according
+                    for c in claims[last_sentence_claims:before]:  # to 38 North."
+                        if (c.attribution, c.attribution_type) == fallback:
+                            c.attribution, c.attribution_type = said_by
+            last_sentence_claims = before
     return claims
 
 
