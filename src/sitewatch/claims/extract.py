@@ -50,7 +50,9 @@ ACTIVITIES: dict[str, re.Pattern[str]] = {
         r"conduct\w* (?:\w+ ){0,2}tests?|(?:carried out|conducted) (?:a |an |the |another )?"
         r"(?:[\w\u201c\u201d\"-]+ ){0,3}tests?|tests? (?:\w+ ){0,2}(?:carried out|conducted|"
         r"taken place|took place)|tests?, (?:\w+ ){0,2}(?:carried out|conducted)|test at|testing|"
-        r"-based tests?|prepar\w* for (?:a |an |another )?(?:\w+ )?"
+        r"-based tests?|launched|launch exercises?|"
+        r"(?:the|these|recent) (?:[\w-]+ )?launch(?:es)?\b|"
+        r"(?:the|this|that) test\b|prepar\w* for (?:a |an |another )?(?:\w+ )?"
         r"tests?)\b",
         re.I,
     ),
@@ -59,13 +61,15 @@ ACTIVITIES: dict[str, re.Pattern[str]] = {
         r"TELs?|trailers?|railcars?|tankers?|containers?)\b.{0,60}\b(mov\w*|arriv\w*|"
         r"depart\w*|seen|spotted|parked|observed|gather\w*|around|near|enter\w*|leav\w*|"
         r"coming|going|remain\w*|visible|captured|present)|movements? of|arrival of|"
-        r"vehic(?:le|ular) (?:movements?|activity|traffic)|(?:vehicle |unusual |truck )?traffic)",
+        r"vehic(?:le|ular) (?:\w+ )?(?:movements?|activit(?:y|ies)|traffic)|"
+        r"(?:vehicle |unusual |truck )?traffic)",
         re.I,
     ),
     "construction/rebuilding": re.compile(
         r"\b(rebuil\w*|reconstruct\w*|construct\w*|build(ing|s)? (a |new )|new (buildings?|"
         r"structures?)|expan\w*|restor\w*|reassembl\w*|dismantl\w*|excavat\w*|renovat\w*|"
-        r"renew(?:s|ing|al)? (?:a |an |the |its |of )|raz(?:e|ed|ing)|put (?:\w+ ){0,4}back|"
+        r"renew(?:s|ing|al)? (?:a |an |the |its |of )|raz(?:e|ed|ing)|reconstitut\w*|disassembl\w*|"
+        r"work (?:on|at)\b|put (?:\w+ ){0,4}back|"
         r"putting back|repairs?|repairing|"
         r"(?:new|restoration|construction|repair) work|(?:has|have|had|was|were|been) set up|"
         r"moderni[sz]\w*|development project|upgrad\w*|improvements?|dredging|addition of|"
@@ -77,6 +81,7 @@ ACTIVITIES: dict[str, re.Pattern[str]] = {
         r"\b(operat(?:e|es|ing|ions?|ional|ed)|(kept|keep|keeps|remain\w*) (running|active|"
         r"operating)|in operation|producing|production|enrich\w*|reprocess\w*|dormant|idle|"
         r"inactive|functional|resum\w*|restart\w*|reviv\w*|manufactur\w*|decommission\w*|"
+        r"commission\w*|test-run\w*|"
         r"(?:is|are|remains?) [\u201c\"]?active|ice[- ]free|ice melt\w*|snow melt\w*|thawed|"
         r"spent fuel (?:rods )?(?:have been |has been |were |was )?(?:transferred|removed|"
         r"unloaded)|"
@@ -85,7 +90,9 @@ ACTIVITIES: dict[str, re.Pattern[str]] = {
         r"[\u201c\"]?(?:evident |visible |detected |spotted |seen |observed )?(?:at|near|around|in|"
         r"throughout)|(?:building|assembling|to build) (?:[\w-]+ ){0,6}(?:missiles?|ICBMs?|"
         r"rockets?)|(?:steam|vapou?r) (?:plumes?|discharges?|emissions?)|(?:cooling )?water "
-        r"(?:discharges?|being discharged)|discharges? of (?:cooling )?water|hot water|"
+        r"(?:discharges?|being discharged|outflow)|"
+        r"(?:discharges?|release|outflow) of (?:\w+ )?water|"
+        r"hot water|"
         r"personnel (?:\w+ ){0,3}(?:observed|seen|visible|present|activity))\b",
         re.I,
     ),
@@ -109,13 +116,13 @@ FACILITY_NOUNS = re.compile(
 
 #: Negation: the activity is said not to happen ("no signs of", "stopped", "dormant").
 NEGATION = re.compile(
-    r"\b(no (?:new |further |recent |significant |visible |clear |signs? of |evidence of |"
-    r"indications? of )*(?:activity|signs?|evidence|indications?|indicators?|movements?|"
+    r"\b(no (?:[\w-]+ ){0,3}?(?:activity|signs?|evidence|indications?|indicators?|movements?|"
     r"vehicles?|work|construction|changes?|rockets?|missiles?|steam|water|discharges?)|"
     r"no (?:[\w-]+ ){0,3}(?:has|have|was|were|is|are) (?:yet )?(?:been )?(?:observed|detected|"
     r"seen|spotted|visible)|not (?:yet )?(?:capable|operational|functional|ready|able)|"
     r"precludes?|(?:extremely |highly |very )?unlikely that|doubts? (?:about|over)|not at all|"
-    r"difficult(?:y|ies) (?:in )?operating|decommission\w*|unchanged|"
+    r"difficult(?:y|ies) (?:in )?operating|decommission\w*|unchanged|died down|slowed down|"
+    r"wound down|tapered off|"
     r"remains? (?:pretty much |largely |essentially )?the same|"
     r"not (?:been |be |yet )?(?:\w+ed|operating|active|running)|"
     r"(?:has|have|had|did|does|do|is|are|was|were)n't|(?:has|have|had|did|does|do|is|are|"
@@ -160,7 +167,10 @@ HEDGES = re.compile(
 
 #: An organisation's name: up to 8 words, starting at a word's start.  Both bounds keep
 #: matching linear in the text's length (no backtracking over long runs of capitals).
-_ORG_BODY = r"(?<![\w.'&-])[A-Z0-9][\w.'&-]*(?:\s+(?:of|for|and|the|[A-Z0-9][\w.'&-]*)\b){0,8}"
+_ORG_WORD = r"[A-Z0-9][\w.'\u2019&-]*"
+_ORG_BODY = (
+    r"(?<![\w.'\u2019&-])" + _ORG_WORD + r"(?:\s+(?:of|for|and|the|" + _ORG_WORD + r")\b){0,8}"
+)
 _ORG = f"({_ORG_BODY})"
 #: A speaker's noun after its name ("Beyond Parallel analysts", "South Korean media").
 _SPEAKER_NOUN = (
@@ -174,7 +184,8 @@ _ANAPHOR = re.compile(
     r"newspaper|outlet|watchdog|monitor|briefing|statement|academy)\b(?:\s+\w+){0,3}?\s+"
     r"(?:said|says|added|noted|argued|reported|shared|assessed|jots|stressed)\b|"
     r"\b(?:it|It) (?:said|says|added|noted|concluded|argued|reported)\b|"
-    r"\b[Aa]ccording to the (?:report|briefing|statement|agency|website|group)\b"
+    r"\b[Aa]ccording to (?:the|\w+'s|\w+\u2019s) (?:report|briefing|statement|agency|website|group|"
+    r"article|analysis)\b"
 )
 #: Adverbs between a speaker and the verb ("Voice of America earlier reported").
 _ADVERB = r"(?:also|earlier|previously|recently|later|further|has|have|had|on\s+\w+day)\s+"
@@ -187,8 +198,30 @@ _SAYS = (
 ATTRIBUTION = [
     # "Suh Hoon, the NIS chief, said"; "Joseph S. Bermudez Jr., a senior fellow ..., told NPR"
     re.compile(
-        r"((?<![\w.'-])[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*){1,3}),\s+[^,;\u201c\u201d\"]{3,120}?,"
-        r"\s+(?:said|says|told|added|noted|(?:was|were) quoted)\b"
+        r"((?<![\w.'-])[A-Z0-9][\w.'-]*(?:\s+[A-Z][\w.'-]*){1,3}),\s+[^,;\u201c\u201d\"]{3,120}?,"
+        r"\s+(?:said|says|told|added|noted|outlined|presented|revealed|announced|stated|explained|"
+        r"warned|(?:was|were) quoted)\b"
+    ),
+    # "South Korea's military, which tracked the launch, also confirmed"
+    re.compile(
+        "("
+        + _ORG_BODY
+        + _SPEAKER_NOUN
+        + r"),\s+(?:which|who)\s+[^,;]{3,120}?,\s+(?:"
+        + _ADVERB
+        + ")*"
+        + _SAYS
+        + r"\b"
+    ),
+    # "a spokesperson for North Korea's Academy of National Defense Science announced"
+    re.compile(
+        r"\b((?:spokes(?:man|woman|person)|official|director|chief|head)\s+(?:for|of|at|from)\s+(?:the\s+)?"
+        + _ORG_BODY
+        + r")\s+(?:"
+        + _ADVERB
+        + ")*"
+        + _SAYS
+        + r"\b"
     ),
     # "One of the report's authors, Victor Cha, said"
     re.compile(
@@ -214,6 +247,12 @@ ATTRIBUTION = [
         r"think)\b"
     ),
     re.compile(
+        r"\b[Aa]ccording to (?:the |a |an )?((?:(?:senior|unnamed|unidentified|anonymous)\s+)?"
+        r"(?:U\.S\.|US|American|South Korean|Japanese|Western)?\s*(?:government|military|"
+        r"intelligence|administration|defen[cs]e|research|monitoring)?\s*(?:officials?|sources?|"
+        r"analysts|experts|group|website|think[- ]tank|institute))\b"
+    ),
+    re.compile(
         r"\b[Aa]ccording to (?:the |a )?(?:(?:US|U\.S\.|American|South Korean)\s+)?"
         r"(?:(?:[\w-]+\s+){0,3}?(?:think[- ]tank|website|group|monitor|institute)\s+)?"
         + r"(?:(?:senior|unnamed|unidentified|anonymous)\s+)?("
@@ -221,7 +260,9 @@ ATTRIBUTION = [
         + r"(?:\s+(?:officials?|sources?|analysts|experts|report))?)"
     ),
     re.compile(
-        r"\b(?:assessment|analysis|report|published|findings|study) (?:by|from) (?:the )?"
+        r"\b(?:assessment|analysis|report|published|released|provided|shared|findings|study)"
+        r"(?:\s+(?:first|on\s+\w+day|\w+day|recently|earlier))* (?:by|from) (?:the )?"
+        r"(?:[a-z][\w-]*\s+){0,5}?"
         r"(?:(?:US|U\.S\.|American|South Korean)\s+)?(?:(?:think[- ]tank|website|group|"
         r"monitoring group)\s+)?" + _ORG
     ),
@@ -229,7 +270,8 @@ ATTRIBUTION = [
         "("
         + _ORG_BODY
         + _SPEAKER_NOUN
-        + r")(?:\s+\([A-Z]{2,6}\))?\s+(?:"
+        + r")(?:\s*\([A-Z]{2,6}\))?"
+        + r"(?:\s+(?:in|of|at)\s+[A-Z][\w.]*(?:,?\s+[A-Z][\w.]*){0,3},?)?\s+(?:"
         + _ADVERB
         + ")*"
         + _SAYS
@@ -240,7 +282,7 @@ ATTRIBUTION = [
     ),
     # "A U.S.-based North Korea monitoring Web site has assessed"; "a monitoring group said"
     re.compile(
-        r"((?:\b[Aa]n?|\b[Tt]he)\s+[^,.;]{0,60}?(?:website|[Ww]eb site|think[- ]tank|"
+        r"((?:\b[Aa]n?|\b[Tt]he)\s+(?:U\.S\.|[^,.;]){0,60}?(?:website|[Ww]eb site|think[- ]tank|"
         r"monitoring group|institute|watchdog))\b[^,.;]{0,40}?\s(?:" + _ADVERB + ")*"
         r"(?:said|says|reported|assessed|noted|concluded|argued)\b"
     ),
@@ -282,7 +324,7 @@ ATTRIBUTION_TYPES = [
     ("news outlet", re.compile(r"news|Yonhap|Reuters|\bAP\b|AFP|NK News|Times|Post|CNN|NHK", re.I)),
 ]
 _REFERS_BACK = re.compile(r"\b((?:the|this|these) (?:[\w-]+ ){0,3}?(site|facility|plant|factory|"
-                          r"station|complex|compound|center|project|"
+                          r"station|complex|compound|center|project|LWR|ELWR|UEP|"
                           r"centre|launch pad|pad|(?:vertical )?(?:engine )?test stand|reactor|"
                           r"enrichment (?:plant|facility)|assembly building|transfer "
                           r"(?:building|structure))|there|its)\b", re.I)  # fmt: skip
@@ -303,8 +345,8 @@ _ABBREV = re.compile(r"\b(U\.S|U\.N|Mr|Mrs|Ms|Dr|Gen|Lt|Col|Sen|Rep|St|No|Jan|Fe
 
 #: A wire dateline: "SEOUL (Reuters) -", "SEOUL, March 5 (Yonhap) --", "WASHINGTON --".
 _DATELINE = re.compile(
-    r"^[A-Z][A-Z .'/-]+,?\s*(?:[A-Z][a-z]{2,8}\.?\s+\d{1,2},?\s*(?:\d{4}\s*)?)?"
-    r"(?:\((?P<agency>[^)]{1,40})\)\s*)?[-\u2013\u2014]+\s*"
+    r"^[A-Z]{2}[A-Z .'/-]*?,?\s*(?:[A-Z][a-z]{2,8}\.?\s+\d{1,2},?\s*(?:\d{4}\s*)?)?"
+    r"(?:\((?P<agency>[^)]{1,40})\)\s*)?(?<=\s|\))[-\u2013\u2014]+\s*"
 )
 #: Places in North Korea that are not on the watchlist unless a user adds them: a
 #: sentence about one of them is not about the watched site named before it.
@@ -323,11 +365,16 @@ _NOT_WHO = re.compile(
     r"pictures?|data|analysis)\b",
     re.I,
 )
-_PRONOUN_SAID = re.compile(r"\b(they|he|she) (said|say|says|added|told)\b", re.I)
+_PRONOUN_SAID = re.compile(
+    r"\b(they|he|she) (?:also )?(said|say|says|added|told|noted|stressed|warned|explained)\b",
+    re.I,
+)
 #: Kinds of source whose report a paragraph goes on relaying once named.
 _REPORTED_KINDS = frozenset({"agency", "think tank", "official", "news outlet"})
 #: A sentence that only names the source of the one before ("This is according to 38 North").
 _SOURCE_AFTER = re.compile(r"(?:This|That|It)(?: is|'s| was)(?: all)? according to\b")
+#: A sentence that is all quotation ("\u201cThere are also indications ...\u201d").
+_WHOLE_QUOTE = re.compile(r"^\s*[\u201c\"][^\u201c\u201d\"]+[\u201d\"]\s*$")
 #: Refers forward to a place the next sentence names ("at a North Korean missile factory").
 _FORWARD = re.compile(
     r"\b(?:a|an|the|its) (?:[\w-]+ ){0,5}(?:factory|plant|site|facility|complex|station|"
@@ -417,10 +464,19 @@ def match_sites(sentence: str, names: Sequence[tuple[str, str]]) -> list[str]:
 _NOT_SOURCE = re.compile(r"\bconsistent with (?:a |an |the )?(?:recent |latest )?$", re.I)
 
 
+#: A name right after a preposition is a place or an object, not who says it.
+_PREPOSITION = re.compile(
+    r"\b(?:of|near|in|at|from|to|for|on|with|about|over|outside)\s+(?:the\s+|a\s+|an\s+)?$", re.I
+)
+
+
 def _attribution(sentence: str) -> tuple[str, str]:
     for pattern in ATTRIBUTION:
         m = pattern.search(sentence)
         if m and _NOT_SOURCE.search(sentence[max(0, m.start() - 40) : m.start()]):
+            continue
+        before = sentence[max(0, m.start() - 12) : m.start()] if m else ""
+        if m and m.start() == m.start(1) and _PREPOSITION.search(before):
             continue
         if m:
             text = re.sub(r"^the\s+", "", m.group(1).strip(" ,."), flags=re.I)
@@ -570,7 +626,11 @@ def _other_places(sites: Sequence[Site]) -> list[str]:
 
 
 #: Clause boundaries that end a negation's reach ("vehicles moved, but do not show ...").
-_CLAUSE = re.compile(r"[;:]|,?\s+(?:but|although|though|whereas|however)\b|,\s*(?:while|yet|and)\b")
+_CLAUSE = re.compile(
+    r"[;:]|,?\s+(?:but(?!\s+(?:then\s+)?(?:has\s+|had\s+|was\s+|were\s+)?(?:stopped|halted|"
+    r"ceased|suspended|paused))|although|though|whereas|however)\b|,\s*(?:while|yet|and)\b|"
+    r"^\s*(?:While|Although|Though|Whereas|Despite)\b[^,]*,"
+)
 #: A restart outweighs the idleness it ends ("put back in operation after being idle").
 _RESUMED = re.compile(
     r"\b(restart\w*|resum\w*|put back|back (?:in|into) operation|reactivat\w*|back to normal)\b",
@@ -720,7 +780,7 @@ def _claims_of(
         start, end, basis = window
     who, kind = _attribution(sentence)
     #: The rest of a quotation opened in an earlier sentence is still its speaker's.
-    continues_quote = raw.count("\u201d") > raw.count("\u201c")
+    continues_quote = raw.count("\u201d") > raw.count("\u201c") or bool(_WHOLE_QUOTE.match(raw))
     if not who and (_PRONOUN_SAID.search(sentence) or _ANAPHOR.search(sentence) or continues_quote):
         who, kind = previous_who
     if not who and fallback[0]:
