@@ -38,7 +38,13 @@ ACTIVITIES: dict[str, re.Pattern[str]] = {
     "launch preparation": re.compile(
         r"\b(launch (preparations?|pad activity)|prepar\w* (for |to conduct |to )?(a |another )?"
         r"(satellite |rocket |missile )?launch|fuel(l)?ing|erect(ed|ing|or)|"
-        r"on the (launch )?pad|conduct\w* (?:any |a |the )?(?:\w+ )?launch(?:es)?|"
+        r"on the (launch )?pad|conduct\w* (?:[\w-]+ ){0,3}launch(?:es)?|"
+        r"(?:pending|imminent|upcoming|forthcoming|planned) (?:[\w-]+ ){0,2}launch|"
+        r"(?:will|plans? to|planning to) (?:\w+ )?launch|stack(?:ed|ing)|into position|"
+        r"(?:launch vehicle|rocket|missile|SLV|stages?)s? (?:\w+ ){0,3}(?:loaded|mounted|installed|"
+        r"placed)|preparations? (?:at|under ?way|are underway|were underway)|"
+        r"(?:delivery of|delivering) (?:fuel|oxidizer|propellants?)|"
+        r"(?:fuel|oxidizer|propellant) (?:tanks?|containers?|delivery|trucks?)|"
         r"launch(?:es)? (?:will|would|could) be conducted|launch is (?:in the offing|imminent)|"
         r"(?:rockets?|missiles?|launchers?) (?:is |are |was |were )?(?:present|visible|"
         r"being moved|moved to))\b",
@@ -47,7 +53,8 @@ ACTIVITIES: dict[str, re.Pattern[str]] = {
     "test": re.compile(
         r"\b((missile|rocket|engine|nuclear|weapons?|static|ground|flight)[- ]tests?(ed|ing)?|"
         r"test[- ](fired|firing|launch(ed)?)|tested|test of|detonat\w*|"
-        r"conduct\w* (?:\w+ ){0,2}tests?|(?:carried out|conducted) (?:a |an |the |another )?"
+        r"conduct\w* (?:\w+ ){0,2}tests?|test[- ]fir\w*|"
+        r"(?:carried out|conducted) (?:a |an |the |another )?"
         r"(?:[\w\u201c\u201d\"-]+ ){0,3}tests?|tests? (?:\w+ ){0,2}(?:carried out|conducted|"
         r"taken place|took place)|tests?, (?:\w+ ){0,2}(?:carried out|conducted)|test at|testing|"
         r"-based tests?|launched|launch exercises?|"
@@ -59,7 +66,8 @@ ACTIVITIES: dict[str, re.Pattern[str]] = {
     "vehicle movement": re.compile(
         r"\b((cargo |military |large |heavy )?(vehicles?|trucks?|convoys?|transporters?|"
         r"TELs?|trailers?|railcars?|tankers?|containers?)\b.{0,60}\b(mov\w*|arriv\w*|"
-        r"depart\w*|seen|spotted|parked|observed|gather\w*|around|near|enter\w*|leav\w*|"
+        r"depart\w*|seen|spotted|parked|observed|gather\w*|around|near|on|at|outside|enter\w*|"
+        r"leav\w*|"
         r"coming|going|remain\w*|visible|captured|present)|movements? of|arrival of|"
         r"vehic(?:le|ular) (?:\w+ )?(?:movements?|activit(?:y|ies)|traffic)|"
         r"(?:vehicle |unusual |truck )?traffic)",
@@ -70,7 +78,8 @@ ACTIVITIES: dict[str, re.Pattern[str]] = {
         r"structures?)|expan\w*|restor\w*|reassembl\w*|dismantl\w*|excavat\w*|renovat\w*|"
         r"renew(?:s|ing|al)? (?:a |an |the |its |of )|raz(?:e|ed|ing)|reconstitut\w*|disassembl\w*|"
         r"work (?:on|at)\b|put (?:\w+ ){0,4}back|"
-        r"putting back|repairs?|repairing|"
+        r"putting back|(?<!state of )repairs?|repairing|externally complete|nearing completion|"
+        r"(?:has been|have been|was|were|been) completed|"
         r"(?:new|restoration|construction|repair) work|(?:has|have|had|was|were|been) set up|"
         r"moderni[sz]\w*|development project|upgrad\w*|improvements?|dredging|addition of|"
         r"new (?:launch pads?|tunnels?|piers?|roads?)|ongoing development|unchanged|"
@@ -81,13 +90,13 @@ ACTIVITIES: dict[str, re.Pattern[str]] = {
         r"\b(operat(?:e|es|ing|ions?|ional|ed)|(kept|keep|keeps|remain\w*) (running|active|"
         r"operating)|in operation|producing|production|enrich\w*|reprocess\w*|dormant|idle|"
         r"inactive|functional|resum\w*|restart\w*|reviv\w*|manufactur\w*|decommission\w*|"
-        r"commission\w*|test-run\w*|"
+        r"commission\w*|test-run\w*|running|(?:come|came|brought) online|"
+        r"produc(?:e|es) (?:\w+ ){0,2}(?:plutonium|uranium|fissile|material)|"
         r"(?:is|are|remains?) [\u201c\"]?active|ice[- ]free|ice melt\w*|snow melt\w*|thawed|"
         r"spent fuel (?:rods )?(?:have been |has been |were |was )?(?:transferred|removed|"
         r"unloaded)|"
         r"(?:the|this|new|renewed|recent|unusual|increased|continued|ongoing) activit(?:y|ies)|"
-        r"uptick in activity|activit(?:y|ies) (?:is |are |was |were |has been |have been )?"
-        r"[\u201c\"]?(?:evident |visible |detected |spotted |seen |observed )?(?:at|near|around|in|"
+        r"uptick in activity|activit(?:y|ies) (?:[\w\u201c\u201d\"-]+ ){0,5}?(?:at|near|around|in|"
         r"throughout)|(?:building|assembling|to build) (?:[\w-]+ ){0,6}(?:missiles?|ICBMs?|"
         r"rockets?)|(?:steam|vapou?r) (?:plumes?|discharges?|emissions?)|(?:cooling )?water "
         r"(?:discharges?|being discharged|outflow)|"
@@ -117,12 +126,14 @@ FACILITY_NOUNS = re.compile(
 #: Negation: the activity is said not to happen ("no signs of", "stopped", "dormant").
 NEGATION = re.compile(
     r"\b(no (?:[\w-]+ ){0,3}?(?:activity|signs?|evidence|indications?|indicators?|movements?|"
+    r"tests?|launch(?:es)?|preparations?|operations?|scarring|"
     r"vehicles?|work|construction|changes?|rockets?|missiles?|steam|water|discharges?)|"
     r"no (?:[\w-]+ ){0,3}(?:has|have|was|were|is|are) (?:yet )?(?:been )?(?:observed|detected|"
     r"seen|spotted|visible)|not (?:yet )?(?:capable|operational|functional|ready|able)|"
     r"precludes?|(?:extremely |highly |very )?unlikely that|doubts? (?:about|over)|not at all|"
     r"difficult(?:y|ies) (?:in )?operating|decommission\w*|unchanged|died down|slowed down|"
-    r"wound down|tapered off|"
+    r"wound down|tapered off|(?:is|are|was|were|seems?|looks?) (?:\w+ )?unlikely|"
+    r"not appear to (?:have been |be )?|"
     r"remains? (?:pretty much |largely |essentially )?the same|"
     r"not (?:been |be |yet )?(?:\w+ed|operating|active|running)|"
     r"(?:has|have|had|did|does|do|is|are|was|were)n't|(?:has|have|had|did|does|do|is|are|"
@@ -188,7 +199,10 @@ _ANAPHOR = re.compile(
     r"article|analysis)\b"
 )
 #: Adverbs between a speaker and the verb ("Voice of America earlier reported").
-_ADVERB = r"(?:also|earlier|previously|recently|later|further|has|have|had|on\s+\w+day)\s+"
+_ADVERB = (
+    r"(?:also|earlier|previously|recently|later|further|has|have|had|on\s+\w+day|"
+    r"on\s+[A-Z][a-z]+\.?\s+\d{1,2}|in\s+[A-Z][a-z]+)\s+"
+)
 _SAYS = (
     r"(?:said|says|reported|reports|showed|shows|told|noted|assessed|estimated|detected|found|"
     r"observed|concluded|argued|suggests?|speculate|added|revealed|spotted|believes?|"
@@ -226,6 +240,13 @@ ATTRIBUTION = [
     # "One of the report's authors, Victor Cha, said"
     re.compile(
         r"(?:^|,\s+)([A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*){1,3}),\s+(?:said|says|told|added|noted)\b"
+    ),
+    # "A researcher at the Middlebury Institute told NHK"
+    re.compile(
+        r"\b((?:[Aa]n?\s+|[Tt]he\s+)?(?:researcher|analyst|expert|scientist|official|source)"
+        r"(?:\s+(?:at|with|from)\s+(?:the\s+)?"
+        + _ORG_BODY
+        + r")?)\s+(?:also\s+)?(?:said|told|says)\b"
     ),
     # "Lawmakers briefed by Seoul's intelligence service said"
     re.compile(
@@ -283,8 +304,9 @@ ATTRIBUTION = [
     # "A U.S.-based North Korea monitoring Web site has assessed"; "a monitoring group said"
     re.compile(
         r"((?:\b[Aa]n?|\b[Tt]he)\s+(?:U\.S\.|[^,.;]){0,60}?(?:website|[Ww]eb site|think[- ]tank|"
-        r"monitoring group|institute|watchdog))\b[^,.;]{0,40}?\s(?:" + _ADVERB + ")*"
-        r"(?:said|says|reported|assessed|noted|concluded|argued)\b"
+        r"monitoring group|institute|watchdog|outlet|newspaper|broadcaster))\b[^,.;]{0,40}?\s(?:"
+        + _ADVERB
+        + r")*(?:said|says|reported|assessed|noted|concluded|argued|speculated)\b"
     ),
     re.compile(r"\bwith (" + _ORG_BODY + r"(?:\s+[Nn]ews)?)\s+saying\b"),
     re.compile(
@@ -323,7 +345,8 @@ ATTRIBUTION_TYPES = [
     ),
     ("news outlet", re.compile(r"news|Yonhap|Reuters|\bAP\b|AFP|NK News|Times|Post|CNN|NHK", re.I)),
 ]
-_REFERS_BACK = re.compile(r"\b((?:the|this|these) (?:[\w-]+ ){0,3}?(site|facility|plant|factory|"
+_REFERS_BACK = re.compile(r"\b((?:the|this|these|both) (?:[\w-]+ ){0,3}?(sites?|facility|"
+                          r"facilities|plant|factory|"
                           r"station|complex|compound|center|project|LWR|ELWR|UEP|"
                           r"centre|launch pad|pad|(?:vertical )?(?:engine )?test stand|reactor|"
                           r"enrichment (?:plant|facility)|assembly building|transfer "
@@ -362,7 +385,7 @@ _NOT_WHO = re.compile(
     r"saturday|sunday|today|yesterday|tonight|week|month|year|morning|evening|afternoon|"
     r"earlier|later|recently|that|in|it)\b|^" + _MONTH + r"|"
     r"^(?:new |recent |commercial |satellite |the |latest )*(?:imagery|images?|photos?|"
-    r"pictures?|data|analysis)\b",
+    r"pictures?|data|analysis|activity|construction|work|evidence)\b",
     re.I,
 )
 _PRONOUN_SAID = re.compile(
@@ -481,6 +504,8 @@ def _attribution(sentence: str) -> tuple[str, str]:
         if m:
             text = re.sub(r"^the\s+", "", m.group(1).strip(" ,."), flags=re.I)
             if len(text) < 2 or text.lower() in {"it", "he", "she", "they", "the", "this"}:
+                continue
+            if not re.search(r"[A-Za-z]{2}", text):  # "Nov. 26, 2012 shows": a year, not a source
                 continue
             if _NOT_WHO.match(text):  # "said Tuesday": when, not who
                 continue
@@ -629,7 +654,7 @@ def _other_places(sites: Sequence[Site]) -> list[str]:
 _CLAUSE = re.compile(
     r"[;:]|,?\s+(?:but(?!\s+(?:then\s+)?(?:has\s+|had\s+|was\s+|were\s+)?(?:stopped|halted|"
     r"ceased|suspended|paused))|although|though|whereas|however)\b|,\s*(?:while|yet|and)\b|"
-    r"^\s*(?:While|Although|Though|Whereas|Despite)\b[^,]*,"
+    r"^\s*[\u201c\"]?(?:While|Although|Though|Whereas|Despite)\b[^,]*,"
 )
 #: A restart outweighs the idleness it ends ("put back in operation after being idle").
 _RESUMED = re.compile(
@@ -648,8 +673,9 @@ def polarity_of(sentence: str, activity: str | None = None) -> str:
     activity is negative when every such clause is negated (and none reports a restart)."""
     clauses = _CLAUSE.split(_CONTINUED.sub(" continued ", FACILITY_NOUNS.sub(" ", sentence)))
     if activity is not None:
-        clauses = [c for c in clauses if ACTIVITIES[activity].search(c)] or clauses
-        negated = all(NEGATION.search(c) and not _RESUMED.search(c) for c in clauses)
+        clause = next((c for c in clauses if ACTIVITIES[activity].search(c)), clauses[0])
+        negation, restart = NEGATION.search(clause), _RESUMED.search(clause)
+        negated = negation is not None and (restart is None or restart.start() > negation.start())
     else:
         negated = any(NEGATION.search(c) for c in clauses)
     return "negative" if negated else "positive"
