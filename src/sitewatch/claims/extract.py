@@ -69,7 +69,7 @@ ACTIVITIES: dict[str, re.Pattern[str]] = {
         r"depart\w*|seen|spotted|parked|observed|gather\w*|around|near|on|at|outside|enter\w*|"
         r"leav\w*|"
         r"coming|going|remain\w*|visible|captured|present)|movements? of|arrival of|"
-        r"vehic(?:le|ular) (?:\w+ )?(?:movements?|activit(?:y|ies)|traffic)|"
+        r"vehic(?:le|ular) (?:\w+ )?(?:movements?|activit(?:y|ies)|traffic|tracks)|"
         r"(?:vehicle |unusual |truck )?traffic)",
         re.I,
     ),
@@ -78,7 +78,8 @@ ACTIVITIES: dict[str, re.Pattern[str]] = {
         r"structures?)|expan\w*|restor\w*|reassembl\w*|dismantl\w*|excavat\w*|renovat\w*|"
         r"renew(?:s|ing|al)? (?:a |an |the |its |of )|raz(?:e|ed|ing)|reconstitut\w*|disassembl\w*|"
         r"work (?:on|at)\b|put (?:\w+ ){0,4}back|"
-        r"putting back|(?<!state of )repairs?|repairing|externally complete|nearing completion|"
+        r"putting back|(?<!state of )repairs?|repairing|(?:externally|nearly|almost) complete|"
+        r"nearing completion|install(?:ation|ing|ed)? (?:of )?(?:roof|equipment|new)|"
         r"(?:has been|have been|was|were|been) completed|"
         r"(?:new|restoration|construction|repair) work|(?:has|have|had|was|were|been) set up|"
         r"moderni[sz]\w*|development project|upgrad\w*|improvements?|dredging|addition of|"
@@ -95,8 +96,12 @@ ACTIVITIES: dict[str, re.Pattern[str]] = {
         r"(?:is|are|remains?) [\u201c\"]?active|ice[- ]free|ice melt\w*|snow melt\w*|thawed|"
         r"spent fuel (?:rods )?(?:have been |has been |were |was )?(?:transferred|removed|"
         r"unloaded)|"
-        r"(?:the|this|new|renewed|recent|unusual|increased|continued|ongoing) activit(?:y|ies)|"
-        r"uptick in activity|activit(?:y|ies) (?:[\w\u201c\u201d\"-]+ ){0,5}?(?:at|near|around|in|"
+        r"(?:the|this|new|renewed|recent|unusual|increased|continued|continuing|ongoing) "
+        r"activit(?:y|ies)|reactivat\w*|reopen\w*|"
+        r"steam (?:rising|venting|vented|coming)|"
+        r"(?:columns?|plumes?|curl) of steam|(?:warm|hot) water|"
+        r"uptick in activity|"
+        r"activit(?:y|ies) (?:[\w\u201c\u201d\"-]+ ){0,5}?(?:at|near|around|in|on|"
         r"throughout)|(?:building|assembling|to build) (?:[\w-]+ ){0,6}(?:missiles?|ICBMs?|"
         r"rockets?)|(?:steam|vapou?r) (?:plumes?|discharges?|emissions?)|(?:cooling )?water "
         r"(?:discharges?|being discharged|outflow)|"
@@ -125,7 +130,8 @@ FACILITY_NOUNS = re.compile(
 
 #: Negation: the activity is said not to happen ("no signs of", "stopped", "dormant").
 NEGATION = re.compile(
-    r"\b(no (?:[\w-]+ ){0,3}?(?:activity|signs?|evidence|indications?|indicators?|movements?|"
+    r"\b(no (?:[\w-]+ ){0,3}?"
+    r"(?:activit(?:y|ies)|signs?|evidence|indications?|indicators?|movements?|"
     r"tests?|launch(?:es)?|preparations?|operations?|scarring|"
     r"vehicles?|work|construction|changes?|rockets?|missiles?|steam|water|discharges?)|"
     r"no (?:[\w-]+ ){0,3}(?:has|have|was|were|is|are) (?:yet )?(?:been )?(?:observed|detected|"
@@ -185,8 +191,9 @@ _ORG_BODY = (
 _ORG = f"({_ORG_BODY})"
 #: A speaker's noun after its name ("Beyond Parallel analysts", "South Korean media").
 _SPEAKER_NOUN = (
-    r"(?:\s+(?:analysts|researchers|experts|officials?|website|report|media|newspapers?|"
-    r"news agency|agency|watchdog|ministry))?"
+    r"(?:(?:['\u2019]s?)?(?:\s+(?:nuclear|atomic))?\s+(?:analysts|researchers|experts|officials?|"
+    r"website|report|media|newspapers?|news agency|agency|watchdog|ministry|intelligence|"
+    r"military|government))?"
 )
 #: Who an anaphor ("the website said", "it added") points back to: the last speaker named.
 _ANAPHOR = re.compile(
@@ -195,7 +202,8 @@ _ANAPHOR = re.compile(
     r"newspaper|outlet|watchdog|monitor|briefing|statement|academy)\b(?:\s+\w+){0,3}?\s+"
     r"(?:said|says|added|noted|argued|reported|shared|assessed|jots|stressed)\b|"
     r"\b(?:it|It) (?:said|says|added|noted|concluded|argued|reported)\b|"
-    r"\b[Aa]ccording to (?:the|\w+'s|\w+\u2019s) (?:report|briefing|statement|agency|website|group|"
+    r"\b[Aa]ccording (?:to )?(?:the|\w+'s|\w+\u2019s) "
+    r"(?:report|briefing|statement|agency|website|group|"
     r"article|analysis)\b"
 )
 #: Adverbs between a speaker and the verb ("Voice of America earlier reported").
@@ -206,7 +214,8 @@ _ADVERB = (
 _SAYS = (
     r"(?:said|says|reported|reports|showed|shows|told|noted|assessed|estimated|detected|found|"
     r"observed|concluded|argued|suggests?|speculate|added|revealed|spotted|believes?|"
-    r"presented|announced|confirmed|warned|stated|determined|briefed|(?:was|were) quoted|"
+    r"presented|announced|confirmed|warned|stated|determined|briefed|expressed|released|"
+    r"commented|spoke|(?:was|were) quoted|"
     r"shared exclusively|issued an? (?:\w+ )?(?:assessment|statement|report))"
 )
 ATTRIBUTION = [
@@ -214,7 +223,7 @@ ATTRIBUTION = [
     re.compile(
         r"((?<![\w.'-])[A-Z0-9][\w.'-]*(?:\s+[A-Z][\w.'-]*){1,3}),\s+[^,;\u201c\u201d\"]{3,120}?,"
         r"\s+(?:said|says|told|added|noted|outlined|presented|revealed|announced|stated|explained|"
-        r"warned|(?:was|were) quoted)\b"
+        r"warned|reported|expressed|spoke|commented|(?:was|were) quoted)\b"
     ),
     # "South Korea's military, which tracked the launch, also confirmed"
     re.compile(
@@ -229,13 +238,8 @@ ATTRIBUTION = [
     ),
     # "a spokesperson for North Korea's Academy of National Defense Science announced"
     re.compile(
-        r"\b((?:spokes(?:man|woman|person)|official|director|chief|head)\s+(?:for|of|at|from)\s+(?:the\s+)?"
-        + _ORG_BODY
-        + r")\s+(?:"
-        + _ADVERB
-        + ")*"
-        + _SAYS
-        + r"\b"
+        r"\b((?:spokes(?:man|woman|person)|official|director|chief|head)\s+(?:for|of|at|from)\s+"
+        r"(?:the\s+)?" + _ORG_BODY + _SPEAKER_NOUN + r")\s+(?:" + _ADVERB + ")*" + _SAYS + r"\b"
     ),
     # "One of the report's authors, Victor Cha, said"
     re.compile(
@@ -247,6 +251,10 @@ ATTRIBUTION = [
         r"(?:\s+(?:at|with|from)\s+(?:the\s+)?"
         + _ORG_BODY
         + r")?)\s+(?:also\s+)?(?:said|told|says)\b"
+    ),
+    # "Grossi provided no further details but said"
+    re.compile(
+        r"^(" + _ORG_BODY + r")\s[^.;]{0,80}?\b(?:and|but)\s+(?:also\s+)?(?:said|told|noted)\b"
     ),
     # "Lawmakers briefed by Seoul's intelligence service said"
     re.compile(
@@ -271,7 +279,7 @@ ATTRIBUTION = [
         r"\b[Aa]ccording to (?:the |a |an )?((?:(?:senior|unnamed|unidentified|anonymous)\s+)?"
         r"(?:U\.S\.|US|American|South Korean|Japanese|Western)?\s*(?:government|military|"
         r"intelligence|administration|defen[cs]e|research|monitoring)?\s*(?:officials?|sources?|"
-        r"analysts|experts|group|website|think[- ]tank|institute))\b"
+        r"analysts|experts|group|website|think[- ]tank|institute)(?:\s+" + _ORG_BODY + r")?)\b"
     ),
     re.compile(
         r"\b[Aa]ccording to (?:the |a )?(?:(?:US|U\.S\.|American|South Korean)\s+)?"
@@ -280,31 +288,43 @@ ATTRIBUTION = [
         + _ORG_BODY
         + r"(?:\s+(?:officials?|sources?|analysts|experts|report))?)"
     ),
+    # "according to a recent report from a U.S. think tank"
+    re.compile(
+        r"\b[Aa]ccording to (?:a|the) (?:recent |new |latest )?"
+        r"(?:report|analysis|findings|assessment)"
+        r" (?:from|by) (?:the |a |an )?((?:U\.S\.|US|American|South Korean|Japanese)?\s*"
+        r"(?:[\w-]+\s+){0,2}?(?:think[- ]tank|website|group|institute|monitor))\b"
+    ),
     re.compile(
         r"\b(?:assessment|analysis|report|published|released|provided|shared|findings|study)"
         r"(?:\s+(?:first|on\s+\w+day|\w+day|recently|earlier))* (?:by|from) (?:the )?"
         r"(?:[a-z][\w-]*\s+){0,5}?"
         r"(?:(?:US|U\.S\.|American|South Korean)\s+)?(?:(?:think[- ]tank|website|group|"
-        r"monitoring group)\s+)?" + _ORG
+        r"monitoring group)\s+)?(" + _ORG_BODY + _SPEAKER_NOUN + ")"
     ),
     re.compile(
         "("
         + _ORG_BODY
         + _SPEAKER_NOUN
         + r")(?:\s*\([A-Z]{2,6}\))?"
-        + r"(?:\s+(?:in|of|at)\s+[A-Z][\w.]*(?:,?\s+[A-Z][\w.]*){0,3},?)?\s+(?:"
+        + r"(?:\s+(?:in|of|at)\s+"
+        + _ORG_BODY
+        + r",?)?\s+(?:"
         + _ADVERB
         + ")*"
         + _SAYS
         + r"\b"
     ),
     re.compile(
-        r"\b(?:said|says|reported|wrote)\s+(?:the\s+)?" + _ORG + r"(?=\s*(?:[,.;]|$|in\b|on\b))"
+        r"(?<!the )\b(?:said|says|reported|wrote)\s+(?:the\s+)?"
+        + _ORG
+        + r"(?=\s*(?:[,.;]|$|in\b|on\b))"
     ),
     # "A U.S.-based North Korea monitoring Web site has assessed"; "a monitoring group said"
     re.compile(
         r"((?:\b[Aa]n?|\b[Tt]he)\s+(?:U\.S\.|[^,.;]){0,60}?(?:website|[Ww]eb site|think[- ]tank|"
-        r"monitoring group|institute|watchdog|outlet|newspaper|broadcaster))\b[^,.;]{0,40}?\s(?:"
+        r"monitoring group|institute|watchdog|outlet|newspaper|broadcaster|report))"
+        r"\b[^,.;]{0,40}?\s(?:"
         + _ADVERB
         + r")*(?:said|says|reported|assessed|noted|concluded|argued|speculated)\b"
     ),
@@ -315,7 +335,9 @@ ATTRIBUTION = [
         re.I,
     ),
     re.compile(
-        r"\b((?:think[- ]tanks?|analysts|researchers|experts)(?:\s+at\s+" + _ORG + r")?)", re.I
+        r"\b((?:think[- ]tanks?|analysts|researchers|experts)(?:\s+at\s+" + _ORG + r")?)"
+        r"(?=\s+(?:say|said|says|told|believe|think|noted|warned|suggest))",
+        re.I,
     ),
 ]
 ATTRIBUTION_TYPES = [
@@ -389,7 +411,7 @@ _NOT_WHO = re.compile(
     re.I,
 )
 _PRONOUN_SAID = re.compile(
-    r"\b(they|he|she) (?:also )?(said|say|says|added|told|noted|stressed|warned|explained)\b",
+    r"\b(they|he|she) (?:also )?(said|say|says|added|told|noted|stressed|warned|explained|wrote)\b",
     re.I,
 )
 #: Kinds of source whose report a paragraph goes on relaying once named.
@@ -400,8 +422,8 @@ _SOURCE_AFTER = re.compile(r"(?:This|That|It)(?: is|'s| was)(?: all)? according 
 _WHOLE_QUOTE = re.compile(r"^\s*[\u201c\"][^\u201c\u201d\"]+[\u201d\"]\s*$")
 #: Refers forward to a place the next sentence names ("at a North Korean missile factory").
 _FORWARD = re.compile(
-    r"\b(?:a|an|the|its) (?:[\w-]+ ){0,5}(?:factory|plant|site|facility|complex|station|"
-    r"cent(?:er|re))\b",
+    r"(?:\b(?:a|an|the|its)|[\w-]+['\u2019]s) (?:[\w-]+ ){0,5}(?:factory|plant|site|facility|"
+    r"complex|station|cent(?:er|re)|launch pad)\b",
     re.I,
 )
 
@@ -723,6 +745,7 @@ def extract_claims(
     #: sentence may name it ("... at the factory. Sanumdong, ...").
     pending: tuple[str, str, list[str]] | None = None
     last_sentence_claims = 0  # where the previous sentence's claims start
+    quoted: list[Claim] = []  # claims of a quotation whose speaker is not yet named
     for paragraph in paragraphs(text):
         in_paragraph = False  # a watched site was named earlier in this paragraph
         reporting = ("", "")  # the source this paragraph reports, once named
@@ -748,12 +771,14 @@ def extract_claims(
                 or _REFERS_BACK.search(sentence)
                 or raw.count("\u201d") > raw.count("\u201c")  # the rest of a quotation
             )
-            previous_named = bool(named)
             if elsewhere:  # about a place not watched: nothing carries over past it
-                last_sites, in_paragraph, pending = [], False, None
+                last_sites, in_paragraph, pending, previous_named = [], False, None, False
                 continue
             if not named and activities and last_sites and refers_back:
                 named = last_sites[-1:]
+            # A sentence whose claims are on a site, named or carried over, lets the next one
+            # carry it on ("... at the site. Personnel and vehicles were observed ...").
+            previous_named = bool(named)
             if named and pending is not None and len(named) == 1:
                 earlier, earlier_raw, earlier_activities = pending
                 claims += _claims_of(
@@ -775,6 +800,17 @@ def extract_claims(
                     sentence, raw, named, activities, pub, source, fallback, previous_who
                 )
             said_by = _attribution(sentence)
+            opens, closes = raw.count("\u201c"), raw.count("\u201d")
+            if opens > closes:  # a quotation opens: its speaker may be named where it closes
+                quoted = [
+                    c for c in claims[before:] if (c.attribution, c.attribution_type) == fallback
+                ]
+            elif closes > opens and quoted:
+                speaker = said_by if said_by[0] else previous_who
+                if speaker[0]:
+                    for c in quoted:
+                        c.attribution, c.attribution_type = speaker
+                quoted = []
             if said_by[0]:  # the last speaker named, for "it said", "the website added"
                 previous_who = said_by
                 if said_by[1] in _REPORTED_KINDS:
