@@ -54,6 +54,7 @@ ACTIVITIES: dict[str, re.Pattern[str]] = {
         r"\b((missile|rocket|engine|nuclear|weapons?|static|ground|flight)[- ]tests?(ed|ing)?|"
         r"test[- ](fired|firing|launch(ed)?)|tested|test of|detonat\w*|"
         r"conduct\w* (?:\w+ ){0,2}tests?|test[- ]fir\w*|"
+        r"fired (?:a |an |the |two |three )?(?:[\w-]+ ){0,2}(?:rocket|missile)s?|"
         r"(?:carried out|conducted) (?:a |an |the |another )?"
         r"(?:[\w\u201c\u201d\"-]+ ){0,3}tests?|tests? (?:\w+ ){0,2}(?:carried out|conducted|"
         r"taken place|took place)|tests?, (?:\w+ ){0,2}(?:carried out|conducted)|test at|testing|"
@@ -91,13 +92,15 @@ ACTIVITIES: dict[str, re.Pattern[str]] = {
         r"\b(operat(?:e|es|ing|ions?|ional|ed)|(kept|keep|keeps|remain\w*) (running|active|"
         r"operating)|in operation|producing|production|enrich\w*|reprocess\w*|dormant|idle|"
         r"inactive|functional|resum\w*|restart\w*|reviv\w*|manufactur\w*|decommission\w*|"
+        r"suspen(?:ded|sion)|shut ?down|"
         r"commission\w*|test-run\w*|running|(?:come|came|brought) online|"
         r"produc(?:e|es) (?:\w+ ){0,2}(?:plutonium|uranium|fissile|material)|"
         r"(?:is|are|remains?) [\u201c\"]?active|ice[- ]free|ice melt\w*|snow melt\w*|thawed|"
         r"spent fuel (?:rods )?(?:have been |has been |were |was )?(?:transferred|removed|"
         r"unloaded)|"
         r"(?:the|this|new|renewed|recent|unusual|increased|continued|continuing|ongoing) "
-        r"activit(?:y|ies)|reactivat\w*|reopen\w*|"
+        r"activit(?:y|ies)|reactivat\w*|reopen\w*|replenish\w*|exhaust plumes?|"
+        r"smoke (?:emissions?|emitting|plumes?)|melted snow|snow (?:had )?melted|"
         r"steam (?:rising|venting|vented|coming)|"
         r"(?:columns?|plumes?|curl) of steam|(?:warm|hot) water|"
         r"uptick in activity|"
@@ -191,16 +194,16 @@ _ORG_BODY = (
 _ORG = f"({_ORG_BODY})"
 #: A speaker's noun after its name ("Beyond Parallel analysts", "South Korean media").
 _SPEAKER_NOUN = (
-    r"(?:(?:['\u2019]s?)?(?:\s+(?:nuclear|atomic))?\s+(?:analysts|researchers|experts|officials?|"
+    r"(?:(?:['\u2019]s?)?(?:\s+(?:nuclear|atomic|state))?\s+(?:analysts|researchers|experts|officials?|"
     r"website|report|media|newspapers?|news agency|agency|watchdog|ministry|intelligence|"
-    r"military|government))?"
+    r"military|government)(?!\s+[A-Z]))?"
 )
 #: Who an anaphor ("the website said", "it added") points back to: the last speaker named.
 _ANAPHOR = re.compile(
     r"(?:^|[,\u201d\"]\s*)(?:the|The) (?:(?:U\.S\.|US|American|UN|U\.N\.) )?(?:website|report|"
     r"group|think tank|institute|agency|"
     r"newspaper|outlet|watchdog|monitor|briefing|statement|academy)\b(?:\s+\w+){0,3}?\s+"
-    r"(?:said|says|added|noted|argued|reported|shared|assessed|jots|stressed)\b|"
+    r"(?:said|says|added|noted|argued|reported|shared|assessed|jots|stressed|reads)\b|"
     r"\b(?:it|It) (?:said|says|added|noted|concluded|argued|reported)\b|"
     r"\b[Aa]ccording (?:to )?(?:the|\w+'s|\w+\u2019s) "
     r"(?:report|briefing|statement|agency|website|group|"
@@ -222,7 +225,10 @@ ATTRIBUTION = [
     # "Suh Hoon, the NIS chief, said"; "Joseph S. Bermudez Jr., a senior fellow ..., told NPR"
     re.compile(
         r"((?<![\w.'-])[A-Z0-9][\w.'-]*(?:\s+[A-Z][\w.'-]*){1,3}),\s+[^,;\u201c\u201d\"]{3,120}?,"
-        r"\s+(?:said|says|told|added|noted|outlined|presented|revealed|announced|stated|explained|"
+        r"\s+(?:"
+        + _ADVERB
+        + r")*(?:said|says|told|added|noted|outlined|presented|revealed|announced|"
+        r"stated|explained|"
         r"warned|reported|expressed|spoke|commented|(?:was|were) quoted)\b"
     ),
     # "South Korea's military, which tracked the launch, also confirmed"
@@ -239,7 +245,14 @@ ATTRIBUTION = [
     # "a spokesperson for North Korea's Academy of National Defense Science announced"
     re.compile(
         r"\b((?:spokes(?:man|woman|person)|official|director|chief|head)\s+(?:for|of|at|from)\s+"
-        r"(?:the\s+)?" + _ORG_BODY + _SPEAKER_NOUN + r")\s+(?:" + _ADVERB + ")*" + _SAYS + r"\b"
+        r"(?:the\s+)?"
+        + _ORG_BODY
+        + _SPEAKER_NOUN
+        + r")(?:\s*\([A-Z]{2,6}\))?\s+(?:"
+        + _ADVERB
+        + ")*"
+        + _SAYS
+        + r"\b"
     ),
     # "One of the report's authors, Victor Cha, said"
     re.compile(
@@ -286,7 +299,8 @@ ATTRIBUTION = [
         r"(?:(?:[\w-]+\s+){0,3}?(?:think[- ]tank|website|group|monitor|institute)\s+)?"
         + r"(?:(?:senior|unnamed|unidentified|anonymous)\s+)?("
         + _ORG_BODY
-        + r"(?:\s+(?:officials?|sources?|analysts|experts|report))?)"
+        + _SPEAKER_NOUN
+        + ")"
     ),
     # "according to a recent report from a U.S. think tank"
     re.compile(
@@ -298,7 +312,7 @@ ATTRIBUTION = [
     re.compile(
         r"\b(?:assessment|analysis|report|published|released|provided|shared|findings|study)"
         r"(?:\s+(?:first|on\s+\w+day|\w+day|recently|earlier))* (?:by|from) (?:the )?"
-        r"(?:[a-z][\w-]*\s+){0,5}?"
+        r"(?:[a-z][\w-]*\s+){0,5}?(?:[A-Z][\w.]*(?:\s+[A-Z][\w.]*)*['\u2019]s\s+(?:official\s+|state\s+)?)?"
         r"(?:(?:US|U\.S\.|American|South Korean)\s+)?(?:(?:think[- ]tank|website|group|"
         r"monitoring group)\s+)?(" + _ORG_BODY + _SPEAKER_NOUN + ")"
     ),
@@ -676,8 +690,10 @@ def _other_places(sites: Sequence[Site]) -> list[str]:
 _CLAUSE = re.compile(
     r"[;:]|,?\s+(?:but(?!\s+(?:then\s+)?(?:has\s+|had\s+|was\s+|were\s+)?(?:stopped|halted|"
     r"ceased|suspended|paused))|although|though|whereas|however)\b|,\s*(?:while|yet|and)\b|"
-    r"^\s*[\u201c\"]?(?:While|Although|Though|Whereas|Despite)\b[^,]*,"
+    r"\s(?:while|whereas)\s"
 )
+#: A leading subordinate clause ("While there is almost no activity at X, ...").
+_LEADING = re.compile(r"^\s*[\u201c\"]?(?:While|Although|Though|Whereas|Despite)\b[^,]*,")
 #: A restart outweighs the idleness it ends ("put back in operation after being idle").
 _RESUMED = re.compile(
     r"\b(restart\w*|resum\w*|put back|back (?:in|into) operation|reactivat\w*|back to normal)\b",
@@ -689,17 +705,38 @@ _RESUMED = re.compile(
 _CONTINUED = re.compile(r"\b(?:never|not) (?:stopped|ceased|halted|paused|suspended)\b", re.I)
 
 
+def _clauses(sentence: str) -> list[str]:
+    text = _CONTINUED.sub(" continued ", FACILITY_NOUNS.sub(" ", sentence))
+    leading = _LEADING.match(text)
+    if leading is None:
+        return _CLAUSE.split(text)
+    return [leading.group(0), *_CLAUSE.split(text[leading.end() :])]
+
+
+def _clause_polarity(clause: str) -> str:
+    """A clause is negative when it negates, unless a restart comes before the negation
+    ("put back in operation after being idle")."""
+    negation, restart = NEGATION.search(clause), _RESUMED.search(clause)
+    negated = negation is not None and (restart is None or restart.start() > negation.start())
+    return "negative" if negated else "positive"
+
+
+def polarities_of(sentence: str, activity: str) -> list[str]:
+    """The polarities the sentence gives an activity, one per clause that speaks of it, first
+    clause first and without repeats: ``["positive", "negative"]`` for "there were
+    indications of intermittent operation, and in December there were no indications of
+    operation"."""
+    found = [_clause_polarity(c) for c in _clauses(sentence) if ACTIVITIES[activity].search(c)]
+    return list(dict.fromkeys(found)) or [_clause_polarity(_clauses(sentence)[0])]
+
+
 def polarity_of(sentence: str, activity: str | None = None) -> str:
     """``negative`` when the sentence says the activity is not happening, else
-    ``positive``.  With ``activity``, only the clauses that speak of it count: the
-    activity is negative when every such clause is negated (and none reports a restart)."""
-    clauses = _CLAUSE.split(_CONTINUED.sub(" continued ", FACILITY_NOUNS.sub(" ", sentence)))
+    ``positive``.  With ``activity``, the first clause that speaks of it decides (see
+    :func:`polarities_of` for all of them); without, any negated clause makes it negative."""
     if activity is not None:
-        clause = next((c for c in clauses if ACTIVITIES[activity].search(c)), clauses[0])
-        negation, restart = NEGATION.search(clause), _RESUMED.search(clause)
-        negated = negation is not None and (restart is None or restart.start() > negation.start())
-    else:
-        negated = any(NEGATION.search(c) for c in clauses)
+        return polarities_of(sentence, activity)[0]
+    negated = any(_clause_polarity(c) == "negative" for c in _clauses(sentence))
     return "negative" if negated else "positive"
 
 
@@ -866,9 +903,10 @@ def _claims_of(
             hedges=hedges,
             source=source,
             published=datetime(pub.year, pub.month, pub.day, tzinfo=UTC),
-            polarity=polarity_of(sentence, activity),
+            polarity=polarity,
             modality=modality,
         )
         for site_id in named
         for activity in activities
+        for polarity in polarities_of(sentence, activity)
     ]
