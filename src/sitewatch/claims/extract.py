@@ -60,7 +60,13 @@ ACTIVITIES: dict[str, re.Pattern[str]] = {
         r"taken place|took place)|tests?, (?:\w+ ){0,2}(?:carried out|conducted)|test at|testing|"
         r"-based tests?|launched|launch exercises?|"
         r"(?:the|these|recent) (?:[\w-]+ )?launch(?:es)?\b|"
-        r"(?:the|this|that) test\b|prepar\w* for (?:a |an |another )?(?:\w+ )?"
+        r"(?:the|this|that) test\b|attempt(?:s|ed)? to launch|lift[- ]?off|blast(?:ed)?[- ]off|"
+        r"launch(?:ed|ing) (?:a|an|the|its|their) (?:[\w-]+ ){0,3}(?:satellite|rocket|missile|"
+        r"SLV|ICBM|projectile)s?|"
+        r"fir(?:ed|ing) (?:a |an |the |two |its )?"
+        r"(?:[\w-]+ ){0,3}(?:rockets?|missiles?|projectiles?)|"
+        r"trajectory|capab\w* (?:\w+ ){0,2}(?:to test|of testing)|"
+        r"prepar\w* for (?:a |an |another )?(?:\w+ )?"
         r"tests?)\b",
         re.I,
     ),
@@ -85,6 +91,16 @@ ACTIVITIES: dict[str, re.Pattern[str]] = {
         r"(?:new|restoration|construction|repair) work|(?:has|have|had|was|were|been) set up|"
         r"moderni[sz]\w*|development project|upgrad\w*|improvements?|dredging|addition of|"
         r"new (?:launch pads?|tunnels?|piers?|roads?)|ongoing development|unchanged|"
+        r"(?:has |have |had |was |were |been )"
+        r"(?:built|completed|finished|erected|enlarged|extended)|"
+        r"completed (?:a |an |the |its )?"
+        r"(?:[\w-]+ ){0,3}(?:tower|building|pad|road|hall|structure)|"
+        r"(?:basically |largely |now )?finished|demoli\w*|destr(?:oy|oyed|oying|uction)|"
+        r"(?:blown|blew) up|t(?:orn|ore|earing) down|"
+        r"(?:work|construction|excavation) (?:has been |had been |is |was |are |were )?under ?way|"
+        r"doubled in size|enlarg\w*|extension|pav(?:ed|ing)|"
+        r"(?:concrete|foundation) (?:was |being )?poured|"
+        r"switchyard|"
         r"remains? (?:pretty much |largely |essentially )?the same)\b",
         re.I,
     ),
