@@ -91,6 +91,16 @@ def test_a_site_named_in_the_next_sentence_is_linked() -> None:
     assert (across.site_id, across.sentence) == ("sanumdong", moving.sentence)
     # Only the very next sentence: one in between breaks the link.
     assert claims(text.replace(". The", ". It rained. The")) == []
+    # A lead that names no place is about the site where the next sentence places the
+    # same event; a next sentence about another kind of event does not take it.
+    lead = "North Korea has conducted a ground test of a new type of rocket engine.\n\n"
+    tested = claims(lead + "Kim applauded the successful test at the Sohae launch site.")
+    assert [(c.site_id, c.sentence) for c in tested] == [
+        ("sohae", lead.strip()), ("sohae", "Kim applauded the successful test at the Sohae "
+                                           "launch site.")
+    ]  # fmt: skip
+    other = claims(lead + "Trucks were seen moving at Sanumdong.")
+    assert [(c.site_id, c.activity) for c in other] == [("sanumdong", "vehicle movement")]
 
 
 def test_spellings_and_places_not_on_the_watchlist() -> None:
@@ -118,6 +128,17 @@ def test_who_said_it() -> None:
     assert (nis.attribution, nis.attribution_type) == ("National Intelligence Service", "agency")
     quoted = only(claims("Jeffrey Lewis was quoted as saying that trucks moved at Sanumdong."))
     assert quoted.attribution == "Jeffrey Lewis"
+    # "it added" points back to the agency, not to the person it quoted.
+    text = (
+        "Kim ordered the expansion of Sohae, the Korean Central News Agency reported. "
+        "Kim called for modernizing the launch pad. "
+        "\u201cHe assigned tasks for reconstructing the launching ground,\u201d it added."
+    )
+    assert [c.attribution for c in claims(text)] == [
+        "Korean Central News Agency", "Kim", "Korean Central News Agency"
+    ]  # fmt: skip
+    typo = only(claims("Kim attended the test at Sohae, according KCNA."))
+    assert (typo.attribution, typo.attribution_type) == ("KCNA", "agency")
     own = only(claims("Imagery shows the transfer structure at Sohae being rebuilt.",
                       publisher="38 North"))  # fmt: skip
     assert (own.attribution, own.attribution_type, own.source) == (

@@ -163,7 +163,7 @@ NEGATION = re.compile(
     r"not (?:been |be |yet )?(?:\w+ed|operating|active|running)|"
     r"(?:has|have|had|did|does|do|is|are|was|were)n't|(?:has|have|had|did|does|do|is|are|"
     r"was|were) not|never|stopped|halted|suspended|ceased|shut (?:it |down)|no longer|"
-    r"dormant|idle|inactive|without any)\b",
+    r"(?<!once-)(?<!once )(?<!formerly )dormant|idle|inactive|without any)\b",
     re.I,
 )
 #: How sure the sentence is that the activity happens: planned, possible or capable
@@ -234,7 +234,7 @@ _SAYS = (
     r"(?:said|says|reported|reports|showed|shows|told|noted|assessed|estimated|detected|found|"
     r"observed|concluded|argued|suggests?|speculate|added|revealed|spotted|believes?|"
     r"presented|announced|confirmed|warned|stated|determined|briefed|expressed|released|"
-    r"commented|spoke|(?:was|were) quoted|"
+    r"commented|spoke|called for|(?:was|were) quoted|"
     r"shared exclusively|issued an? (?:\w+ )?(?:assessment|statement|report))"
 )
 ATTRIBUTION = [
@@ -308,10 +308,11 @@ ATTRIBUTION = [
         r"\b[Aa]ccording to (?:the |a |an )?((?:(?:senior|unnamed|unidentified|anonymous)\s+)?"
         r"(?:U\.S\.|US|American|South Korean|Japanese|Western)?\s*(?:government|military|"
         r"intelligence|administration|defen[cs]e|research|monitoring)?\s*(?:officials?|sources?|"
-        r"analysts|experts|group|website|think[- ]tank|institute)(?:\s+" + _ORG_BODY + r")?)\b"
+        r"analysts|experts|group|website|think[- ]tank|institute|"
+        r"(?:state(?:-run)?|official)\s+(?:news\s+agency|media))(?:\s+" + _ORG_BODY + r")?)\b"
     ),
     re.compile(
-        r"\b[Aa]ccording to (?:the |a )?(?:(?:US|U\.S\.|American|South Korean)\s+)?"
+        r"\b[Aa]ccording (?:to )?(?:the |a )?(?:(?:US|U\.S\.|American|South Korean)\s+)?"
         r"(?:(?:[\w-]+\s+){0,3}?(?:think[- ]tank|website|group|monitor|institute)\s+)?"
         + r"(?:(?:senior|unnamed|unidentified|anonymous)\s+)?("
         + _ORG_BODY
@@ -326,7 +327,8 @@ ATTRIBUTION = [
         r"(?:[\w-]+\s+){0,2}?(?:think[- ]tank|website|group|institute|monitor))\b"
     ),
     re.compile(
-        r"\b(?:assessment|analysis|report|published|released|provided|shared|findings|study)"
+        r"\b(?:assessment|analysis|report|(?:was|were|is|been) reported|published|released|"
+        r"provided|shared|findings|study)"
         r"(?:\s+(?:first|on\s+\w+day|\w+day|recently|earlier))* (?:by|from) (?:the )?"
         r"(?:[a-z][\w-]*\s+){0,5}?(?:[A-Z][\w.]*(?:\s+[A-Z][\w.]*)*['\u2019]s\s+(?:official\s+|state\s+)?)?"
         r"(?:(?:US|U\.S\.|American|South Korean)\s+)?(?:(?:think[- ]tank|website|group|"
@@ -353,6 +355,7 @@ ATTRIBUTION = [
     # "A U.S.-based North Korea monitoring Web site has assessed"; "a monitoring group said"
     re.compile(
         r"((?:\b[Aa]n?|\b[Tt]he)\s+(?:U\.S\.|[^,.;]){0,60}?(?:website|[Ww]eb site|think[- ]tank|"
+        r"research cent(?:er|re)|"
         r"monitoring group|institute|watchdog|outlet|newspaper|broadcaster|report))"
         r"\b[^,.;]{0,40}?\s(?:"
         + _ADVERB
@@ -374,7 +377,7 @@ ATTRIBUTION_TYPES = [
     (
         "agency",
         re.compile(
-            r"intelligence|\bNIS\b|\bCIA\b|\bDIA\b|agency|ministry|military|"
+            r"intelligence|\bNIS\b|\bCIA\b|\bDIA\b|\bIAEA\b|\bKCNA\b|agency|ministry|military|"
             r"Joint Chiefs|Pentagon|command",
             re.I,
         ),
@@ -793,10 +796,11 @@ def extract_claims(
     last_sites: list[str] = []
     previous_named = False
     previous_who = ("", "")
+    previous_body = ("", "")  # the last organisation named, for "it said", "the agency added"
     wire = ""  # the agency of the first dateline, e.g. "(Yonhap)"
     #: A sentence with an activity at "a factory" before any site was named; the next
     #: sentence may name it ("... at the factory. Sanumdong, ...").
-    pending: tuple[str, str, list[str]] | None = None
+    pending: tuple[str, str, list[str], bool] | None = None
     last_sentence_claims = 0  # where the previous sentence's claims start
     quoted: list[Claim] = []  # claims of a quotation whose speaker is not yet named
     for paragraph in paragraphs(text):
@@ -832,26 +836,32 @@ def extract_claims(
             # A sentence whose claims are on a site, named or carried over, lets the next one
             # carry it on ("... at the site. Personnel and vehicles were observed ...").
             previous_named = bool(named)
-            if named and pending is not None and len(named) == 1:
-                earlier, earlier_raw, earlier_activities = pending
+            if (
+                named
+                and pending is not None
+                and len(named) == 1
+                # a lead with no place ("North Korea has conducted a ground test ...") is
+                # about the site of the next sentence that speaks of the same event
+                # ("... applauded the successful test at the Sohae launch site").
+                and (pending[3] or set(pending[2]) & set(activities))
+            ):
+                earlier, earlier_raw, earlier_activities, _ = pending
                 claims += _claims_of(
                     earlier, earlier_raw, named, earlier_activities, pub, source, fallback,
-                    previous_who,
+                    (previous_who, previous_body),
                 )  # fmt: skip
             pending = None
             if named:
                 last_sites, in_paragraph = named, True
-            elif (
-                activities
-                and not last_sites
-                and (_REFERS_BACK.search(sentence) or _FORWARD.search(sentence))
-            ):
-                pending = (sentence, raw, activities)
+            elif activities and not last_sites and not claims:
+                forward = bool(_REFERS_BACK.search(sentence) or _FORWARD.search(sentence))
+                pending = (sentence, raw, activities, forward)
             before = len(claims)
             if activities and named:
                 claims += _claims_of(
-                    sentence, raw, named, activities, pub, source, fallback, previous_who
-                )
+                    sentence, raw, named, activities, pub, source, fallback,
+                    (previous_who, previous_body),
+                )  # fmt: skip
             said_by = _attribution(sentence)
             opens, closes = raw.count("\u201c"), raw.count("\u201d")
             if opens > closes:  # a quotation opens: its speaker may be named where it closes
@@ -859,7 +869,9 @@ def extract_claims(
                     c for c in claims[before:] if (c.attribution, c.attribution_type) == fallback
                 ]
             elif closes > opens and quoted:
-                speaker = said_by if said_by[0] else previous_who
+                speaker = (
+                    said_by if said_by[0] else _earlier_speaker(raw, previous_who, previous_body)
+                )
                 if speaker[0]:
                     for c in quoted:
                         c.attribution, c.attribution_type = speaker
@@ -868,12 +880,24 @@ def extract_claims(
                 previous_who = said_by
                 if said_by[1] in _REPORTED_KINDS:
                     reporting = said_by
+                if said_by[1] != "other":
+                    previous_body = said_by
                 if _SOURCE_AFTER.match(sentence):  # "No new activity at X. This is according
                     for c in claims[last_sentence_claims:before]:  # to 38 North."
                         if (c.attribution, c.attribution_type) == fallback:
                             c.attribution, c.attribution_type = said_by
             last_sentence_claims = before
     return claims
+
+
+def _earlier_speaker(
+    sentence: str, previous_who: tuple[str, str], previous_body: tuple[str, str]
+) -> tuple[str, str]:
+    """Who a sentence that names no speaker points back to: "it said" and "the agency
+    added" to the last organisation named, anything else to the last speaker."""
+    if previous_body[0] and _ANAPHOR.search(sentence) and not _PRONOUN_SAID.search(sentence):
+        return previous_body
+    return previous_who
 
 
 def _claims_of(
@@ -884,7 +908,7 @@ def _claims_of(
     pub: date,
     source: str,
     fallback: tuple[str, str],
-    previous_who: tuple[str, str],
+    earlier: tuple[tuple[str, str], tuple[str, str]],
 ) -> list[Claim]:
     """The claims of one sentence (one per site and activity)."""
     window = resolve_dates(sentence, pub)
@@ -897,7 +921,7 @@ def _claims_of(
     #: The rest of a quotation opened in an earlier sentence is still its speaker's.
     continues_quote = raw.count("\u201d") > raw.count("\u201c") or bool(_WHOLE_QUOTE.match(raw))
     if not who and (_PRONOUN_SAID.search(sentence) or _ANAPHOR.search(sentence) or continues_quote):
-        who, kind = previous_who
+        who, kind = _earlier_speaker(sentence, *earlier)
     if not who and fallback[0]:
         who, kind = fallback
     hedges = sorted(
