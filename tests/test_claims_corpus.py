@@ -22,7 +22,7 @@ def test_the_corpus_is_labelled_findable_and_split_by_story() -> None:
     for t in texts:
         assert t.url.startswith("http")
         assert t.publisher
-        assert t.published.year >= 2008
+        assert t.published.year >= 2000
         for c in t.claims:
             assert c.sentence in t.text, (t.id, c.sentence)
             assert c.site_id in {"sanumdong", "sohae", "yongbyon"}

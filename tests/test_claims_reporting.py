@@ -101,6 +101,17 @@ def test_a_site_named_in_the_next_sentence_is_linked() -> None:
     ]  # fmt: skip
     other = claims(lead + "Trucks were seen moving at Sanumdong.")
     assert [(c.site_id, c.activity) for c in other] == [("sanumdong", "vehicle movement")]
+    # The chain goes on while each sentence refers back to the one before it.
+    chain = claims(
+        "North Korea is planning to reintroduce nuclear material at its bomb-producing "
+        "complex, officials have said.\n\nMonitors were removed from the complex, which had "
+        "been shut down.\n\nNorth Korea said it was working to reactivate the Yongbyon "
+        "reactor complex."
+    )
+    assert [(c.site_id, c.polarity, c.attribution) for c in chain] == [
+        ("yongbyon", "positive", "officials"), ("yongbyon", "negative", ""),
+        ("yongbyon", "positive", "North Korea"),
+    ]  # fmt: skip
 
 
 def test_spellings_and_places_not_on_the_watchlist() -> None:
@@ -137,6 +148,13 @@ def test_who_said_it() -> None:
     assert [c.attribution for c in claims(text)] == [
         "Korean Central News Agency", "Kim", "Korean Central News Agency"
     ]  # fmt: skip
+    # A quotation in straight marks goes on into the next sentence, still its speaker's.
+    straight = claims('IAEA director general Mohamed ElBaradei said: "Our inspectors are at '
+                      'Yongbyon. They verified the shutting down of the reactor."')  # fmt: skip
+    assert [(c.attribution, c.polarity) for c in straight] == [("Mohamed ElBaradei", "negative")]
+    said = 'Officials "plan to introduce nuclear material to the Yongbyon reprocessing plant'
+    statement = only(claims(said + ' in one week," said an IAEA statement.'))
+    assert (statement.attribution, statement.modality) == ("IAEA statement", "planned")
     typo = only(claims("Kim attended the test at Sohae, according KCNA."))
     assert (typo.attribution, typo.attribution_type) == ("KCNA", "agency")
     own = only(claims("Imagery shows the transfer structure at Sohae being rebuilt.",

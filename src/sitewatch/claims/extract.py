@@ -59,9 +59,12 @@ ACTIVITIES: dict[str, re.Pattern[str]] = {
         r"(?:[\w\u201c\u201d\"-]+ ){0,3}tests?|tests? (?:\w+ ){0,2}(?:carried out|conducted|"
         r"taken place|took place)|tests?, (?:\w+ ){0,2}(?:carried out|conducted)|test at|testing|"
         r"-based tests?|launched|launch exercises?|"
-        r"(?:the|these|recent) (?:[\w-]+ )?launch(?:es)?\b|"
+        r"(?:the|these|this|that|recent|next) (?:[\w-]+ )?launch(?:es)?\b|launch attempts?|"
+        r"of (?:[\w-]+ )?launches\b|"
         r"(?:the|this|that) test\b|attempt(?:s|ed)? to launch|lift[- ]?off|blast(?:ed)?[- ]off|"
-        r"launch(?:ed|ing) (?:a|an|the|its|their) (?:[\w-]+ ){0,3}(?:satellite|rocket|missile|"
+        r"(?:launch(?:ed|ing)|(?:tri(?:ed|es)|try(?:ing)?|failed)(?: \w+){0,2} to launch) "
+        r"(?:a|an|the|its|their) (?:[\w-]+ ){0,3}(?:satellite|"
+        r"rocket|missile|"
         r"SLV|ICBM|projectile)s?|"
         r"fir(?:ed|ing) (?:a |an |the |two |its )?"
         r"(?:[\w-]+ ){0,3}(?:rockets?|missiles?|projectiles?)|"
@@ -84,6 +87,7 @@ ACTIVITIES: dict[str, re.Pattern[str]] = {
         r"\b(rebuil\w*|reconstruct\w*|construct\w*|build(ing|s)? (a |new )|new (buildings?|"
         r"structures?)|expan\w*|restor\w*|reassembl\w*|dismantl\w*|excavat\w*|renovat\w*|"
         r"renew(?:s|ing|al)? (?:a |an |the |its |of )|raz(?:e|ed|ing)|reconstitut\w*|disassembl\w*|"
+        r"scrap(?:ped|ping)?|disabl(?:ement|ing)|completion of|"
         r"work (?:on|at)\b|put (?:\w+ ){0,4}back|"
         r"putting back|(?<!state of )repairs?|repairing|(?:externally|nearly|almost) complete|"
         r"nearing completion|install(?:ation|ing|ed)? (?:of )?(?:roof|equipment|new)|"
@@ -108,7 +112,8 @@ ACTIVITIES: dict[str, re.Pattern[str]] = {
         r"\b(operat(?:e|es|ing|ions?|ional|ed)|(kept|keep|keeps|remain\w*) (running|active|"
         r"operating)|in operation|producing|production|enrich\w*|reprocess\w*|dormant|idle|"
         r"inactive|functional|resum\w*|restart\w*|reviv\w*|manufactur\w*|decommission\w*|"
-        r"suspen(?:ded|sion)|shut ?down|"
+        r"suspen(?:ded|sion)|shut(?:ting)?[ -]?down|(?:is|are|was|were|been) closed|closure of|"
+        r"(?:re)?introduc\w* (?:\w+ )?nuclear material|"
         r"commission\w*|test-run\w*|running|(?:come|came|brought) online|"
         r"produc(?:e|es) (?:\w+ ){0,2}(?:plutonium|uranium|fissile|material)|"
         r"(?:is|are|remains?) [\u201c\"]?active|ice[- ]free|ice melt\w*|snow melt\w*|thawed|"
@@ -162,7 +167,8 @@ NEGATION = re.compile(
     r"remains? (?:pretty much |largely |essentially )?the same|"
     r"not (?:been |be |yet )?(?:\w+ed|operating|active|running)|"
     r"(?:has|have|had|did|does|do|is|are|was|were)n't|(?:has|have|had|did|does|do|is|are|"
-    r"was|were) not|never|stopped|halted|suspended|ceased|shut (?:it |down)|no longer|"
+    r"was|were) not|never|stopped|halted|suspended|ceased|shut (?:it |down)|shut-?down|"
+    r"shutting down|(?:is|are|was|were|been) closed|closure|no longer|"
     r"(?<!once-)(?<!once )(?<!formerly )dormant|idle|inactive|without any)\b",
     re.I,
 )
@@ -240,11 +246,12 @@ _SAYS = (
 ATTRIBUTION = [
     # "Suh Hoon, the NIS chief, said"; "Joseph S. Bermudez Jr., a senior fellow ..., told NPR"
     re.compile(
-        r"((?<![\w.'-])[A-Z0-9][\w.'-]*(?:\s+[A-Z][\w.'-]*){1,3}),\s+[^,;\u201c\u201d\"]{3,120}?,"
+        r"((?<![\w.'-])[A-Z0-9][\w.'-]*(?:\s+[A-Z][\w.'-]*){1,3}),\s+[^,;\u201c\u201d\"]{3,120}?"
+        r"(?:,\s+[A-Z][^,;\u201c\u201d\"]{1,40}?)?,"
         r"\s+(?:"
         + _ADVERB
         + r")*(?:said|says|told|added|noted|outlined|presented|revealed|announced|"
-        r"stated|explained|"
+        r"stated|explained|claims|claimed|"
         r"warned|reported|expressed|spoke|commented|(?:was|were) quoted)\b"
     ),
     # "South Korea's military, which tracked the launch, also confirmed"
@@ -269,6 +276,12 @@ ATTRIBUTION = [
         + ")*"
         + _SAYS
         + r"\b"
+    ),
+    # "nuclear envoy Chun Yung-woo called the shutdown a milestone"
+    re.compile(
+        r"\b(?:envoy|minister|spokes(?:man|woman|person)|negotiator|ambassador)\s+"
+        r"((?:[A-Z][\w'-]+\s+){1,2}[A-Z][\w'-]+)\s+(?:said|says|told|called|described|added|"
+        r"claimed|claims|noted)\b"
     ),
     # "One of the report's authors, Victor Cha, said"
     re.compile(
@@ -301,7 +314,8 @@ ATTRIBUTION = [
     re.compile(
         r"((?:(?<![\w.'-])(?:[A-Z][\w.'-]*|the)\s+){0,4}(?:officials?|sources?|analysts|"
         r"diplomats?|experts|lawmakers|chief|director|inspectors?|"
-        r"researchers|spokes(?:man|woman|person)))\s+(?:also\s+)?(?:said|say|says|told|believe|"
+        r"researchers|spokes(?:man|woman|person)))\s+(?:also\s+|have\s+|has\s+)?(?:said|say|says|"
+        r"told|believe|"
         r"think)\b"
     ),
     re.compile(
@@ -348,9 +362,9 @@ ATTRIBUTION = [
         + r"\b"
     ),
     re.compile(
-        r"(?<!the )\b(?:said|says|reported|wrote)\s+(?:the\s+)?"
-        + _ORG
-        + r"(?=\s*(?:[,.;]|$|in\b|on\b))"
+        r"(?<!the )\b(?:said|says|reported|wrote)\s+(?:the\s+|an?\s+)?("
+        + _ORG_BODY
+        + r"(?:\s+(?:statement|report))?)(?=\s*(?:[,.;]|$|in\b|on\b))"
     ),
     # "A U.S.-based North Korea monitoring Web site has assessed"; "a monitoring group said"
     re.compile(
@@ -798,12 +812,14 @@ def extract_claims(
     previous_who = ("", "")
     previous_body = ("", "")  # the last organisation named, for "it said", "the agency added"
     wire = ""  # the agency of the first dateline, e.g. "(Yonhap)"
-    #: A sentence with an activity at "a factory" before any site was named; the next
-    #: sentence may name it ("... at the factory. Sanumdong, ...").
-    pending: tuple[str, str, list[str], bool] | None = None
+    #: Sentences with an activity before any site was named (a lead, "... at a factory",
+    #: and those after it that refer back to it); the next sentence may name the site
+    #: ("... at the factory. Sanumdong, ...").
+    pending: list[tuple[str, str, list[str], bool]] = []
     last_sentence_claims = 0  # where the previous sentence's claims start
     quoted: list[Claim] = []  # claims of a quotation whose speaker is not yet named
     for paragraph in paragraphs(text):
+        straight_open = False  # a straight-quoted quotation is open at the sentence's start
         in_paragraph = False  # a watched site was named earlier in this paragraph
         reporting = ("", "")  # the source this paragraph reports, once named
         for raw in paragraph:
@@ -818,6 +834,8 @@ def extract_claims(
             # A dateline names where and when the report was filed, not a site or a date
             # of activity.
             sentence = raw[dateline.end() :] if dateline is not None else raw
+            opens, closes = _quote_marks(raw, straight_open)
+            straight_open ^= raw.count('"') % 2 == 1
             named = match_sites(sentence, names)
             flat = _norm(sentence)
             elsewhere = not named and any(o in flat for o in others)
@@ -826,44 +844,44 @@ def extract_claims(
                 previous_named
                 or in_paragraph
                 or _REFERS_BACK.search(sentence)
-                or raw.count("\u201d") > raw.count("\u201c")  # the rest of a quotation
+                or closes > opens  # the rest of a quotation
             )
             if elsewhere:  # about a place not watched: nothing carries over past it
-                last_sites, in_paragraph, pending, previous_named = [], False, None, False
+                last_sites, in_paragraph, pending, previous_named = [], False, [], False
                 continue
             if not named and activities and last_sites and refers_back:
                 named = last_sites[-1:]
             # A sentence whose claims are on a site, named or carried over, lets the next one
             # carry it on ("... at the site. Personnel and vehicles were observed ...").
             previous_named = bool(named)
-            if (
-                named
-                and pending is not None
-                and len(named) == 1
+            for earlier, earlier_raw, earlier_activities, forward in pending:
                 # a lead with no place ("North Korea has conducted a ground test ...") is
                 # about the site of the next sentence that speaks of the same event
                 # ("... applauded the successful test at the Sohae launch site").
-                and (pending[3] or set(pending[2]) & set(activities))
-            ):
-                earlier, earlier_raw, earlier_activities, _ = pending
-                claims += _claims_of(
-                    earlier, earlier_raw, named, earlier_activities, pub, source, fallback,
-                    (previous_who, previous_body),
-                )  # fmt: skip
-            pending = None
+                if len(named) == 1 and (forward or set(earlier_activities) & set(activities)):
+                    claims += _claims_of(
+                        earlier, earlier_raw, named, earlier_activities, pub, source, fallback,
+                        (previous_who, previous_body),
+                    )  # fmt: skip
             if named:
-                last_sites, in_paragraph = named, True
+                last_sites, in_paragraph, pending = named, True, []
             elif activities and not last_sites and not claims:
                 forward = bool(_REFERS_BACK.search(sentence) or _FORWARD.search(sentence))
-                pending = (sentence, raw, activities, forward)
+                # "... at its atomic bomb-producing complex. ... from the complex, which had
+                # been shut down. ... the Yongbyon reactor complex": the chain goes on while
+                # each sentence refers back to the one before.
+                pending = [*pending, (sentence, raw, activities, forward)] if (
+                    pending and _REFERS_BACK.search(sentence)
+                ) else [(sentence, raw, activities, forward)]  # fmt: skip
+            else:
+                pending = []
             before = len(claims)
             if activities and named:
                 claims += _claims_of(
                     sentence, raw, named, activities, pub, source, fallback,
-                    (previous_who, previous_body),
+                    (previous_who, previous_body), closes > opens,
                 )  # fmt: skip
             said_by = _attribution(sentence)
-            opens, closes = raw.count("\u201c"), raw.count("\u201d")
             if opens > closes:  # a quotation opens: its speaker may be named where it closes
                 quoted = [
                     c for c in claims[before:] if (c.attribution, c.attribution_type) == fallback
@@ -890,6 +908,16 @@ def extract_claims(
     return claims
 
 
+def _quote_marks(raw: str, straight_open: bool) -> tuple[int, int]:
+    """How many quotations a sentence opens and closes: curly marks say which they are;
+    an odd number of straight marks closes the quotation open before the sentence, else
+    opens one."""
+    opens, closes = raw.count("\u201c"), raw.count("\u201d")
+    if raw.count('"') % 2 == 1:
+        return (opens, closes + 1) if straight_open else (opens + 1, closes)
+    return opens, closes
+
+
 def _earlier_speaker(
     sentence: str, previous_who: tuple[str, str], previous_body: tuple[str, str]
 ) -> tuple[str, str]:
@@ -909,6 +937,7 @@ def _claims_of(
     source: str,
     fallback: tuple[str, str],
     earlier: tuple[tuple[str, str], tuple[str, str]],
+    closes_quote: bool = False,
 ) -> list[Claim]:
     """The claims of one sentence (one per site and activity)."""
     window = resolve_dates(sentence, pub)
@@ -919,7 +948,7 @@ def _claims_of(
         start, end, basis = window
     who, kind = _attribution(sentence)
     #: The rest of a quotation opened in an earlier sentence is still its speaker's.
-    continues_quote = raw.count("\u201d") > raw.count("\u201c") or bool(_WHOLE_QUOTE.match(raw))
+    continues_quote = closes_quote or bool(_WHOLE_QUOTE.match(raw))
     if not who and (_PRONOUN_SAID.search(sentence) or _ANAPHOR.search(sentence) or continues_quote):
         who, kind = _earlier_speaker(sentence, *earlier)
     if not who and fallback[0]:
