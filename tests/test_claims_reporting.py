@@ -114,6 +114,38 @@ def test_a_site_named_in_the_next_sentence_is_linked() -> None:
     ]  # fmt: skip
 
 
+def test_a_facility_of_another_kind_is_not_the_site_named_before() -> None:
+    # "a missile engine test site" is not the nuclear complex of the sentence before; "his
+    # main nuclear weapons facility" is the one the next sentence names, not the launch
+    # station named before it.
+    text = (
+        "Kim has agreed to dismantle his main nuclear complex at Nyongbyon. "
+        "The North would dismantle a missile engine test site and launch pad. "
+        "There will be no rocket testing.\n\n"
+        "The North agreed to terminate the Tongchang-ri engine testing site. "
+        "Kim even offered to shut down his main nuclear weapons facility. "
+        "The statement named the permanent dismantlement of the Yongbyon nuclear center."
+    )
+    found = [(c.site_id, c.sentence.split()[1], c.polarity, c.modality) for c in claims(text)]
+    assert found == [
+        ("yongbyon", "has", "positive", "planned"),
+        ("sohae", "North", "negative", "planned"),
+        ("yongbyon", "even", "negative", "planned"),
+        ("yongbyon", "statement", "positive", "observed"),
+    ]
+
+
+def test_not_saying_is_not_negating_and_initials_do_not_end_a_sentence() -> None:
+    unsaid = only(claims("Pompeo's comment that Pyongyang did not specify what it would do to "
+                         "dismantle the Yongbyon nuclear facility."))  # fmt: skip
+    assert (unsaid.polarity, unsaid.attribution) == ("positive", "Pompeo")
+    lead = "North Korea has secretly built a vast facility to enrich uranium.\n\n"
+    hecker = claims(lead + "Professor Siegfried S. Hecker said centrifuges at the Yongbyon "
+                           "complex were operated from a modern control room.")  # fmt: skip
+    assert [c.site_id for c in hecker] == ["yongbyon", "yongbyon"]
+    assert hecker[1].attribution == "Professor Siegfried S. Hecker"
+
+
 def test_spellings_and_places_not_on_the_watchlist() -> None:
     assert only(claims("Vehicles have been observed at Dongchang-ri.")).site_id == "sohae"
     assert only(claims("Cargo trucks were spotted near Saneum-dong.")).site_id == "sanumdong"
@@ -155,6 +187,10 @@ def test_who_said_it() -> None:
     said = 'Officials "plan to introduce nuclear material to the Yongbyon reprocessing plant'
     statement = only(claims(said + ' in one week," said an IAEA statement.'))
     assert (statement.attribution, statement.modality) == ("IAEA statement", "planned")
+    # The speaker after a quotation closes, not a subject inside it.
+    quoted = "\u201cThe North has expressed its intention to dismantle the Yongbyon center,\u201d"
+    read = only(claims(quoted + " the statement read, \u201cif the U.S. acts.\u201d"))
+    assert read.attribution == "statement"
     typo = only(claims("Kim attended the test at Sohae, according KCNA."))
     assert (typo.attribution, typo.attribution_type) == ("KCNA", "agency")
     own = only(claims("Imagery shows the transfer structure at Sohae being rebuilt.",

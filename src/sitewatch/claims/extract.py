@@ -115,7 +115,9 @@ ACTIVITIES: dict[str, re.Pattern[str]] = {
         r"suspen(?:ded|sion)|shut(?:ting)?[ -]?down|(?:is|are|was|were|been) closed|closure of|"
         r"(?:re)?introduc\w* (?:\w+ )?nuclear material|"
         r"commission\w*|test-run\w*|running|(?:come|came|brought) online|"
-        r"produc(?:e|es) (?:\w+ ){0,2}(?:plutonium|uranium|fissile|material)|"
+        r"produc(?:e|es) (?:\w+ ){0,2}(?:plutonium|uranium|fissile|material|HEU|LEU)\b|"
+        r"(?:unload|remov|extract|dump|discharg)\w* (?:[\w,]+ ){0,3}?(?:spent |used )?fuel rods|"
+        r"shutter\w*|"
         r"(?:is|are|remains?) [\u201c\"]?active|ice[- ]free|ice melt\w*|snow melt\w*|thawed|"
         r"spent fuel (?:rods )?(?:have been |has been |were |was )?(?:transferred|removed|"
         r"unloaded)|"
@@ -146,7 +148,7 @@ FACILITY_NOUNS = re.compile(
     r"gantr(?:y|ies))\b|"
     r"\bconstruction (?:support )?(?:yards?|areas?|sheds?)\b|"
     r"\b(?:uranium )?enrichment (?:plants?|facilit(?:y|ies)|complex(?:es)?|sites?|"
-    r"buildings?|halls?)\b|"
+    r"buildings?|halls?|centrifuges?|cascades?)\b|"
     r"\breprocessing (?:plants?|facilit(?:y|ies)|buildings?)\b|"
     r"\b(?:production|assembly) (?:halls?|buildings?|facilit(?:y|ies)|plants?|lines?)\b",
     re.I,
@@ -168,7 +170,7 @@ NEGATION = re.compile(
     r"not (?:been |be |yet )?(?:\w+ed|operating|active|running)|"
     r"(?:has|have|had|did|does|do|is|are|was|were)n't|(?:has|have|had|did|does|do|is|are|"
     r"was|were) not|never|stopped|halted|suspended|ceased|shut (?:it |down)|shut-?down|"
-    r"shutting down|(?:is|are|was|were|been) closed|closure|no longer|"
+    r"shutting down|shutter\w*|terminat\w*|(?:is|are|was|were|been) closed|closure|no longer|"
     r"(?<!once-)(?<!once )(?<!formerly )dormant|idle|inactive|without any)\b",
     re.I,
 )
@@ -179,6 +181,7 @@ MODALITY: list[tuple[str, re.Pattern[str]]] = [
         "capable",
         re.compile(
             r"\b(capable of|capability to|able to|can (?:reach|produce|strike|hit|carry|launch)"
+            r"|(?:can|could) be (?:used|modified|adjusted|converted) to"
             r"|if (?:it is |they are )?\w+ed)\b",
             re.I,
         ),
@@ -187,6 +190,8 @@ MODALITY: list[tuple[str, re.Pattern[str]]] = [
         "planned",
         re.compile(
             r"\b(plans? to|planning to|intends? to|is expected to|are expected to|"
+            r"agree[sd]? to|offer(?:s|ed)? (?:to|\w+ing)|pledge[sd]? to|promise[sd]? to|"
+            r"vow(?:s|ed)? to|willing to|intention to|suggested \w+ing|proposed \w+ing|"
             r"will (?:be )?\w+|scheduled to|prepar\w* to)\b",
             re.I,
         ),
@@ -211,12 +216,13 @@ HEDGES = re.compile(
 #: matching linear in the text's length (no backtracking over long runs of capitals).
 _ORG_WORD = r"[A-Z0-9][\w.'\u2019&-]*"
 _ORG_BODY = (
-    r"(?<![\w.'\u2019&-])" + _ORG_WORD + r"(?:\s+(?:of|for|and|the|" + _ORG_WORD + r")\b){0,8}"
+    r"(?<![\w.'\u2019&-])" + _ORG_WORD + r"(?:\s+(?:of|for|and|the|" + _ORG_WORD + r")(?!\w)){0,8}"
 )
 _ORG = f"({_ORG_BODY})"
 #: A speaker's noun after its name ("Beyond Parallel analysts", "South Korean media").
 _SPEAKER_NOUN = (
-    r"(?:(?:['\u2019]s?)?(?:\s+(?:nuclear|atomic|state))?\s+(?:analysts|researchers|experts|officials?|"
+    r"(?:(?:['\u2019]s?)?(?:\s+(?:nuclear|atomic|state|top|senior|chief))?\s+(?:analysts|"
+    r"researchers|experts|officials?|diplomats?|envoy|negotiator|"
     r"website|report|media|newspapers?|news agency|agency|watchdog|ministry|intelligence|"
     r"military|government)(?!\s+[A-Z]))?"
 )
@@ -240,7 +246,7 @@ _SAYS = (
     r"(?:said|says|reported|reports|showed|shows|told|noted|assessed|estimated|detected|found|"
     r"observed|concluded|argued|suggests?|speculate|added|revealed|spotted|believes?|"
     r"presented|announced|confirmed|warned|stated|determined|briefed|expressed|released|"
-    r"commented|spoke|called for|(?:was|were) quoted|"
+    r"commented|spoke|called for|admitted|(?:was|were) quoted|"
     r"shared exclusively|issued an? (?:\w+ )?(?:assessment|statement|report))"
 )
 ATTRIBUTION = [
@@ -285,7 +291,21 @@ ATTRIBUTION = [
     ),
     # "One of the report's authors, Victor Cha, said"
     re.compile(
-        r"(?:^|,\s+)([A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*){1,3}),\s+(?:said|says|told|added|noted)\b"
+        r"(?:^|,\s+)([A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*){1,3}),\s+(?:said|says|told|added|noted|"
+        r"revealed|reported|stated|explained|warned|claimed)\b"
+    ),
+    # "... ,\u201d read a joint statement"; "stated the North Korean news agency KCNA."
+    re.compile(
+        r"\b(?:read|reads|said|says|stated)\s+(?:a|an|the)\s+((?:joint\s+)?(?:statement|"
+        r"declaration|report|agreement))\b"
+    ),
+    re.compile(
+        r"\b(?:the|a|an)\s+((?:joint\s+)?(?:statement|declaration|agreement))\s+(?:read|reads|"
+        r"said|says|stated|added)\b"
+    ),
+    re.compile(
+        r"\b(?:said|says|stated|reported|added)\s+(?:the\s+)?(?:[\w'\u2019-]+\s+){0,4}?"
+        r"(?:news agency|agency|media|newspaper|outlet)\s+(" + _ORG_BODY + r")(?=\s*(?:[.,;]|$))"
     ),
     # "A researcher at the Middlebury Institute told NHK"
     re.compile(
@@ -301,7 +321,8 @@ ATTRIBUTION = [
     # "Lawmakers briefed by Seoul's intelligence service said"
     re.compile(
         r"^((?:[A-Z][\w'.-]*\s+){0,3}(?i:lawmakers|officials|analysts|experts|researchers|"
-        r"sources|diplomats))\b[^.;]{0,80}?\b(?:said|say|says|told)\b"
+        r"sources|diplomats|technicians|engineers|scientists|inspectors))\b[^.;]{0,120}?\b"
+        r"(?:said|say|says|told|insisted|suspect|suspected|pointed out)\b"
     ),
     re.compile(r"\bquoted\s+((?:the\s+)?[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*){0,3})\s+as\s+saying"),
     re.compile(
@@ -314,8 +335,8 @@ ATTRIBUTION = [
     re.compile(
         r"((?:(?<![\w.'-])(?:[A-Z][\w.'-]*|the)\s+){0,4}(?:officials?|sources?|analysts|"
         r"diplomats?|experts|lawmakers|chief|director|inspectors?|"
-        r"researchers|spokes(?:man|woman|person)))\s+(?:also\s+|have\s+|has\s+)?(?:said|say|says|"
-        r"told|believe|"
+        r"researchers|spokes(?:man|woman|person)))\s+(?:also\s+|have\s+|has\s+|worldwide\s+|"
+        r"\w+ly\s+)?(?:said|say|says|told|suspect|suspected|pointed out|insisted|believe|"
         r"think)\b"
     ),
     re.compile(
@@ -386,6 +407,12 @@ ATTRIBUTION = [
         r"(?=\s+(?:say|said|says|told|believe|think|noted|warned|suggest))",
         re.I,
     ),
+    # "Pompeo's comment that"
+    re.compile(
+        r"(?:^|\s)((?:[A-Z][\w.'-]*\s+|of\s+){0,5}[A-Z][\w'-]*)['\u2019]s\s+(?:comment|statement|"
+        r"remarks?|"
+        r"assessment|claim)s?\s+that\b"
+    ),
 ]
 ATTRIBUTION_TYPES = [
     (
@@ -419,7 +446,9 @@ _REFERS_BACK = re.compile(r"\b((?:the|this|these|both) (?:[\w-]+ ){0,3}?(sites?|
                           r"station|complex|compound|center|project|LWR|ELWR|UEP|"
                           r"centre|launch pad|pad|(?:vertical )?(?:engine )?test stand|reactor|"
                           r"enrichment (?:plant|facility)|assembly building|transfer "
-                          r"(?:building|structure))|there|its)\b", re.I)  # fmt: skip
+                          r"(?:building|structure))|its|"
+                          r"there(?!\s+(?:is|are|was|were|will|has|have|had|may|might|could|"
+                          r"would|seems?|appears?)\b))\b", re.I)  # fmt: skip
 
 #: Month numbers by the first three letters of the name ("Feb." and "February" alike).
 MONTHS = {m: i for i, m in enumerate(
@@ -432,7 +461,8 @@ WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 DEFAULT_DAYS = 30
 _ABBREV = re.compile(r"\b(U\.S|U\.N|Mr|Mrs|Ms|Dr|Gen|Lt|Col|Sen|Rep|St|No|Jan|Feb|Mar|Apr|Jun|"
                      r"Jul|Aug|Sep|Sept|Oct|Nov|Dec|a\.m|p\.m|e\.g|i\.e|"
-                     r"[NS](?=\.\s+Korea))\.", re.I)  # fmt: skip
+                     r"[NS](?=\.\s+Korea)|(?-i:(?<=[a-z] )[A-Z](?=\.\s+[A-Z][a-z])))\.",
+                     re.I)  # fmt: skip
 
 
 #: A wire dateline: "SEOUL (Reuters) -", "SEOUL, March 5 (Yonhap) --", "WASHINGTON --".
@@ -562,7 +592,21 @@ _PREPOSITION = re.compile(
 )
 
 
+#: Text after a quotation closes, up to the next one ("...,\u201d the statement read, \u201c...").
+_BETWEEN_QUOTES = re.compile(r'(?<=[\u201d"])[^\u201c\u201d"]+(?=[\u201c"]|$)')
+
+
 def _attribution(sentence: str) -> tuple[str, str]:
+    """Who a sentence says said it: a speaker after the quotation's close ("...,\u201d said
+    X") before one inside or ahead of it, else the first pattern that matches."""
+    for between in _BETWEEN_QUOTES.findall(sentence):
+        after = _first_speaker(between)
+        if after[0]:
+            return after
+    return _first_speaker(sentence)
+
+
+def _first_speaker(sentence: str) -> tuple[str, str]:
     for pattern in ATTRIBUTION:
         m = pattern.search(sentence)
         if m and _NOT_SOURCE.search(sentence[max(0, m.start() - 40) : m.start()]):
@@ -713,6 +757,38 @@ def _resolve(s: str, published: date) -> tuple[datetime, datetime, str] | None:
     return None
 
 
+#: Facilities of each kind of site: a sentence that speaks of "a missile engine test site"
+#: is not about the nuclear complex named before it, nor "his main nuclear weapons
+#: facility" about the launch station.
+_KIND_WORDS = {
+    "nuclear": re.compile(
+        r"\bnuclear (?:[\w-]+ ){0,2}(?:facilit(?:y|ies)|complex|site|cent(?:er|re)|plant)\b|"
+        r"\breactors?\b",
+        re.I,
+    ),
+    "launch-site": re.compile(
+        r"\blaunch(?:ing)? (?:pads?|sites?|stations?|grounds?|facilit(?:y|ies))\b|"
+        r"\b(?:engine )?test (?:sites?|stands?)\b",
+        re.I,
+    ),
+    "missile-production": re.compile(
+        r"\b(?:missile|ICBM|rocket) (?:factor(?:y|ies)|plants?|production|facilit(?:y|ies))\b",
+        re.I,
+    ),
+}
+
+
+def _kinds_named(sentence: str) -> set[str]:
+    """The kinds of site whose facilities the sentence speaks of."""
+    return {k for k, p in _KIND_WORDS.items() if p.search(sentence)}
+
+
+def _names_other_kind(sentence: str, kind: str) -> bool:
+    """The sentence speaks of facilities of another kind of site, and none of ``kind``."""
+    named = _kinds_named(sentence)
+    return bool(named) and kind not in named
+
+
 def _other_places(sites: Sequence[Site]) -> list[str]:
     """:data:`OTHER_PLACES` less any the watchlist names (normalised)."""
     watched = {name for name, _ in site_names(sites)}
@@ -721,7 +797,7 @@ def _other_places(sites: Sequence[Site]) -> list[str]:
 
 #: Clause boundaries that end a negation's reach ("vehicles moved, but do not show ...").
 _CLAUSE = re.compile(
-    r"[;:]|,?\s+(?:but(?!\s+(?:then\s+)?(?:has\s+|had\s+|was\s+|were\s+)?(?:stopped|halted|"
+    r"[;:]|,\s+so\b|,?\s+(?:but(?!\s+(?:then\s+)?(?:has\s+|had\s+|was\s+|were\s+)?(?:stopped|halted|"
     r"ceased|suspended|paused))|although|though|whereas|however)\b|,\s*(?:while|yet|and)\b|"
     r"\s(?:while|whereas)\s"
 )
@@ -736,10 +812,17 @@ _RESUMED = re.compile(
 
 #: Negated stopping is continuing ("work never stopped").
 _CONTINUED = re.compile(r"\b(?:never|not) (?:stopped|ceased|halted|paused|suspended)\b", re.I)
+#: Negated saying or knowing, not a negated activity ("did not specify what they would do").
+_NOT_SAID = re.compile(
+    r"\b(?:did|does|do|could|can|has|have|had)(?:n't| not) (?:specify|say|disclose|reveal|"
+    r"mention|confirm|verify|comment|know|explain)\w*|"
+    r"\b(?:a|the) (?:partially|partly|once|formerly) (?:decommissioned|dismantled|shut)\b",
+    re.I,
+)
 
 
 def _clauses(sentence: str) -> list[str]:
-    text = _CONTINUED.sub(" continued ", FACILITY_NOUNS.sub(" ", sentence))
+    text = _NOT_SAID.sub(" ", _CONTINUED.sub(" continued ", FACILITY_NOUNS.sub(" ", sentence)))
     leading = _LEADING.match(text)
     if leading is None:
         return _CLAUSE.split(text)
@@ -805,6 +888,7 @@ def extract_claims(
         raise InvalidTextError(f"{source or 'the text'} is not plain text")
     pub = published or datetime.now(UTC).date()
     names = site_names(sites)
+    kinds = {s.id: s.kind for s in sites}
     others = _other_places(sites)
     claims: list[Claim] = []
     last_sites: list[str] = []
@@ -815,7 +899,7 @@ def extract_claims(
     #: Sentences with an activity before any site was named (a lead, "... at a factory",
     #: and those after it that refer back to it); the next sentence may name the site
     #: ("... at the factory. Sanumdong, ...").
-    pending: list[tuple[str, str, list[str], bool]] = []
+    pending: list[tuple[str, str, list[str], bool, set[str]]] = []
     last_sentence_claims = 0  # where the previous sentence's claims start
     quoted: list[Claim] = []  # claims of a quotation whose speaker is not yet named
     for paragraph in paragraphs(text):
@@ -844,35 +928,46 @@ def extract_claims(
                 previous_named
                 or in_paragraph
                 or _REFERS_BACK.search(sentence)
-                or closes > opens  # the rest of a quotation
+                or (closes > opens and previous_named)  # the rest of a quotation about it
             )
             if elsewhere:  # about a place not watched: nothing carries over past it
                 last_sites, in_paragraph, pending, previous_named = [], False, [], False
                 continue
-            if not named and activities and last_sites and refers_back:
+            other_kind = bool(last_sites) and _names_other_kind(sentence, kinds[last_sites[-1]])
+            if other_kind and not named:  # the text has moved on to another place
+                in_paragraph = previous_named = False
+            if not named and activities and last_sites and refers_back and not other_kind:
                 named = last_sites[-1:]
             # A sentence whose claims are on a site, named or carried over, lets the next one
             # carry it on ("... at the site. Personnel and vehicles were observed ...").
             previous_named = bool(named)
-            for earlier, earlier_raw, earlier_activities, forward in pending:
+            for earlier, earlier_raw, earlier_activities, forward, of_kinds in pending:
                 # a lead with no place ("North Korea has conducted a ground test ...") is
                 # about the site of the next sentence that speaks of the same event
-                # ("... applauded the successful test at the Sohae launch site").
-                if len(named) == 1 and (forward or set(earlier_activities) & set(activities)):
+                # ("... applauded the successful test at the Sohae launch site"), unless it
+                # speaks of facilities of another kind.
+                if (
+                    len(named) == 1
+                    and (forward or set(earlier_activities) & set(activities))
+                    and (not of_kinds or kinds[named[0]] in of_kinds)
+                ):
                     claims += _claims_of(
                         earlier, earlier_raw, named, earlier_activities, pub, source, fallback,
                         (previous_who, previous_body),
                     )  # fmt: skip
             if named:
                 last_sites, in_paragraph, pending = named, True, []
-            elif activities and not last_sites and not claims:
-                forward = bool(_REFERS_BACK.search(sentence) or _FORWARD.search(sentence))
+            elif activities and (not last_sites or other_kind) and (not claims or other_kind):
+                of_kinds = _kinds_named(sentence)
+                forward = bool(
+                    other_kind or _REFERS_BACK.search(sentence) or _FORWARD.search(sentence)
+                )
                 # "... at its atomic bomb-producing complex. ... from the complex, which had
                 # been shut down. ... the Yongbyon reactor complex": the chain goes on while
                 # each sentence refers back to the one before.
-                pending = [*pending, (sentence, raw, activities, forward)] if (
+                pending = [*pending, (sentence, raw, activities, forward, of_kinds)] if (
                     pending and _REFERS_BACK.search(sentence)
-                ) else [(sentence, raw, activities, forward)]  # fmt: skip
+                ) else [(sentence, raw, activities, forward, of_kinds)]  # fmt: skip
             else:
                 pending = []
             before = len(claims)
