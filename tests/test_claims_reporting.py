@@ -188,8 +188,8 @@ def test_who_said_it() -> None:
     statement = only(claims(said + ' in one week," said an IAEA statement.'))
     assert (statement.attribution, statement.modality) == ("IAEA statement", "planned")
     # The speaker after a quotation closes, not a subject inside it.
-    quoted = "\u201cThe North has expressed its intention to dismantle the Yongbyon center,\u201d"
-    read = only(claims(quoted + " the statement read, \u201cif the U.S. acts.\u201d"))
+    said_so = "\u201cThe North has expressed its intention to dismantle the Yongbyon center,\u201d"
+    read = only(claims(said_so + " the statement read, \u201cif the U.S. acts.\u201d"))
     assert read.attribution == "statement"
     typo = only(claims("Kim attended the test at Sohae, according KCNA."))
     assert (typo.attribution, typo.attribution_type) == ("KCNA", "agency")
