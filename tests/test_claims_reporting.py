@@ -146,6 +146,31 @@ def test_not_saying_is_not_negating_and_initials_do_not_end_a_sentence() -> None
     assert hecker[1].attribution == "Professor Siegfried S. Hecker"
 
 
+def test_denials_refusals_and_litotes() -> None:
+    denied = only(claims("But major US newspapers denied that the reprocessing facility at "
+                         "Youngbyon has been reactivated in any way."))  # fmt: skip
+    assert (denied.site_id, denied.polarity, denied.attribution) == (
+        "yongbyon", "negative", "US newspapers"
+    )  # fmt: skip
+    chosen = only(claims("So far they have chosen not to start the reactor at Yongbyon."))
+    assert chosen.polarity == "negative"
+    litotes = only(claims("The action was not unexpected, since Pyongyang had already "
+                          "re-opened the Yongbyon complex."))  # fmt: skip
+    assert litotes.polarity == "positive"
+
+
+def test_sources_at_the_sentence_end() -> None:
+    wire = only(claims("North Korea on Tuesday said it plans to restart the reactor at "
+                       "Yongbyon, Yonhap News reports."))  # fmt: skip
+    assert wire.attribution == "Yonhap News"
+    quoted = only(claims("North Korea will restart the reactor at Yongbyon, KCNA quoted a "
+                         "spokesman at its atomic energy agency as saying."))  # fmt: skip
+    assert quoted.attribution == "KCNA"
+    confirmed = only(claims("North Korea restarted its Youngbyon reactor, confirmed a Bush "
+                            "administration official on Wednesday."))  # fmt: skip
+    assert confirmed.attribution == "Bush administration official"
+
+
 def test_spellings_and_places_not_on_the_watchlist() -> None:
     assert only(claims("Vehicles have been observed at Dongchang-ri.")).site_id == "sohae"
     assert only(claims("Cargo trucks were spotted near Saneum-dong.")).site_id == "sanumdong"

@@ -117,7 +117,12 @@ ACTIVITIES: dict[str, re.Pattern[str]] = {
         r"commission\w*|test-run\w*|running|(?:come|came|brought) online|"
         r"produc(?:e|es) (?:\w+ ){0,2}(?:plutonium|uranium|fissile|material|HEU|LEU)\b|"
         r"(?:unload|remov|extract|dump|discharg)\w* (?:[\w,]+ ){0,3}?(?:spent |used )?fuel rods|"
-        r"shutter\w*|"
+        r"shutter\w*|re-open\w*|(?:been|was|were|is|are|remains?|remained) frozen|"
+        r"(?:white |black )?smoke (?:coming|rising|billowing)|(?:infrared|thermal) (?:sensors?|"
+        r"signatures?|anomal\w+)|heat signatures?|"
+        r"start(?:s|ed|ing)?(?: up)? (?:the |its |a )?(?:[\w-]+ )?(?:reactor|reprocessing)|"
+        r"extract\w* (?:[\w-]+ ){0,4}?plutonium|(?:spent|used) fuel (?:rods )?(?:that |which )?"
+        r"(?:was |were |had been |has been )?(?:unloaded|removed|extracted|reprocessed)|"
         r"(?:is|are|remains?) [\u201c\"]?active|ice[- ]free|ice melt\w*|snow melt\w*|thawed|"
         r"spent fuel (?:rods )?(?:have been |has been |were |was )?(?:transferred|removed|"
         r"unloaded)|"
@@ -170,7 +175,9 @@ NEGATION = re.compile(
     r"not (?:been |be |yet )?(?:\w+ed|operating|active|running)|"
     r"(?:has|have|had|did|does|do|is|are|was|were)n't|(?:has|have|had|did|does|do|is|are|"
     r"was|were) not|never|stopped|halted|suspended|ceased|shut (?:it |down)|shut-?down|"
-    r"shutting down|shutter\w*|terminat\w*|(?:is|are|was|were|been) closed|closure|no longer|"
+    r"shutting down|shutter\w*|terminat\w*|(?:been|was|were|is|are|remains?|remained) frozen|"
+    r"(?:is|are|was|were|been) closed|closure|"
+    r"no longer|den(?:y|ies|ied) that|(?:chose|chosen|decided|opted) not to|"
     r"(?<!once-)(?<!once )(?<!formerly )dormant|idle|inactive|without any)\b",
     re.I,
 )
@@ -246,7 +253,7 @@ _SAYS = (
     r"(?:said|says|reported|reports|showed|shows|told|noted|assessed|estimated|detected|found|"
     r"observed|concluded|argued|suggests?|speculate|added|revealed|spotted|believes?|"
     r"presented|announced|confirmed|warned|stated|determined|briefed|expressed|released|"
-    r"commented|spoke|called for|admitted|(?:was|were) quoted|"
+    r"commented|spoke|called for|admitted|denied|denies|(?:was|were|has been|have been) quoted|"
     r"shared exclusively|issued an? (?:\w+ )?(?:assessment|statement|report))"
 )
 ATTRIBUTION = [
@@ -307,12 +314,14 @@ ATTRIBUTION = [
         r"\b(?:said|says|stated|reported|added)\s+(?:the\s+)?(?:[\w'\u2019-]+\s+){0,4}?"
         r"(?:news agency|agency|media|newspaper|outlet)\s+(" + _ORG_BODY + r")(?=\s*(?:[.,;]|$))"
     ),
-    # "A researcher at the Middlebury Institute told NHK"
+    # "A researcher at the Middlebury Institute told NHK"; "An independent analyst who has
+    # seen imagery of the site said yesterday"
     re.compile(
-        r"\b((?:[Aa]n?\s+|[Tt]he\s+)?(?:researcher|analyst|expert|scientist|official|source)"
+        r"\b((?:[Aa]n?\s+|[Tt]he\s+)?(?:[a-z-]+\s+)?(?:researcher|analyst|expert|scientist|"
+        r"official|source)"
         r"(?:\s+(?:at|with|from)\s+(?:the\s+)?"
         + _ORG_BODY
-        + r")?)\s+(?:also\s+)?(?:said|told|says)\b"
+        + r")?)(?:\s+who\s+[^,.;]{0,60}?)?\s+(?:also\s+|yesterday\s+|today\s+)?(?:said|told|says)\b"
     ),
     # "Grossi provided no further details but said"
     re.compile(
@@ -324,6 +333,8 @@ ATTRIBUTION = [
         r"sources|diplomats|technicians|engineers|scientists|inspectors))\b[^.;]{0,120}?\b"
         r"(?:said|say|says|told|insisted|suspect|suspected|pointed out)\b"
     ),
+    # "KCNA quoted a spokesman at its atomic energy agency as saying"
+    re.compile("(" + _ORG_BODY + r")\s+quoted\s+(?:a|an|the)\s+[^.;]{0,80}?\s+as\s+saying"),
     re.compile(r"\bquoted\s+((?:the\s+)?[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*){0,3})\s+as\s+saying"),
     re.compile(
         r"((?:(?<![\w.'-])[A-Z][\w.'-]*\s+){0,3}(?:spy|intelligence|defen[cs]e|foreign|"
@@ -356,10 +367,10 @@ ATTRIBUTION = [
     ),
     # "according to a recent report from a U.S. think tank"
     re.compile(
-        r"\b[Aa]ccording to (?:a|the) (?:recent |new |latest )?"
-        r"(?:report|analysis|findings|assessment)"
+        r"\b[Aa]ccording to (?:(?:a|the) )?(?:recent |new |latest )?"
+        r"(?:report|analysis|findings|assessment|estimates?)"
         r" (?:from|by) (?:the |a |an )?((?:U\.S\.|US|American|South Korean|Japanese)?\s*"
-        r"(?:[\w-]+\s+){0,2}?(?:think[- ]tank|website|group|institute|monitor))\b"
+        r"(?:[\w-]+\s+){0,2}?(?i:think[- ]tank|website|group|institute|monitor))\b"
     ),
     re.compile(
         r"\b(?:assessment|analysis|report|(?:was|were|is|been) reported|published|released|"
@@ -386,6 +397,12 @@ ATTRIBUTION = [
         r"(?<!the )\b(?:said|says|reported|wrote)\s+(?:the\s+|an?\s+)?("
         + _ORG_BODY
         + r"(?:\s+(?:statement|report))?)(?=\s*(?:[,.;]|$|in\b|on\b))"
+    ),
+    # "..., confirmed a Bush administration official on Wednesday."
+    re.compile(
+        r"\b(?:said|confirmed|added|told)\s+(?:a|an|the)\s+((?:[A-Z][\w.-]*\s+){0,3}(?:senior\s+)?"
+        r"(?:administration\s+|government\s+)?(?:official|spokes(?:man|woman|person)|source|"
+        r"diplomat))\b"
     ),
     # "A U.S.-based North Korea monitoring Web site has assessed"; "a monitoring group said"
     re.compile(
@@ -596,9 +613,20 @@ _PREPOSITION = re.compile(
 _BETWEEN_QUOTES = re.compile(r'(?<=[\u201d"])[^\u201c\u201d"]+(?=[\u201c"]|$)')
 
 
+#: A source named at the sentence's end, who reports what its subject said.
+_TRAILING_SOURCE = re.compile(
+    r",\s+" + _ORG_BODY + r"(?:\s+[Nn]ews)?\s+(?:reports?|reported)\.?[\u201d\"]?\s*$"
+)
+
+
 def _attribution(sentence: str) -> tuple[str, str]:
     """Who a sentence says said it: a speaker after the quotation's close ("...,\u201d said
     X") before one inside or ahead of it, else the first pattern that matches."""
+    trailing = _TRAILING_SOURCE.search(sentence)
+    if trailing:  # "North Korea said it plans ..., Yonhap News reports."
+        who = _first_speaker(trailing.group(0).lstrip(", "))
+        if who[0]:
+            return who
     for between in _BETWEEN_QUOTES.findall(sentence):
         after = _first_speaker(between)
         if after[0]:
@@ -815,7 +843,7 @@ _CONTINUED = re.compile(r"\b(?:never|not) (?:stopped|ceased|halted|paused|suspen
 #: Negated saying or knowing, not a negated activity ("did not specify what they would do").
 _NOT_SAID = re.compile(
     r"\b(?:did|does|do|could|can|has|have|had)(?:n't| not) (?:specify|say|disclose|reveal|"
-    r"mention|confirm|verify|comment|know|explain)\w*|"
+    r"mention|confirm|verify|comment|know|explain)\w*|\bnot un\w+|"
     r"\b(?:a|the) (?:partially|partly|once|formerly) (?:decommissioned|dismantled|shut)\b",
     re.I,
 )
