@@ -171,6 +171,32 @@ def test_sources_at_the_sentence_end() -> None:
     assert confirmed.attribution == "Bush administration official"
 
 
+def test_absent_signatures_power_and_undetermined_status() -> None:
+    missing = only(claims("At Yongbyon, in imagery from late September both these signatures "
+                          "are missing, the think tank said."))  # fmt: skip
+    assert (missing.polarity, missing.attribution) == ("negative", "think tank")
+    assert only(claims("The Yongbyon reactor had been powered down in 2007.")).polarity == (
+        "negative"
+    )  # fmt: skip
+    assert only(claims("The Yongbyon reactor went back online last year.")).polarity == "positive"
+    unknown = only(claims("It is not possible to determine whether the Yongbyon reactor has "
+                          "been re-started."))  # fmt: skip
+    assert unknown.polarity == "positive"
+    assert claims("There is no way to monitor the activities at Yongbyon.") == []
+
+
+def test_asides_and_speakers_with_their_titles() -> None:
+    aside = only(claims("Pyongyang announced in April that it would revive the reactor at "
+                        "Yongbyon - which experts say can produce plutonium."))  # fmt: skip
+    assert aside.attribution == "Pyongyang"
+    chief = only(claims("Activities were observed at Yongbyon consistent with a restart, the UN "
+                        "nuclear agency chief said on Thursday."))  # fmt: skip
+    assert chief.attribution == "UN nuclear agency chief"
+    analysed = only(claims("Satellite photos analyzed by the International Atomic Energy Agency "
+                           "had shown that the Yongbyon reactor was operational."))  # fmt: skip
+    assert analysed.attribution == "International Atomic Energy Agency"
+
+
 def test_spellings_and_places_not_on_the_watchlist() -> None:
     assert only(claims("Vehicles have been observed at Dongchang-ri.")).site_id == "sohae"
     assert only(claims("Cargo trucks were spotted near Saneum-dong.")).site_id == "sanumdong"

@@ -117,7 +117,10 @@ ACTIVITIES: dict[str, re.Pattern[str]] = {
         r"commission\w*|test-run\w*|running|(?:come|came|brought) online|"
         r"produc(?:e|es) (?:\w+ ){0,2}(?:plutonium|uranium|fissile|material|HEU|LEU)\b|"
         r"(?:unload|remov|extract|dump|discharg)\w* (?:[\w,]+ ){0,3}?(?:spent |used )?fuel rods|"
-        r"shutter\w*|re-open\w*|(?:been|was|were|is|are|remains?|remained) frozen|"
+        r"shutter\w*|re-open\w*|re-start\w*|(?:went|go|goes|gone|going) (?:back )?online|"
+        r"power(?:ed|ing)? (?:down|off)|"
+        r"signatures? (?:\w+ )?(?:are |is |were |was )?(?:missing|absent)|"
+        r"(?:been|was|were|is|are|remains?|remained) frozen|"
         r"(?:white |black )?smoke (?:coming|rising|billowing)|(?:infrared|thermal) (?:sensors?|"
         r"signatures?|anomal\w+)|heat signatures?|"
         r"start(?:s|ed|ing)?(?: up)? (?:the |its |a )?(?:[\w-]+ )?(?:reactor|reprocessing)|"
@@ -177,7 +180,8 @@ NEGATION = re.compile(
     r"was|were) not|never|stopped|halted|suspended|ceased|shut (?:it |down)|shut-?down|"
     r"shutting down|shutter\w*|terminat\w*|(?:been|was|were|is|are|remains?|remained) frozen|"
     r"(?:is|are|was|were|been) closed|closure|"
-    r"no longer|den(?:y|ies|ied) that|(?:chose|chosen|decided|opted) not to|"
+    r"no longer|power(?:ed|ing)? (?:down|off)|missing|absent|absence of|den(?:y|ies|ied) that|"
+    r"(?:chose|chosen|decided|opted) not to|"
     r"(?<!once-)(?<!once )(?<!formerly )dormant|idle|inactive|without any)\b",
     re.I,
 )
@@ -229,7 +233,7 @@ _ORG = f"({_ORG_BODY})"
 #: A speaker's noun after its name ("Beyond Parallel analysts", "South Korean media").
 _SPEAKER_NOUN = (
     r"(?:(?:['\u2019]s?)?(?:\s+(?:nuclear|atomic|state|top|senior|chief))?\s+(?:analysts|"
-    r"researchers|experts|officials?|diplomats?|envoy|negotiator|"
+    r"researchers|experts|officials?|diplomats?|envoy|negotiator|chief|director|head|"
     r"website|report|media|newspapers?|news agency|agency|watchdog|ministry|intelligence|"
     r"military|government)(?!\s+[A-Z]))?"
 )
@@ -238,7 +242,8 @@ _ANAPHOR = re.compile(
     r"(?:^|[,\u201d\"]\s*)(?:the|The) (?:(?:U\.S\.|US|American|UN|U\.N\.) )?(?:website|report|"
     r"group|think tank|institute|agency|"
     r"newspaper|outlet|watchdog|monitor|briefing|statement|academy)\b(?:\s+\w+){0,3}?\s+"
-    r"(?:said|says|added|noted|argued|reported|shared|assessed|jots|stressed|reads)\b|"
+    r"(?:said|says|added|noted|argued|reported|shared|assess(?:ed|es)|jots|stressed|reads|"
+    r"(?:has |have )?not ruled out|concluded)\b|"
     r"\b(?:it|It) (?:said|says|added|noted|concluded|argued|reported)\b|"
     r"\b[Aa]ccording (?:to )?(?:the|\w+'s|\w+\u2019s) "
     r"(?:report|briefing|statement|agency|website|group|"
@@ -250,7 +255,8 @@ _ADVERB = (
     r"on\s+[A-Z][a-z]+\.?\s+\d{1,2}|in\s+[A-Z][a-z]+)\s+"
 )
 _SAYS = (
-    r"(?:said|says|reported|reports|showed|shows|told|noted|assessed|estimated|detected|found|"
+    r"(?:said|says|reported|reports|showed|shows|told|noted|assess(?:ed|es)|estimated|detected|"
+    r"found|"
     r"observed|concluded|argued|suggests?|speculate|added|revealed|spotted|believes?|"
     r"presented|announced|confirmed|warned|stated|determined|briefed|expressed|released|"
     r"commented|spoke|called for|admitted|denied|denies|(?:was|were|has been|have been) quoted|"
@@ -323,9 +329,11 @@ ATTRIBUTION = [
         + _ORG_BODY
         + r")?)(?:\s+who\s+[^,.;]{0,60}?)?\s+(?:also\s+|yesterday\s+|today\s+)?(?:said|told|says)\b"
     ),
-    # "Grossi provided no further details but said"
+    # "Grossi provided no further details but said"; "In a letter to ElBaradei on Friday,
+    # North Korea demanded ... and announced"
     re.compile(
-        r"^(" + _ORG_BODY + r")\s[^.;]{0,80}?\b(?:and|but)\s+(?:also\s+)?(?:said|told|noted)\b"
+        r"^(?:[^,]{0,60},\s+)?(" + _ORG_BODY + r")\s[^.;]{0,80}?\b(?:and|but)\s+(?:also\s+)?"
+        r"(?:said|told|noted|announced)\b"
     ),
     # "Lawmakers briefed by Seoul's intelligence service said"
     re.compile(
@@ -344,7 +352,9 @@ ATTRIBUTION = [
         r"spotted|noted)\b"
     ),
     re.compile(
-        r"((?:(?<![\w.'-])(?:[A-Z][\w.'-]*|the)\s+){0,4}(?:officials?|sources?|analysts|"
+        r"((?:(?<![\w.'-])(?:[A-Z][\w.'-]*|the|nuclear|atomic|agency|intelligence|military|"
+        r"government|defen[cs]e|senior|state|foreign|administration|security)\s+){0,4}"
+        r"(?:officials?|sources?|analysts|"
         r"diplomats?|experts|lawmakers|chief|director|inspectors?|"
         r"researchers|spokes(?:man|woman|person)))\s+(?:also\s+|have\s+|has\s+|worldwide\s+|"
         r"\w+ly\s+)?(?:said|say|says|told|suspect|suspected|pointed out|insisted|believe|"
@@ -374,7 +384,7 @@ ATTRIBUTION = [
     ),
     re.compile(
         r"\b(?:assessment|analysis|report|(?:was|were|is|been) reported|published|released|"
-        r"provided|shared|findings|study)"
+        r"provided|shared|findings|study|analy[sz]ed|obtained)"
         r"(?:\s+(?:first|on\s+\w+day|\w+day|recently|earlier))* (?:by|from) (?:the )?"
         r"(?:[a-z][\w-]*\s+){0,5}?(?:[A-Z][\w.]*(?:\s+[A-Z][\w.]*)*['\u2019]s\s+(?:official\s+|state\s+)?)?"
         r"(?:(?:US|U\.S\.|American|South Korean)\s+)?(?:(?:think[- ]tank|website|group|"
@@ -406,7 +416,8 @@ ATTRIBUTION = [
     ),
     # "A U.S.-based North Korea monitoring Web site has assessed"; "a monitoring group said"
     re.compile(
-        r"((?:\b[Aa]n?|\b[Tt]he)\s+(?:U\.S\.|[^,.;]){0,60}?(?:website|[Ww]eb site|think[- ]tank|"
+        r"((?:\b[Aa]n?|\b[Tt]he)\s+(?:U\.[SN]\.|[^,.;]){0,60}?(?:website|[Ww]eb site|think[- ]tank|"
+        r"(?:nuclear |atomic )?agency(?: chief| head)?|"
         r"research cent(?:er|re)|"
         r"monitoring group|institute|watchdog|outlet|newspaper|broadcaster|report))"
         r"\b[^,.;]{0,40}?\s(?:"
@@ -501,7 +512,7 @@ _NOT_WHO = re.compile(
     r"saturday|sunday|today|yesterday|tonight|week|month|year|morning|evening|afternoon|"
     r"earlier|later|recently|that|in|it)\b|^" + _MONTH + r"|"
     r"^(?:new |recent |commercial |satellite |the |latest )*(?:imagery|images?|photos?|"
-    r"pictures?|data|analysis|activity|construction|work|evidence)\b",
+    r"pictures?|data|analysis|activit(?:y|ies)|construction|work|evidence)\b",
     re.I,
 )
 _PRONOUN_SAID = re.compile(
@@ -603,6 +614,8 @@ def match_sites(sentence: str, names: Sequence[tuple[str, str]]) -> list[str]:
 _NOT_SOURCE = re.compile(r"\bconsistent with (?:a |an |the )?(?:recent |latest )?$", re.I)
 
 
+#: A speaker in a relative clause is an aside ("the reactor - which experts say is ...").
+_RELATIVE = re.compile(r"\b(?:which|who|whom)\s+$", re.I)
 #: A name right after a preposition is a place or an object, not who says it.
 _PREPOSITION = re.compile(
     r"\b(?:of|near|in|at|from|to|for|on|with|about|over|outside)\s+(?:the\s+|a\s+|an\s+)?$", re.I
@@ -645,6 +658,8 @@ def _first_speaker(sentence: str) -> tuple[str, str]:
         if m:
             text = re.sub(r"^the\s+", "", m.group(1).strip(" ,."), flags=re.I)
             if len(text) < 2 or text.lower() in {"it", "he", "she", "they", "the", "this"}:
+                continue
+            if _RELATIVE.search(before):  # "- which experts say -": an aside, not the source
                 continue
             if not re.search(r"[A-Za-z]{2}", text):  # "Nov. 26, 2012 shows": a year, not a source
                 continue
@@ -844,6 +859,8 @@ _CONTINUED = re.compile(r"\b(?:never|not) (?:stopped|ceased|halted|paused|suspen
 _NOT_SAID = re.compile(
     r"\b(?:did|does|do|could|can|has|have|had)(?:n't| not) (?:specify|say|disclose|reveal|"
     r"mention|confirm|verify|comment|know|explain)\w*|\bnot un\w+|"
+    r"\b(?:not possible|impossible|unable|not able)(?: for \w+)? to (?:\w+ )?(?:determine|confirm|"
+    r"verify|say|know|tell)\b|"
     r"\b(?:a|the) (?:partially|partly|once|formerly) (?:decommissioned|dismantled|shut)\b",
     re.I,
 )
@@ -889,9 +906,17 @@ def modality_of(sentence: str) -> str:
     return next((name for name, p in MODALITY if p.search(sentence)), "observed")
 
 
+#: Watching for activity is not activity ("no way to monitor the activities there").
+_WATCHING = re.compile(
+    r"\b(?:monitor|verify|track|watch|inspect)\w* (?:the |its |any |all )?(?:[\w-]+ )?"
+    r"activit(?:y|ies)\b",
+    re.I,
+)
+
+
 def activities_of(sentence: str) -> list[str]:
-    """The kinds of activity a sentence speaks of (facility names masked first)."""
-    masked = FACILITY_NOUNS.sub(" ", sentence)
+    """The kinds of activity a sentence speaks of (facility names and watching masked first)."""
+    masked = _WATCHING.sub(" ", FACILITY_NOUNS.sub(" ", sentence))
     return [a for a, p in ACTIVITIES.items() if p.search(masked)]
 
 
