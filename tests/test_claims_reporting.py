@@ -165,7 +165,8 @@ def test_sources_at_the_sentence_end() -> None:
     assert wire.attribution == "Yonhap News"
     quoted = only(claims("North Korea will restart the reactor at Yongbyon, KCNA quoted a "
                          "spokesman at its atomic energy agency as saying."))  # fmt: skip
-    assert quoted.attribution == "KCNA"
+    # The one quoted is the speaker; the agency that quoted them relays it.
+    assert quoted.attribution == "spokesman at its atomic energy agency"
     confirmed = only(claims("North Korea restarted its Youngbyon reactor, confirmed a Bush "
                             "administration official on Wednesday."))  # fmt: skip
     assert confirmed.attribution == "Bush administration official"
@@ -195,6 +196,37 @@ def test_asides_and_speakers_with_their_titles() -> None:
     analysed = only(claims("Satellite photos analyzed by the International Atomic Energy Agency "
                            "had shown that the Yongbyon reactor was operational."))  # fmt: skip
     assert analysed.attribution == "International Atomic Energy Agency"
+
+
+def test_launch_stories_and_test_signatures() -> None:
+    # A launch story names its site late: every sentence before it that speaks of the
+    # launch is about that site.
+    story = claims(
+        "North Korea has successfully launched a long range rocket. The launch occurred at "
+        "9:51 a.m. local time, according to Yonhap.\n\nThe rocket lifted off from the Sohae "
+        "Space Center on Wednesday."
+    )
+    assert [c.site_id for c in story] == ["sohae"] * 3
+    assert story[1].attribution == "Yonhap"
+    burned = only(claims("Imagery of the Sohae engine test stand showed burned vegetation and "
+                         "scarring of the ground."))  # fmt: skip
+    assert burned.activity == "test"
+    fired = only(claims("This is the second long range rocket North Korea fired this year "
+                        "from Sohae."))  # fmt: skip
+    assert fired.activity == "test"
+
+
+def test_sources_named_after_their_role() -> None:
+    experts = only(claims("Imagery revealed notable progress on construction at the "
+                          "Dongchang-ri rocket site, said image experts Nick Hansen and Jack "
+                          "Liu in a report."))  # fmt: skip
+    assert experts.attribution == "experts Nick Hansen and Jack Liu"
+    group = only(claims("New satellite images have shown suspicious activity at Yongbyon, 38 "
+                        "North, a Washington-based monitoring group announced."))  # fmt: skip
+    assert group.attribution == "38 North"
+    tank = only(claims("North Korea conducted a test of a rocket engine at Sohae, an analysis "
+                       "of imagery by a U.S. think tank has shown."))  # fmt: skip
+    assert tank.attribution == "U.S. think tank"
 
 
 def test_spellings_and_places_not_on_the_watchlist() -> None:

@@ -61,7 +61,13 @@ ACTIVITIES: dict[str, re.Pattern[str]] = {
         r"-based tests?|launched|launch exercises?|"
         r"(?:the|these|this|that|recent|next) (?:[\w-]+ )?launch(?:es)?\b|launch attempts?|"
         r"of (?:[\w-]+ )?launches\b|"
-        r"(?:the|this|that) test\b|attempt(?:s|ed)? to launch|lift[- ]?off|blast(?:ed)?[- ]off|"
+        r"(?:the|this|that|its|an?) (?:[\w-]+ ){0,2}?tests?\b(?! (?:sites?|stands?|facilit))|"
+        r"attempt(?:s|ed)? to launch|lift(?:s|ed)?[- ]?off|blast(?:s|ed)?[- ]off|"
+        r"launch (?:attempts?|efforts?)|(?:rocket|missile)s? (?:[\w-]+ ){0,3}fired|"
+        r"(?:placed|put|sent|deploy\w*|entered) (?:[\w-]+ ){0,4}?(?:into|in) (?:its )?(?:preset )?"
+        r"orbit|achieve\w* orbit|entered (?:its |an? |the )?(?:[\w-]+ ){0,2}orbit|"
+        r"(?:burn(?:ed|t)|scorched|dead) vegetation|"
+        r"vegetation (?:die-off|burn\w*)|(?:ground )?scarring|scorch marks?|"
         r"(?:launch(?:ed|ing)|(?:tri(?:ed|es)|try(?:ing)?|failed)(?: \w+){0,2} to launch) "
         r"(?:a|an|the|its|their) (?:[\w-]+ ){0,3}(?:satellite|"
         r"rocket|missile|"
@@ -79,7 +85,7 @@ ACTIVITIES: dict[str, re.Pattern[str]] = {
         r"depart\w*|seen|spotted|parked|observed|gather\w*|around|near|on|at|outside|enter\w*|"
         r"leav\w*|"
         r"coming|going|remain\w*|visible|captured|present)|movements? of|arrival of|"
-        r"vehic(?:le|ular) (?:\w+ )?(?:movements?|activit(?:y|ies)|traffic|tracks)|"
+        r"vehic(?:le|ular) (?:[\w-]+ ){0,3}?(?:movements?|activit(?:y|ies)|traffic|tracks)|"
         r"(?:vehicle |unusual |truck )?traffic)",
         re.I,
     ),
@@ -135,8 +141,10 @@ ACTIVITIES: dict[str, re.Pattern[str]] = {
         r"steam (?:rising|venting|vented|coming)|"
         r"(?:columns?|plumes?|curl) of steam|(?:warm|hot) water|"
         r"uptick in activity|"
-        r"activit(?:y|ies) (?:[\w\u201c\u201d\"-]+ ){0,5}?(?:at|near|around|in|on|"
-        r"throughout)|(?:building|assembling|to build) (?:[\w-]+ ){0,6}(?:missiles?|ICBMs?|"
+        r"activit(?:y|ies)[\u201d\"]? (?:[\w\u201c\u201d\"-]+ ){0,5}?(?:at|near|around|in|on|"
+        r"throughout|related to|associated with)|[\w-]+-related activit(?:y|ies)|"
+        r"plumes? of (?:exhaust |white )?(?:steam|smoke|vapou?r)|heating (?:their |the |its )?"
+        r"buildings?|(?:building|assembling|to build) (?:[\w-]+ ){0,6}(?:missiles?|ICBMs?|"
         r"rockets?)|(?:steam|vapou?r) (?:plumes?|discharges?|emissions?)|(?:cooling )?water "
         r"(?:discharges?|being discharged|outflow)|"
         r"(?:discharges?|release|outflow) of (?:\w+ )?water|"
@@ -181,6 +189,7 @@ NEGATION = re.compile(
     r"shutting down|shutter\w*|terminat\w*|(?:been|was|were|is|are|remains?|remained) frozen|"
     r"(?:is|are|was|were|been) closed|closure|"
     r"no longer|power(?:ed|ing)? (?:down|off)|missing|absent|absence of|den(?:y|ies|ied) that|"
+    r"none (?:has|have|was|were) been (?:observed|seen|detected|spotted)|"
     r"(?:chose|chosen|decided|opted) not to|"
     r"(?<!once-)(?<!once )(?<!formerly )dormant|idle|inactive|without any)\b",
     re.I,
@@ -233,14 +242,14 @@ _ORG = f"({_ORG_BODY})"
 #: A speaker's noun after its name ("Beyond Parallel analysts", "South Korean media").
 _SPEAKER_NOUN = (
     r"(?:(?:['\u2019]s?)?(?:\s+(?:nuclear|atomic|state|top|senior|chief))?\s+(?:analysts|"
-    r"researchers|experts|officials?|diplomats?|envoy|negotiator|chief|director|head|"
-    r"website|report|media|newspapers?|news agency|agency|watchdog|ministry|intelligence|"
+    r"researchers|experts|officials?|diplomats?|envoy|negotiator|chief|director|head|programm?e?|"
+    r"website|report|media|newspapers?|(?i:news agency|agency)|watchdog|ministry|intelligence|"
     r"military|government)(?!\s+[A-Z]))?"
 )
 #: Who an anaphor ("the website said", "it added") points back to: the last speaker named.
 _ANAPHOR = re.compile(
     r"(?:^|[,\u201d\"]\s*)(?:the|The) (?:(?:U\.S\.|US|American|UN|U\.N\.) )?(?:website|report|"
-    r"group|think tank|institute|agency|"
+    r"group|think tank|institute|agency|analysis|assessment|study|"
     r"newspaper|outlet|watchdog|monitor|briefing|statement|academy)\b(?:\s+\w+){0,3}?\s+"
     r"(?:said|says|added|noted|argued|reported|shared|assess(?:ed|es)|jots|stressed|reads|"
     r"(?:has |have )?not ruled out|concluded)\b|"
@@ -251,15 +260,16 @@ _ANAPHOR = re.compile(
 )
 #: Adverbs between a speaker and the verb ("Voice of America earlier reported").
 _ADVERB = (
-    r"(?:also|earlier|previously|recently|later|further|has|have|had|on\s+\w+day|"
+    r"(?:also|earlier|previously|recently|later|further|has|have|had|both|all|on\s+\w+day|"
     r"on\s+[A-Z][a-z]+\.?\s+\d{1,2}|in\s+[A-Z][a-z]+)\s+"
 )
 _SAYS = (
-    r"(?:said|says|reported|reports|showed|shows|told|noted|assess(?:ed|es)|estimated|detected|"
+    r"(?:said|says|say|reported|reports|showed|shows|told|noted|assess(?:ed|es)|estimated|detected|"
     r"found|"
     r"observed|concluded|argued|suggests?|speculate|added|revealed|spotted|believes?|"
     r"presented|announced|confirmed|warned|stated|determined|briefed|expressed|released|"
-    r"commented|spoke|called for|admitted|denied|denies|(?:was|were|has been|have been) quoted|"
+    r"commented|spoke|called for|admitted|denied|denies|linked|"
+    r"(?:was|were|has been|have been) quoted|"
     r"shared exclusively|issued an? (?:\w+ )?(?:assessment|statement|report))"
 )
 ATTRIBUTION = [
@@ -278,7 +288,7 @@ ATTRIBUTION = [
         "("
         + _ORG_BODY
         + _SPEAKER_NOUN
-        + r"),\s+(?:which|who)\s+[^,;]{3,120}?,\s+(?:"
+        + r"),\s+(?:which|who|citing)\s+[^,;]{3,120}?,\s+(?:"
         + _ADVERB
         + ")*"
         + _SAYS
@@ -342,7 +352,7 @@ ATTRIBUTION = [
         r"(?:said|say|says|told|insisted|suspect|suspected|pointed out)\b"
     ),
     # "KCNA quoted a spokesman at its atomic energy agency as saying"
-    re.compile("(" + _ORG_BODY + r")\s+quoted\s+(?:a|an|the)\s+[^.;]{0,80}?\s+as\s+saying"),
+    re.compile(_ORG_BODY + r"\s+quoted\s+((?:a|an|the)\s+[^.;]{0,80}?)\s+as\s+saying"),
     re.compile(r"\bquoted\s+((?:the\s+)?[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*){0,3})\s+as\s+saying"),
     re.compile(
         r"((?:(?<![\w.'-])[A-Z][\w.'-]*\s+){0,3}(?:spy|intelligence|defen[cs]e|foreign|"
@@ -353,11 +363,14 @@ ATTRIBUTION = [
     ),
     re.compile(
         r"((?:(?<![\w.'-])(?:[A-Z][\w.'-]*|the|nuclear|atomic|agency|intelligence|military|"
-        r"government|defen[cs]e|senior|state|foreign|administration|security)\s+){0,4}"
+        r"government|defen[cs]e|senior|state|foreign|administration|security|news|"
+        r"international|local)\s+){0,4}"
         r"(?:officials?|sources?|analysts|"
         r"diplomats?|experts|lawmakers|chief|director|inspectors?|"
         r"researchers|spokes(?:man|woman|person)))\s+(?:also\s+|have\s+|has\s+|worldwide\s+|"
-        r"\w+ly\s+)?(?:said|say|says|told|suspect|suspected|pointed out|insisted|believe|"
+        r"\w+ly\s+)?(?:said|say|says|told|suspect|suspected|pointed out|insisted|indicated|"
+        r"reported|reports|"
+        r"believe|"
         r"think)\b"
     ),
     re.compile(
@@ -406,7 +419,28 @@ ATTRIBUTION = [
     re.compile(
         r"(?<!the )\b(?:said|says|reported|wrote)\s+(?:the\s+|an?\s+)?("
         + _ORG_BODY
-        + r"(?:\s+(?:statement|report))?)(?=\s*(?:[,.;]|$|in\b|on\b))"
+        + r"(?:\s+(?:statement|report|government|military|ministry))?)(?=\s*(?:[,.;]|$|in\b|on\b))"
+    ),
+    # "..., said officials at the North American Aerospace Defence Command"; "said image
+    # experts Nick Hansen and Jack Liu"
+    re.compile(
+        r"\bsaid\s+((?:senior\s+|U\.S\.\s+|US\s+)?officials?\s+(?:at|from|with)\s+(?:the\s+)?"
+        + _ORG_BODY
+        + r")"
+    ),
+    re.compile(r"\bsaid\s+(?:[a-z]+\s+)?((?:experts|analysts|researchers)\s+" + _ORG_BODY + r")"),
+    # "..., 38 North, a Washington-based monitoring group announced on Tuesday."
+    re.compile(
+        r"((?<![\w.'-])[A-Z0-9][\w.'-]*(?:\s+[A-Z][\w.'-]*){0,3}),\s+(?:a|an|the)\s+[^,;]{3,80}?\s+"
+        r"(?:group|website|think[- ]tank|institute|monitor|agency|organi[sz]ation|outlet)\s+(?:"
+        + _ADVERB
+        + r")*(?:said|says|announced|reported|noted)\b"
+    ),
+    # "an analysis of imagery by a U.S. think tank has shown"
+    re.compile(
+        r"\b(?:analysis|assessment|report|study)(?:\s+of\s+[\w-]+)?\s+by\s+(?:a|an|the)\s+("
+        r"(?:U\.S\.|US|American|South Korean)?[\w\s.-]{0,20}?(?:think[- ]tank|institute|"
+        r"research group|monitoring group|website))\b"
     ),
     # "..., confirmed a Bush administration official on Wednesday."
     re.compile(
@@ -422,7 +456,7 @@ ATTRIBUTION = [
         r"monitoring group|institute|watchdog|outlet|newspaper|broadcaster|report))"
         r"\b[^,.;]{0,40}?\s(?:"
         + _ADVERB
-        + r")*(?:said|says|reported|assessed|noted|concluded|argued|speculated)\b"
+        + r")*(?:said|says|reported|assessed|noted|concluded|argued|speculated|claimed|claims)\b"
     ),
     re.compile(r"\bwith (" + _ORG_BODY + r"(?:\s+[Nn]ews)?)\s+saying\b"),
     re.compile(
@@ -504,7 +538,7 @@ OTHER_PLACES = (
     "Punggye-ri", "Punggye", "Kilju", "Kangson", "Kangsong", "Sinpo", "Sinpho", "Musudan-ri",
     "Tonghae", "Sunan", "Yongdoktong", "Sakkanmol", "Sino-ri", "Hamhung", "Chamjin",
     "Wonsan", "Kusong", "Pyongsong", "Sil-li", "Hoejung-ri", "Yeongjeo-dong", "Kalma",
-    "Nampo", "Sohung", "Majon", "Panghyon", "Mayang-do",
+    "Nampo", "Sohung", "Majon", "Panghyon", "Mayang-do", "Pyongsan",
 )  # fmt: skip
 #: Words that are when something was said, not who said it ("said Tuesday").
 _NOT_WHO = re.compile(
@@ -656,7 +690,7 @@ def _first_speaker(sentence: str) -> tuple[str, str]:
         if m and m.start() == m.start(1) and _PREPOSITION.search(before):
             continue
         if m:
-            text = re.sub(r"^the\s+", "", m.group(1).strip(" ,."), flags=re.I)
+            text = re.sub(r"^(?:the|an?)\s+", "", m.group(1).strip(" ,."), flags=re.I)
             if len(text) < 2 or text.lower() in {"it", "he", "she", "they", "the", "this"}:
                 continue
             if _RELATIVE.search(before):  # "- which experts say -": an aside, not the source
@@ -1019,7 +1053,8 @@ def extract_claims(
                 # been shut down. ... the Yongbyon reactor complex": the chain goes on while
                 # each sentence refers back to the one before.
                 pending = [*pending, (sentence, raw, activities, forward, of_kinds)] if (
-                    pending and _REFERS_BACK.search(sentence)
+                    pending
+                    and (_REFERS_BACK.search(sentence) or set(activities) & set(pending[0][2]))
                 ) else [(sentence, raw, activities, forward, of_kinds)]  # fmt: skip
             else:
                 pending = []
