@@ -229,6 +229,21 @@ def test_sources_named_after_their_role() -> None:
     assert tank.attribution == "U.S. think tank"
 
 
+def test_a_place_before_the_speaker_and_quiet_sites() -> None:
+    # The first match of a speaker pattern may be a place ("at Yongbyon showed"); the next
+    # one is the speaker.
+    quiet = only(claims("The reactors at Yongbyon showed no clear signs of operations, 38 North "
+                        "said on its website."))  # fmt: skip
+    assert (quiet.attribution, quiet.polarity) == ("38 North", "negative")
+    monitor = only(claims("Little to no activity is spotted at Yongbyon, a US monitor said."))
+    assert (monitor.attribution, monitor.polarity) == ("US monitor", "negative")
+    swing = only(claims("38 North says the Yongbyon Nuclear Center is in full swing."))
+    assert (swing.activity, swing.polarity) == ("operating", "positive")
+    ordinary = claims("38 North said that activity at the Yongbyon site is not out of the "
+                      "ordinary.")  # fmt: skip
+    assert {c.polarity for c in ordinary} == {"positive"}
+
+
 def test_spellings_and_places_not_on_the_watchlist() -> None:
     assert only(claims("Vehicles have been observed at Dongchang-ri.")).site_id == "sohae"
     assert only(claims("Cargo trucks were spotted near Saneum-dong.")).site_id == "sanumdong"

@@ -121,7 +121,8 @@ ACTIVITIES: dict[str, re.Pattern[str]] = {
         r"suspen(?:ded|sion)|shut(?:ting)?[ -]?down|(?:is|are|was|were|been) closed|closure of|"
         r"(?:re)?introduc\w* (?:\w+ )?nuclear material|"
         r"commission\w*|test-run\w*|running|(?:come|came|brought) online|"
-        r"produc(?:e|es) (?:\w+ ){0,2}(?:plutonium|uranium|fissile|material|HEU|LEU)\b|"
+        r"produc(?:e|es) (?:[\w-]+ ){0,4}(?:plutonium|uranium|fissile|material|HEU|LEU)\b|"
+        r"in full swing|"
         r"(?:unload|remov|extract|dump|discharg)\w* (?:[\w,]+ ){0,3}?(?:spent |used )?fuel rods|"
         r"shutter\w*|re-open\w*|re-start\w*|(?:went|go|goes|gone|going) (?:back )?online|"
         r"power(?:ed|ing)? (?:down|off)|"
@@ -190,6 +191,7 @@ NEGATION = re.compile(
     r"(?:is|are|was|were|been) closed|closure|"
     r"no longer|power(?:ed|ing)? (?:down|off)|missing|absent|absence of|den(?:y|ies|ied) that|"
     r"none (?:has|have|was|were) been (?:observed|seen|detected|spotted)|"
+    r"little (?:to no )?(?:activity|signs?)|"
     r"(?:chose|chosen|decided|opted) not to|"
     r"(?<!once-)(?<!once )(?<!formerly )dormant|idle|inactive|without any)\b",
     re.I,
@@ -253,7 +255,8 @@ _ANAPHOR = re.compile(
     r"newspaper|outlet|watchdog|monitor|briefing|statement|academy)\b(?:\s+\w+){0,3}?\s+"
     r"(?:said|says|added|noted|argued|reported|shared|assess(?:ed|es)|jots|stressed|reads|"
     r"(?:has |have )?not ruled out|concluded)\b|"
-    r"\b(?:it|It) (?:said|says|added|noted|concluded|argued|reported)\b|"
+    r"\b(?:it|It) (?:also )?(?:said|says|added|noted|concluded|argued|reported|"
+    r"pointed (?:to|out))\b|"
     r"\b[Aa]ccording (?:to )?(?:the|\w+'s|\w+\u2019s) "
     r"(?:report|briefing|statement|agency|website|group|"
     r"article|analysis)\b"
@@ -374,7 +377,8 @@ ATTRIBUTION = [
         r"think)\b"
     ),
     re.compile(
-        r"\b[Aa]ccording to (?:the |a |an )?((?:(?:senior|unnamed|unidentified|anonymous)\s+)?"
+        r"\b[Aa]ccording to (?:the |a |an |its |their )?((?:(?:senior|unnamed|unidentified|"
+        r"anonymous)\s+)?"
         r"(?:U\.S\.|US|American|South Korean|Japanese|Western)?\s*(?:government|military|"
         r"intelligence|administration|defen[cs]e|research|monitoring)?\s*(?:officials?|sources?|"
         r"analysts|experts|group|website|think[- ]tank|institute|"
@@ -451,7 +455,7 @@ ATTRIBUTION = [
     # "A U.S.-based North Korea monitoring Web site has assessed"; "a monitoring group said"
     re.compile(
         r"((?:\b[Aa]n?|\b[Tt]he)\s+(?:U\.[SN]\.|[^,.;]){0,60}?(?:website|[Ww]eb site|think[- ]tank|"
-        r"(?:nuclear |atomic )?agency(?: chief| head)?|"
+        r"(?:nuclear |atomic )?agency(?: chief| head)?|monitor|"
         r"research cent(?:er|re)|"
         r"monitoring group|institute|watchdog|outlet|newspaper|broadcaster|report))"
         r"\b[^,.;]{0,40}?\s(?:"
@@ -682,26 +686,33 @@ def _attribution(sentence: str) -> tuple[str, str]:
 
 
 def _first_speaker(sentence: str) -> tuple[str, str]:
+    """The first pattern's first acceptable match: a pattern whose first match is a place
+    ("at Yongbyon showed") goes on to its next ("38 North said")."""
     for pattern in ATTRIBUTION:
-        m = pattern.search(sentence)
-        if m and _NOT_SOURCE.search(sentence[max(0, m.start() - 40) : m.start()]):
-            continue
-        before = sentence[max(0, m.start() - 12) : m.start()] if m else ""
-        if m and m.start() == m.start(1) and _PREPOSITION.search(before):
-            continue
-        if m:
-            text = re.sub(r"^(?:the|an?)\s+", "", m.group(1).strip(" ,."), flags=re.I)
-            if len(text) < 2 or text.lower() in {"it", "he", "she", "they", "the", "this"}:
-                continue
-            if _RELATIVE.search(before):  # "- which experts say -": an aside, not the source
-                continue
-            if not re.search(r"[A-Za-z]{2}", text):  # "Nov. 26, 2012 shows": a year, not a source
-                continue
-            if _NOT_WHO.match(text):  # "said Tuesday": when, not who
-                continue
-            kind = next((k for k, p in ATTRIBUTION_TYPES if p.search(text)), "other")
-            return text, kind
+        for m in pattern.finditer(sentence):
+            who = _speaker(sentence, m)
+            if who is not None:
+                return who
     return "", ""
+
+
+def _speaker(sentence: str, m: re.Match[str]) -> tuple[str, str] | None:
+    """The speaker a pattern's match names, or None when the match is not one."""
+    if _NOT_SOURCE.search(sentence[max(0, m.start() - 40) : m.start()]):
+        return None
+    before = sentence[max(0, m.start() - 12) : m.start()]
+    if m.start() == m.start(1) and _PREPOSITION.search(before):
+        return None
+    text = re.sub(r"^(?:the|an?)\s+", "", m.group(1).strip(" ,."), flags=re.I)
+    if len(text) < 2 or text.lower() in {"it", "he", "she", "they", "the", "this"}:
+        return None
+    if _RELATIVE.search(before):  # "- which experts say -": an aside, not the source
+        return None
+    if not re.search(r"[A-Za-z]{2}", text):  # "Nov. 26, 2012 shows": a year, not a source
+        return None
+    if _NOT_WHO.match(text):  # "said Tuesday": when, not who
+        return None
+    return text, next((k for k, p in ATTRIBUTION_TYPES if p.search(text)), "other")
 
 
 def _day(d: date) -> tuple[datetime, datetime]:
@@ -892,7 +903,7 @@ _CONTINUED = re.compile(r"\b(?:never|not) (?:stopped|ceased|halted|paused|suspen
 #: Negated saying or knowing, not a negated activity ("did not specify what they would do").
 _NOT_SAID = re.compile(
     r"\b(?:did|does|do|could|can|has|have|had)(?:n't| not) (?:specify|say|disclose|reveal|"
-    r"mention|confirm|verify|comment|know|explain)\w*|\bnot un\w+|"
+    r"mention|confirm|verify|comment|know|explain)\w*|\bnot un\w+|not out of the ordinary|"
     r"\b(?:not possible|impossible|unable|not able)(?: for \w+)? to (?:\w+ )?(?:determine|confirm|"
     r"verify|say|know|tell)\b|"
     r"\b(?:a|the) (?:partially|partly|once|formerly) (?:decommissioned|dismantled|shut)\b",
