@@ -1070,12 +1070,12 @@ def extract_claims(
             else:
                 pending = []
             before = len(claims)
+            said_by = _attribution(sentence)
             if activities and named:
                 claims += _claims_of(
                     sentence, raw, named, activities, pub, source, fallback,
-                    (previous_who, previous_body), closes > opens,
+                    (previous_who, previous_body), closes > opens, said_by,
                 )  # fmt: skip
-            said_by = _attribution(sentence)
             if opens > closes:  # a quotation opens: its speaker may be named where it closes
                 quoted = [
                     c for c in claims[before:] if (c.attribution, c.attribution_type) == fallback
@@ -1132,6 +1132,7 @@ def _claims_of(
     fallback: tuple[str, str],
     earlier: tuple[tuple[str, str], tuple[str, str]],
     closes_quote: bool = False,
+    said_by: tuple[str, str] | None = None,
 ) -> list[Claim]:
     """The claims of one sentence (one per site and activity)."""
     window = resolve_dates(sentence, pub)
@@ -1140,7 +1141,7 @@ def _claims_of(
         basis = f"no date in the sentence: the {DEFAULT_DAYS} days before publication"
     else:
         start, end, basis = window
-    who, kind = _attribution(sentence)
+    who, kind = said_by if said_by is not None else _attribution(sentence)
     #: The rest of a quotation opened in an earlier sentence is still its speaker's.
     continues_quote = closes_quote or bool(_WHOLE_QUOTE.match(raw))
     if not who and (_PRONOUN_SAID.search(sentence) or _ANAPHOR.search(sentence) or continues_quote):
