@@ -244,6 +244,23 @@ def test_a_place_before_the_speaker_and_quiet_sites() -> None:
     assert {c.polarity for c in ordinary} == {"positive"}
 
 
+def test_lists_of_names_state_media_and_engine_burns() -> None:
+    names = only(claims("Analysts Joseph S. Bermudez Jr., Frank Pabian and Jack Li stated that "
+                        "images show preparation for an engine test at Sohae."))  # fmt: skip
+    assert names.attribution == "Joseph S. Bermudez Jr., Frank Pabian and Jack Li"
+    state = only(claims("Kim guided the ground test at Sohae, according to the state-run Korean "
+                        "Central News Agency."))  # fmt: skip
+    assert state.attribution == "Korean Central News Agency"
+    paper = only(claims("Rodong Sinmun ran a front-page article that showed the engine test at "
+                        "Sohae."))  # fmt: skip
+    assert paper.attribution == "Rodong Sinmun"
+    burn = only(claims("During a 200 seconds burn at Sohae, the engine reached full thrust."))
+    assert burn.activity == "test"
+    unchanged = only(claims("There do not appear to be any major changes to this building at "
+                            "Yongbyon."))  # fmt: skip
+    assert (unchanged.activity, unchanged.polarity) == ("construction/rebuilding", "negative")
+
+
 def test_spellings_and_places_not_on_the_watchlist() -> None:
     assert only(claims("Vehicles have been observed at Dongchang-ri.")).site_id == "sohae"
     assert only(claims("Cargo trucks were spotted near Saneum-dong.")).site_id == "sanumdong"

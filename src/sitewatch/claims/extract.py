@@ -57,7 +57,10 @@ ACTIVITIES: dict[str, re.Pattern[str]] = {
         r"fired (?:a |an |the |two |three )?(?:[\w-]+ ){0,2}(?:rocket|missile)s?|"
         r"(?:carried out|conducted) (?:a |an |the |another )?"
         r"(?:[\w\u201c\u201d\"-]+ ){0,3}tests?|tests? (?:\w+ ){0,2}(?:carried out|conducted|"
-        r"taken place|took place)|tests?, (?:\w+ ){0,2}(?:carried out|conducted)|test at|testing|"
+        r"taken place|took place|performed)|tests?, (?:\w+ ){0,2}(?:carried out|conducted)|test at|"
+        r"testing|(?:engine|seconds?|prolonged|long) burn\b|"
+        r"tests? (?:the|a|an|its) (?:[\w-]+ ){0,2}(?:rocket|missile|engine)s?\b|"
+        r"(?:more|several|further|new) (?:[\w-]+ ){0,2}launches\b|"
         r"-based tests?|launched|launch exercises?|"
         r"(?:the|these|this|that|recent|next) (?:[\w-]+ )?launch(?:es)?\b|launch attempts?|"
         r"of (?:[\w-]+ )?launches\b|"
@@ -106,6 +109,7 @@ ACTIVITIES: dict[str, re.Pattern[str]] = {
         r"completed (?:a |an |the |its )?"
         r"(?:[\w-]+ ){0,3}(?:tower|building|pad|road|hall|structure)|"
         r"(?:basically |largely |now )?finished|demoli\w*|destr(?:oy|oyed|oying|uction)|"
+        r"changes to (?:the |this |its |that )?(?:[\w-]+ )?(?:building|structure|facility)|"
         r"(?:blown|blew) up|t(?:orn|ore|earing) down|"
         r"(?:work|construction|excavation) (?:has been |had been |is |was |are |were )?under ?way|"
         r"doubled in size|enlarg\w*|extension|pav(?:ed|ing)|"
@@ -271,11 +275,19 @@ _SAYS = (
     r"found|"
     r"observed|concluded|argued|suggests?|speculate|added|revealed|spotted|believes?|"
     r"presented|announced|confirmed|warned|stated|determined|briefed|expressed|released|"
-    r"commented|spoke|called for|admitted|denied|denies|linked|"
+    r"commented|spoke|called for|admitted|denied|denies|linked|urged|made the announcement|"
+    r"ran (?:a|an) (?:[\w-]+ )?(?:article|report|story|editorial)|"
     r"(?:was|were|has been|have been) quoted|"
     r"shared exclusively|issued an? (?:\w+ )?(?:assessment|statement|report))"
 )
 ATTRIBUTION = [
+    # "analysts Joseph S. Bermudez Jr., Frank Pabian and Jack Li stated"
+    re.compile(
+        r"((?<![\w.'-])[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*){1,3}(?:,\s+[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*)"
+        r"{0,3})+,?\s+and\s+[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*){0,3})\s+(?:"
+        + _ADVERB
+        + r")*(?:said|say|says|stated|wrote|noted|reported|found)\b"
+    ),
     # "Suh Hoon, the NIS chief, said"; "Joseph S. Bermudez Jr., a senior fellow ..., told NPR"
     re.compile(
         r"((?<![\w.'-])[A-Z0-9][\w.'-]*(?:\s+[A-Z][\w.'-]*){1,3}),\s+[^,;\u201c\u201d\"]{3,120}?"
@@ -381,13 +393,13 @@ ATTRIBUTION = [
         r"anonymous)\s+)?"
         r"(?:U\.S\.|US|American|South Korean|Japanese|Western)?\s*(?:government|military|"
         r"intelligence|administration|defen[cs]e|research|monitoring)?\s*(?:officials?|sources?|"
-        r"analysts|experts|group|website|think[- ]tank|institute|"
+        r"analysts|experts|group|website|think[- ]tank|institute|news\s+agency|newspaper|"
         r"(?:state(?:-run)?|official)\s+(?:news\s+agency|media))(?:\s+" + _ORG_BODY + r")?)\b"
     ),
     re.compile(
         r"\b[Aa]ccording (?:to )?(?:the |a )?(?:(?:US|U\.S\.|American|South Korean)\s+)?"
         r"(?:(?:[\w-]+\s+){0,3}?(?:think[- ]tank|website|group|monitor|institute)\s+)?"
-        + r"(?:(?:senior|unnamed|unidentified|anonymous)\s+)?("
+        + r"(?:(?:senior|unnamed|unidentified|anonymous|state(?:-run)?|official)\s+)?("
         + _ORG_BODY
         + _SPEAKER_NOUN
         + ")"
@@ -653,7 +665,7 @@ _NOT_SOURCE = re.compile(r"\bconsistent with (?:a |an |the )?(?:recent |latest )
 
 
 #: A speaker in a relative clause is an aside ("the reactor - which experts say is ...").
-_RELATIVE = re.compile(r"\b(?:which|who|whom)\s+$", re.I)
+_RELATIVE = re.compile(r"\b(?:which|who|whom|what)\s+$", re.I)
 #: A name right after a preposition is a place or an object, not who says it.
 _PREPOSITION = re.compile(
     r"\b(?:of|near|in|at|from|to|for|on|with|about|over|outside)\s+(?:the\s+|a\s+|an\s+)?$", re.I
