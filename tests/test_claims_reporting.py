@@ -315,6 +315,48 @@ def test_who_said_it() -> None:
     )  # fmt: skip
 
 
+def test_speakers_in_appositions_quotes_and_pronouns() -> None:
+    """The sixteenth round's families: a name in single quotation marks, adverbs before
+    the verb, staff of an organisation before an apposition, a speaker introduced by an
+    organisation's possessive, the longer "official media", a pronoun after a name, an
+    anaphor that goes on relaying the organisation, straight quotation marks that open."""
+    called = only(claims("A monitoring group called '38 North' has confirmed that North Korea "
+                         "tested an engine at Sohae on 22 June."))  # fmt: skip
+    assert called.attribution == "38 North"
+    alleged = only(claims("A US official has allegedly suggested that the Sohae test could "
+                          "be a step toward an ICBM."))  # fmt: skip
+    assert alleged.attribution == "US official"
+    staff = only(claims("Engine tests appear to have taken place at Sohae in late March, "
+                        "analysts at 38 North, a blog run by the School of Advanced "
+                        "International Studies at Johns Hopkins University, have "
+                        "concluded."))  # fmt: skip
+    assert (staff.attribution, staff.attribution_type) == ("38 North", "think tank")
+    group = only(claims("New images show activity at Yongbyon, 38 North, a Washington-based "
+                        "monitoring group announced on Tuesday."))  # fmt: skip
+    assert group.attribution == "38 North"
+    media = only(claims("The engine test was carried out at Sohae, according to its official "
+                        "media."))  # fmt: skip
+    assert media.attribution == "official media"
+    claimed = only(claims("In March, North Korea claimed it successfully tested a new "
+                          "engine at Sohae."))  # fmt: skip
+    assert claimed.attribution == "North Korea"
+    text = ("Satellite photos show the Yongbyon reactor is not operating, the institute's "
+            "David Albright, said. But he speculated that the North probably keeps operating the "
+            "enrichment plant at Yongbyon.")  # fmt: skip
+    assert [c.attribution for c in claims(text)] == ["David Albright", "David Albright"]
+    relayed = claims("The reactor at Yongbyon is edging closer to operation, the website 38 "
+                     "North claimed. Construction will finish soon, the website admitted. "
+                     "The exterior of the reactor was completed in October.",
+                     publisher="Koogle TV")  # fmt: skip
+    assert [c.attribution for c in relayed if c.activity == "construction/rebuilding"] == [
+        "38 North", "38 North"
+    ]  # fmt: skip
+    inside = only(claims('"Since it is preparing to restart the facilities at Yongbyon, the '
+                         'DPRK has informed the IAEA," the U.N. nuclear watchdog '
+                         "said."))  # fmt: skip
+    assert inside.attribution == "U.N. nuclear watchdog"
+
+
 def test_dateline_is_not_the_activity_date_and_abbreviated_months() -> None:
     wire = only(claims("SEOUL, March 5 (Yonhap) -- Trucks were spotted moving at Sanumdong on "
                        "Feb. 22, officials said."))  # fmt: skip

@@ -250,6 +250,7 @@ _SPEAKER_NOUN = (
     r"(?:(?:['\u2019]s?)?(?:\s+(?:nuclear|atomic|state|top|senior|chief))?\s+(?:analysts|"
     r"researchers|experts|officials?|diplomats?|envoy|negotiator|chief|director|head|programm?e?|"
     r"website|report|media|newspapers?|(?i:news agency|agency)|watchdog|ministry|intelligence|"
+    r"(?:analysis\s+|monitoring\s+|research\s+)?group|blog|"
     r"military|government)(?!\s+[A-Z]))?"
 )
 #: Who an anaphor ("the website said", "it added") points back to: the last speaker named.
@@ -258,7 +259,7 @@ _ANAPHOR = re.compile(
     r"group|think tank|institute|agency|analysis|assessment|study|"
     r"newspaper|outlet|watchdog|monitor|briefing|statement|academy)\b(?:\s+\w+){0,3}?\s+"
     r"(?:said|says|added|noted|argued|reported|shared|assess(?:ed|es)|jots|stressed|reads|"
-    r"(?:has |have )?not ruled out|concluded)\b|"
+    r"(?:has |have )?not ruled out|concluded|admitted|claimed|warned|cautioned|wrote)\b|"
     r"\b(?:it|It) (?:also )?(?:said|says|added|noted|concluded|argued|reported|"
     r"pointed (?:to|out))\b|"
     r"\b[Aa]ccording (?:to )?(?:the|\w+'s|\w+\u2019s) "
@@ -268,7 +269,8 @@ _ANAPHOR = re.compile(
 #: Adverbs between a speaker and the verb ("Voice of America earlier reported").
 _ADVERB = (
     r"(?:also|earlier|previously|recently|later|further|has|have|had|both|all|on\s+\w+day|"
-    r"on\s+[A-Z][a-z]+\.?\s+\d{1,2}|in\s+[A-Z][a-z]+)\s+"
+    r"on\s+[A-Z][a-z]+\.?\s+\d{1,2}|in\s+[A-Z][a-z]+|allegedly|reportedly|publicly|"
+    r"separately|officially|repeatedly)\s+"
 )
 _SAYS = (
     r"(?:said|says|say|reported|reports|showed|shows|told|noted|assess(?:ed|es)|estimated|detected|"
@@ -276,6 +278,7 @@ _SAYS = (
     r"observed|concluded|argued|suggests?|speculate|added|revealed|spotted|believes?|"
     r"presented|announced|confirmed|warned|stated|determined|briefed|expressed|released|"
     r"commented|spoke|called for|admitted|denied|denies|linked|urged|made the announcement|"
+    r"informed|claimed|claims|"
     r"ran (?:a|an) (?:[\w-]+ )?(?:article|report|story|editorial)|"
     r"(?:was|were|has been|have been) quoted|"
     r"shared exclusively|issued an? (?:\w+ )?(?:assessment|statement|report))"
@@ -295,7 +298,7 @@ ATTRIBUTION = [
         r"\s+(?:"
         + _ADVERB
         + r")*(?:said|says|told|added|noted|outlined|presented|revealed|announced|"
-        r"stated|explained|claims|claimed|"
+        r"stated|explained|claims|claimed|concluded|found|assessed|confirmed|believes?|"
         r"warned|reported|expressed|spoke|commented|(?:was|were) quoted)\b"
     ),
     # "South Korea's military, which tracked the launch, also confirmed"
@@ -329,7 +332,8 @@ ATTRIBUTION = [
     ),
     # "One of the report's authors, Victor Cha, said"
     re.compile(
-        r"(?:^|,\s+)([A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*){1,3}),\s+(?:said|says|told|added|noted|"
+        r"(?:^|,\s+)(?:the\s+[a-z-]+['\u2019]s\s+)?([A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*){1,3}),\s+"
+        r"(?:said|says|told|added|noted|"
         r"revealed|reported|stated|explained|warned|claimed)\b"
     ),
     # "... ,\u201d read a joint statement"; "stated the North Korean news agency KCNA."
@@ -383,7 +387,8 @@ ATTRIBUTION = [
         r"(?:officials?|sources?|analysts|"
         r"diplomats?|experts|lawmakers|chief|director|inspectors?|"
         r"researchers|spokes(?:man|woman|person)))\s+(?:also\s+|have\s+|has\s+|worldwide\s+|"
-        r"\w+ly\s+)?(?:said|say|says|told|suspect|suspected|pointed out|insisted|indicated|"
+        r"\w+ly\s+){0,2}(?:said|say|says|told|suspect|suspected|pointed out|insisted|indicated|"
+        r"suggested|"
         r"reported|reports|"
         r"believe|"
         r"think)\b"
@@ -392,9 +397,10 @@ ATTRIBUTION = [
         r"\b[Aa]ccording to (?:the |a |an |its |their )?((?:(?:senior|unnamed|unidentified|"
         r"anonymous)\s+)?"
         r"(?:U\.S\.|US|American|South Korean|Japanese|Western)?\s*(?:government|military|"
-        r"intelligence|administration|defen[cs]e|research|monitoring)?\s*(?:officials?|sources?|"
-        r"analysts|experts|group|website|think[- ]tank|institute|news\s+agency|newspaper|"
-        r"(?:state(?:-run)?|official)\s+(?:news\s+agency|media))(?:\s+" + _ORG_BODY + r")?)\b"
+        r"intelligence|administration|defen[cs]e|research|monitoring)?\s*(?:"
+        r"(?:state(?:-run)?|official)\s+(?:news\s+agency|media)|officials?|sources?|"
+        r"analysts|experts|group|website|think[- ]tank|institute|news\s+agency|newspaper)"
+        r"(?:\s+" + _ORG_BODY + r")?)\b"
     ),
     re.compile(
         r"\b[Aa]ccording (?:to )?(?:the |a )?(?:(?:US|U\.S\.|American|South Korean)\s+)?"
@@ -505,6 +511,7 @@ ATTRIBUTION_TYPES = [
         "think tank",
         re.compile(
             r"think[- ]tank|38 North|CSIS|Beyond Parallel|Center|Centre|"
+            r"(?:monitoring|analysis|research) group|"
             r"Institute|Middlebury|researchers|analysts|experts",
             re.I,
         ),
@@ -566,7 +573,8 @@ _NOT_WHO = re.compile(
     re.I,
 )
 _PRONOUN_SAID = re.compile(
-    r"\b(they|he|she) (?:also )?(said|say|says|added|told|noted|stressed|warned|explained|wrote)\b",
+    r"\b(they|he|she) (?:also )?(said|say|says|added|told|noted|stressed|warned|explained|wrote|"
+    r"speculated|believes?|thinks?|suggested|concluded|admitted|argued)\b",
     re.I,
 )
 #: Kinds of source whose report a paragraph goes on relaying once named.
@@ -672,6 +680,17 @@ _PREPOSITION = re.compile(
 )
 
 
+#: An apposition's start: what follows describes the name before it.
+_APPOSITION = re.compile(r"(?<![\w.'-])[A-Z0-9][\w.'-]*,\s+(?:a|an)\s+$")
+_GROUP_NOUN = re.compile(r"(?:group|website|think[- ]tank|institute|monitor|blog|outlet)$", re.I)
+#: Who works at the organisation named next ("analysts at 38 North, ..., have concluded").
+_STAFF_OF = re.compile(
+    r"\b(?:analysts|researchers|experts|officials?|scientists|fellows?|director|head|chief)\s+"
+    r"(?:at|with|from|of)\s+(?:the\s+)?$",
+    re.I,
+)
+
+
 #: Text after a quotation closes, up to the next one ("...,\u201d the statement read, \u201c...").
 _BETWEEN_QUOTES = re.compile(r'(?<=[\u201d"])[^\u201c\u201d"]+(?=[\u201c"]|$)')
 
@@ -682,16 +701,25 @@ _TRAILING_SOURCE = re.compile(
 )
 
 
+#: A name in single quotation marks ("a monitoring group called '38 North'").
+_SINGLE_QUOTED = re.compile(
+    r"(?<![\w'\u2019])['\u2018]([A-Z0-9][^'\u2018\u2019]{0,40}?)['\u2019](?!\w)"
+)
+
+
 def _attribution(sentence: str) -> tuple[str, str]:
     """Who a sentence says said it: a speaker after the quotation's close ("...,\u201d said
     X") before one inside or ahead of it, else the first pattern that matches."""
+    sentence = _SINGLE_QUOTED.sub(r"\1", sentence)
     trailing = _TRAILING_SOURCE.search(sentence)
     if trailing:  # "North Korea said it plans ..., Yonhap News reports."
         who = _first_speaker(trailing.group(0).lstrip(", "))
         if who[0]:
             return who
-    for between in _BETWEEN_QUOTES.findall(sentence):
-        after = _first_speaker(between)
+    for between in _BETWEEN_QUOTES.finditer(sentence):
+        if sentence[between.start() - 1] == '"' and sentence.count('"', 0, between.start()) % 2:
+            continue  # after a straight mark that opens a quotation: inside it
+        after = _first_speaker(between.group(0))
         if after[0]:
             return after
     return _first_speaker(sentence)
@@ -713,13 +741,21 @@ def _speaker(sentence: str, m: re.Match[str]) -> tuple[str, str] | None:
     if _NOT_SOURCE.search(sentence[max(0, m.start() - 40) : m.start()]):
         return None
     before = sentence[max(0, m.start() - 12) : m.start()]
-    if m.start() == m.start(1) and _PREPOSITION.search(before):
+    if (
+        m.start() == m.start(1)
+        and _PREPOSITION.search(before)
+        and not _STAFF_OF.search(sentence[max(0, m.start() - 40) : m.start()])
+    ):
         return None
     text = re.sub(r"^(?:the|an?)\s+", "", m.group(1).strip(" ,."), flags=re.I)
     if len(text) < 2 or text.lower() in {"it", "he", "she", "they", "the", "this"}:
         return None
     if _RELATIVE.search(before):  # "- which experts say -": an aside, not the source
         return None
+    if _APPOSITION.search(sentence[max(0, m.start(1) - 40) : m.start(1)]) and _GROUP_NOUN.search(
+        text
+    ):
+        return None  # "38 North, a Washington-based group said": the name before is the source
     if not re.search(r"[A-Za-z]{2}", text):  # "Nov. 26, 2012 shows": a year, not a source
         return None
     if _NOT_WHO.match(text):  # "said Tuesday": when, not who
@@ -1100,6 +1136,13 @@ def extract_claims(
                     for c in quoted:
                         c.attribution, c.attribution_type = speaker
                 quoted = []
+            if (
+                not said_by[0]
+                and previous_body[1] in _REPORTED_KINDS
+                and _ANAPHOR.search(sentence)
+                and not _PRONOUN_SAID.search(sentence)
+            ):  # "..., the website admitted.": the paragraph goes on relaying it
+                reporting = previous_body
             if said_by[0]:  # the last speaker named, for "it said", "the website added"
                 previous_who = said_by
                 if said_by[1] in _REPORTED_KINDS:
