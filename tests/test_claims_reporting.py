@@ -357,6 +357,38 @@ def test_speakers_in_appositions_quotes_and_pronouns() -> None:
     assert inside.attribution == "U.N. nuclear watchdog"
 
 
+def test_offline_lights_repaving_and_the_stages_of_a_building() -> None:
+    """The sixteenth round's vocabulary: a reactor offline, lights at night, repaving,
+    cranes, roofing, beams and a dome, a building to be completed, a campaign that is
+    over; watching activity is not activity; a forecast's and an expert's speaker."""
+    offline = only(claims("The Yongbyon reactor has been offline since August."))
+    assert (offline.activity, offline.polarity) == ("operating", "negative")
+    lights = only(claims("Imagery detected bright lights at the Sohae launch station."))
+    assert (lights.activity, lights.polarity) == ("operating", "positive")
+    paving = only(claims("Imagery shows repaving efforts began at Sohae on June 16."))
+    assert paving.activity == "construction/rebuilding"
+    for sentence in (
+        "Cranes can be seen around the reactor building at Yongbyon.",
+        "Roofing was stripped off two buildings at Yongbyon.",
+        "Two metal beams appear to have been placed across the roof at Yongbyon.",
+        "The Yongbyon reactor could be completed in 2013.",
+        "A new bridge is in place at Sohae.",
+    ):
+        assert only(claims(sentence)).activity == "construction/rebuilding", sentence
+    dome = only(claims("The reactor building at Yongbyon has yet to be covered with the dome."))
+    assert (dome.activity, dome.polarity) == ("construction/rebuilding", "negative")
+    over = [c for c in claims("The campaign to separate plutonium at the Yongbyon plant may be "
+                              "finished.") if c.activity == "operating"]  # fmt: skip
+    assert [c.polarity for c in over] == ["negative"]
+    assert claims("Activity at the Yongbyon reactor is closely watched.") == []
+    forecast = only(claims("The South Korean defense ministry predicts that the Yongbyon "
+                           "reactor will go into normal operations this summer."))  # fmt: skip
+    assert forecast.attribution == "South Korean defense ministry"
+    expert = claims("The images of Yongbyon were assessed for ISIS by a reactor expert. He "
+                    "estimated that the reactor could be completed in 2013.")  # fmt: skip
+    assert [c.attribution for c in expert] == ["reactor expert"]
+
+
 def test_dateline_is_not_the_activity_date_and_abbreviated_months() -> None:
     wire = only(claims("SEOUL, March 5 (Yonhap) -- Trucks were spotted moving at Sanumdong on "
                        "Feb. 22, officials said."))  # fmt: skip

@@ -112,7 +112,15 @@ ACTIVITIES: dict[str, re.Pattern[str]] = {
         r"changes to (?:the |this |its |that )?(?:[\w-]+ )?(?:building|structure|facility)|"
         r"(?:blown|blew) up|t(?:orn|ore|earing) down|"
         r"(?:work|construction|excavation) (?:has been |had been |is |was |are |were )?under ?way|"
-        r"doubled in size|enlarg\w*|extension|pav(?:ed|ing)|"
+        r"doubled in size|enlarg\w*|extension|(?:re)?pav(?:ed|ing)|new additions?|"
+        r"cranes? (?:can be |could be |were |are |is |was )?(?:seen|visible|observed|present|"
+        r"around|erected)|stripped off|(?:roof(?:ing)?|walls?) (?:was |were |has been |had been )?"
+        r"(?:stripped|removed|added|installed)|"
+        r"(?:beams?|trusses|girders|dome|roof|steel structure|scaffold\w*)\b.{0,40}?\b(?:placed|"
+        r"installed|lifted|raised|erected|mounted)|"
+        r"(?:could|would|will|to) be (?:completed|finished|built)|"
+        r"new (?:bridges?|rail (?:spurs?|lines?)|railways?)|"
+        r"(?:covered|topped|capped) with (?:the |a |its )?(?:dome|roof)|"
         r"(?:concrete|foundation) (?:was |being )?poured|"
         r"switchyard|"
         r"remains? (?:pretty much |largely |essentially )?the same)\b",
@@ -145,7 +153,9 @@ ACTIVITIES: dict[str, re.Pattern[str]] = {
         r"smoke (?:emissions?|emitting|plumes?)|melted snow|snow (?:had )?melted|"
         r"steam (?:rising|venting|vented|coming)|"
         r"(?:columns?|plumes?|curl) of steam|(?:warm|hot) water|"
-        r"uptick in activity|"
+        r"uptick in activity|(?:been|was|were|is|are|remains?|remained|gone|went|taken) offline|"
+        r"bright (?:lights?|spots?)|light sources?|(?:nighttime|night-time|late-night) activit\w*|"
+        r"(?:campaign|effort)s? to (?:separate|extract|reprocess)|"
         r"activit(?:y|ies)[\u201d\"]? (?:[\w\u201c\u201d\"-]+ ){0,5}?(?:at|near|around|in|on|"
         r"throughout|related to|associated with)|[\w-]+-related activit(?:y|ies)|"
         r"plumes? of (?:exhaust |white )?(?:steam|smoke|vapou?r)|heating (?:their |the |its )?"
@@ -194,6 +204,10 @@ NEGATION = re.compile(
     r"shutting down|shutter\w*|terminat\w*|(?:been|was|were|is|are|remains?|remained) frozen|"
     r"(?:is|are|was|were|been) closed|closure|"
     r"no longer|power(?:ed|ing)? (?:down|off)|missing|absent|absence of|den(?:y|ies|ied) that|"
+    r"(?:been|was|were|is|are|remains?|remained|gone|went|taken) offline|"
+    r"(?:has|have|had) yet to be|"
+    r"(?:finished|completed|ended|concluded) (?:extracting|reprocessing|separating|operating)|"
+    r"campaign (?:[\w-]+ ){0,8}?(?:be |been |is |was )?(?:finished|over|completed|ended)|"
     r"none (?:has|have|was|were) been (?:observed|seen|detected|spotted)|"
     r"little (?:to no )?(?:activity|signs?)|"
     r"(?:chose|chosen|decided|opted) not to|"
@@ -247,7 +261,8 @@ _ORG_BODY = (
 _ORG = f"({_ORG_BODY})"
 #: A speaker's noun after its name ("Beyond Parallel analysts", "South Korean media").
 _SPEAKER_NOUN = (
-    r"(?:(?:['\u2019]s?)?(?:\s+(?:nuclear|atomic|state|top|senior|chief))?\s+(?:analysts|"
+    r"(?:(?:['\u2019]s?)?(?:\s+(?:nuclear|atomic|state|top|senior|chief|defen[cs]e|foreign|"
+    r"unification))?\s+(?:analysts|"
     r"researchers|experts|officials?|diplomats?|envoy|negotiator|chief|director|head|programm?e?|"
     r"website|report|media|newspapers?|(?i:news agency|agency)|watchdog|ministry|intelligence|"
     r"(?:analysis\s+|monitoring\s+|research\s+)?group|blog|"
@@ -278,7 +293,7 @@ _SAYS = (
     r"observed|concluded|argued|suggests?|speculate|added|revealed|spotted|believes?|"
     r"presented|announced|confirmed|warned|stated|determined|briefed|expressed|released|"
     r"commented|spoke|called for|admitted|denied|denies|linked|urged|made the announcement|"
-    r"informed|claimed|claims|"
+    r"informed|claimed|claims|predicts|predicted|forecasts?|"
     r"ran (?:a|an) (?:[\w-]+ )?(?:article|report|story|editorial)|"
     r"(?:was|were|has been|have been) quoted|"
     r"shared exclusively|issued an? (?:\w+ )?(?:assessment|statement|report))"
@@ -458,6 +473,12 @@ ATTRIBUTION = [
         + _ADVERB
         + r")*(?:said|says|announced|reported|noted)\b"
     ),
+    # "The images were assessed for ISIS by a reactor expert."
+    re.compile(
+        r"\b(?:assessed|analy[sz]ed|reviewed|examined|studied)\s+(?:for\s+[A-Z][\w.-]*\s+)?by\s+"
+        r"(?:a|an|the)\s+((?:[\w-]+\s+){0,2}?(?:expert|analyst|specialist|researcher|engineer|"
+        r"scientist))\b"
+    ),
     # "an analysis of imagery by a U.S. think tank has shown"
     re.compile(
         r"\b(?:analysis|assessment|report|study)(?:\s+of\s+[\w-]+)?\s+by\s+(?:a|an|the)\s+("
@@ -574,7 +595,7 @@ _NOT_WHO = re.compile(
 )
 _PRONOUN_SAID = re.compile(
     r"\b(they|he|she) (?:also )?(said|say|says|added|told|noted|stressed|warned|explained|wrote|"
-    r"speculated|believes?|thinks?|suggested|concluded|admitted|argued)\b",
+    r"speculated|believes?|thinks?|suggested|concluded|admitted|argued|estimated|predicted)\b",
     re.I,
 )
 #: Kinds of source whose report a paragraph goes on relaying once named.
@@ -1001,8 +1022,9 @@ def modality_of(sentence: str) -> str:
 
 #: Watching for activity is not activity ("no way to monitor the activities there").
 _WATCHING = re.compile(
-    r"\b(?:monitor|verify|track|watch|inspect)\w* (?:the |its |any |all )?(?:[\w-]+ )?"
-    r"activit(?:y|ies)\b",
+    r"\b(?:monitor|verify|track|watch|inspect|examin)\w* (?:the |its |any |all )?(?:[\w-]+ )?"
+    r"(?:signs of )?activit(?:y|ies)\b|\bactivit(?:y|ies) (?:[\w-]+ ){0,6}?(?:is|are) "
+    r"(?:closely |being |carefully )?(?:watched|monitored)\b",
     re.I,
 )
 
