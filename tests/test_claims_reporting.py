@@ -389,6 +389,29 @@ def test_offline_lights_repaving_and_the_stages_of_a_building() -> None:
     assert [c.attribution for c in expert] == ["reactor expert"]
 
 
+def test_mothballed_completed_and_the_products_of_reprocessing() -> None:
+    """The seventeenth round's families: a complex mothballed is negative, reprocessing
+    completed is positive (it took place), the extracted plutonium is a product and not
+    an activity, an analysis "of satellite images by" a named source, and a centrifuge
+    hall refers back to its site."""
+    mothballed = only(claims("The Yongbyon complex had been mothballed under an accord."))
+    assert (mothballed.activity, mothballed.polarity) == ("operating", "negative")
+    done = only(claims("North Korea said it completed reprocessing of 8,000 spent fuel rods "
+                       "at its Yongbyon complex by the end of August."))  # fmt: skip
+    assert (done.activity, done.polarity) == ("operating", "positive")
+    product = claims("Yongbyon restarted its reactor. Successes have been made in turning the "
+                     "extracted plutonium weapon-grade, it added.")  # fmt: skip
+    assert [c.sentence[:9] for c in product] == ["Yongbyon "]
+    jane = only(claims("According to an analysis of satellite images by IHS Jane's "
+                       "Intelligence Review, North Korea appears to be operating a uranium "
+                       "centrifuge hall at Yongbyon."))  # fmt: skip
+    assert jane.attribution == "IHS Jane's Intelligence Review"
+    hall = claims("A second centrifuge hall at Yongbyon began operating.\n\n\"Many are "
+                  "concerned,\" an analyst said.\n\nIf the new centrifuge hall is "
+                  "operational, it could double production.")  # fmt: skip
+    assert [c.site_id for c in hall] == ["yongbyon", "yongbyon"]
+
+
 def test_dateline_is_not_the_activity_date_and_abbreviated_months() -> None:
     wire = only(claims("SEOUL, March 5 (Yonhap) -- Trucks were spotted moving at Sanumdong on "
                        "Feb. 22, officials said."))  # fmt: skip
