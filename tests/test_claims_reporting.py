@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from sitewatch.activity.figures import Observation
 from sitewatch.claims.check import check_claim
-from sitewatch.claims.extract import Claim, extract_claims, parse_date
+from sitewatch.claims.extract import Claim, extract_claims, paragraphs, parse_date
 from sitewatch.cli.main import cli
 from sitewatch.sites.watchlist import builtin_sites
 from tests.helpers import assert_one_line_error, run_cli
@@ -410,6 +410,54 @@ def test_mothballed_completed_and_the_products_of_reprocessing() -> None:
                   "concerned,\" an analyst said.\n\nIf the new centrifuge hall is "
                   "operational, it could double production.")  # fmt: skip
     assert [c.site_id for c in hall] == ["yongbyon", "yongbyon"]
+
+
+def test_disablement_wire_copy_and_places_not_watched() -> None:
+    """The eighteenth round's families: disabling, work done at a site, material produced;
+    a process that prevents launches or zaps production is negative; speakers "officials
+    here said", "reports Agence France Presse", "the document said", a long apposition
+    before "said," and "He added" after it; a nuclear test is a test site's, not the
+    complex named before; after an unwatched place, the paragraph's sentences are its."""
+    disable = only(claims("North Korea promised to disable the Yongbyon reactor."))
+    assert (disable.activity, disable.modality) == ("construction/rebuilding", "planned")
+    done = only(claims("He could not say what work had been done at the Yongbyon complex."))
+    assert done.activity == "construction/rebuilding"
+    made = only(claims("North Korea has produced weapons-grade material at the Yongbyon site."))
+    assert made.activity == "operating"
+    prevented = claims("Imagery of the Sohae pad shows construction still ongoing, which would "
+                       "prevent launches in the near future.")  # fmt: skip
+    assert ("test", "negative") in {(c.activity, c.polarity) for c in prevented} or (
+        "launch preparation", "negative"
+    ) in {(c.activity, c.polarity) for c in prevented}  # fmt: skip
+    zapped = [c for c in claims("Disabling Yongbyon will zap plutonium production for a year.")
+              if c.activity == "operating"]  # fmt: skip
+    assert [c.polarity for c in zapped] == ["negative"]
+    here = only(claims("North Korea has begun disabling the Yongbyon complex, officials here "
+                       "said."))  # fmt: skip
+    assert here.attribution == "officials"
+    afp = only(claims("North Korea has begun disabling Yongbyon, reports Agence France "
+                      "Presse."))  # fmt: skip
+    assert afp.attribution == "Agence France Presse"
+    document = only(claims("The document said the disabling of the reactor at Yongbyon would be "
+                           "completed by Dec. 31."))  # fmt: skip
+    assert document.attribution == "document"
+    hill = claims('Christopher Hill, US assistant secretary of state, speaking in Tokyo, said, '
+                  '"They will begin dismantling the facilities in Yongbyon." He added, "It is '
+                  'the first time it is going to start dismantling its nuclear '
+                  'program."')  # fmt: skip
+    assert [c.attribution for c in hill] == ["Christopher Hill", "Christopher Hill"]
+    test = claims("The North shut down the Yongbyon reactor in July. The country conducted "
+                  "its first nuclear test in October.")  # fmt: skip
+    assert [c.activity for c in test] == ["operating"]
+    away = claims("Construction resumed at the Tonghae launch ground. Those facilities appear "
+                  "designed to test larger rockets. There was no construction at the new "
+                  "pad.\nConstruction of major new projects at the Sohae station began this "
+                  "summer.")  # fmt: skip
+    assert [c.sentence[:12] for c in away] == ["Construction"]
+    # A line break after a sentence's end starts a paragraph; one inside a sentence wraps.
+    assert paragraphs('A wrapped\nline. "A quote."\nNext one.') == [
+        ['A wrapped line.', '"A quote."'], ["Next one."]
+    ]  # fmt: skip
 
 
 def test_dateline_is_not_the_activity_date_and_abbreviated_months() -> None:

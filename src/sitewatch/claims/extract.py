@@ -47,7 +47,7 @@ ACTIVITIES: dict[str, re.Pattern[str]] = {
         r"(?:fuel|oxidizer|propellant) (?:tanks?|containers?|delivery|trucks?)|"
         r"launch(?:es)? (?:will|would|could) be conducted|launch is (?:in the offing|imminent)|"
         r"(?:rockets?|missiles?|launchers?) (?:is |are |was |were )?(?:present|visible|"
-        r"being moved|moved to))\b",
+        r"being moved|moved to)|prevent\w* (?:[\w-]+ ){0,2}launch(?:es)?)\b",
         re.I,
     ),
     "test": re.compile(
@@ -96,7 +96,8 @@ ACTIVITIES: dict[str, re.Pattern[str]] = {
         r"\b(rebuil\w*|reconstruct\w*|construct\w*|build(ing|s)? (a |new )|new (buildings?|"
         r"structures?)|expan\w*|restor\w*|reassembl\w*|dismantl\w*|excavat\w*|renovat\w*|"
         r"renew(?:s|ing|al)? (?:a |an |the |its |of )|raz(?:e|ed|ing)|reconstitut\w*|disassembl\w*|"
-        r"scrap(?:ped|ping)?|disabl(?:ement|ing)|completion of|"
+        r"scrap(?:ped|ping)?|disabl(?:e|es|ed|ement|ing)|completion of|"
+        r"work (?:has |had |was |is )?(?:been )?(?:done|carried out|performed) (?:at|on)|"
         r"work (?:on|at)\b|put (?:\w+ ){0,4}back|"
         r"putting back|(?<!state of )repairs?|repairing|(?:externally|nearly|almost) complete|"
         r"nearing completion|install(?:ation|ing|ed)? (?:of )?(?:roof|equipment|new)|"
@@ -134,7 +135,7 @@ ACTIVITIES: dict[str, re.Pattern[str]] = {
         r"(?:is|are|was|were|been) closed|closure of|"
         r"(?:re)?introduc\w* (?:\w+ )?nuclear material|"
         r"commission\w*|test-run\w*|running|(?:come|came|brought) online|"
-        r"produc(?:e|es) (?:[\w-]+ ){0,4}(?:plutonium|uranium|fissile|material|HEU|LEU)\b|"
+        r"produc(?:e|es|ed) (?:[\w-]+ ){0,4}(?:plutonium|uranium|fissile|material|HEU|LEU)\b|"
         r"in full swing|"
         r"(?:unload|remov|extract|dump|discharg)\w* (?:[\w,]+ ){0,3}?(?:spent |used )?fuel rods|"
         r"shutter\w*|re-open\w*|re-start\w*|(?:went|go|goes|gone|going) (?:back )?online|"
@@ -195,7 +196,8 @@ NEGATION = re.compile(
     r"vehicles?|work|construction|changes?|rockets?|missiles?|steam|water|discharges?)|"
     r"no (?:[\w-]+ ){0,3}(?:has|have|was|were|is|are) (?:yet )?(?:been )?(?:observed|detected|"
     r"seen|spotted|visible)|not (?:yet )?(?:capable|operational|functional|ready|able)|"
-    r"precludes?|(?:extremely |highly |very )?unlikely that|doubts? (?:about|over)|not at all|"
+    r"precludes?|prevent(?:s|ed|ing)?|zap(?:s|ped|ping)?|"
+    r"(?:extremely |highly |very )?unlikely that|doubts? (?:about|over)|not at all|"
     r"difficult(?:y|ies) (?:in )?operating|decommission\w*|unchanged|died down|slowed down|"
     r"wound down|tapered off|(?:is|are|was|were|seems?|looks?) (?:\w+ )?unlikely|"
     r"not appear to (?:have been |be )?|"
@@ -273,7 +275,7 @@ _SPEAKER_NOUN = (
 _ANAPHOR = re.compile(
     r"(?:^|[,\u201d\"]\s*)(?:the|The) (?:(?:U\.S\.|US|American|UN|U\.N\.) )?(?:website|report|"
     r"group|think tank|institute|agency|analysis|assessment|study|"
-    r"newspaper|outlet|watchdog|monitor|briefing|statement|academy)\b(?:\s+\w+){0,3}?\s+"
+    r"newspaper|outlet|watchdog|monitor|briefing|statement|academy|document)\b(?:\s+\w+){0,3}?\s+"
     r"(?:said|says|added|noted|argued|reported|shared|assess(?:ed|es)|jots|stressed|reads|"
     r"(?:has |have )?not ruled out|concluded|admitted|claimed|warned|cautioned|wrote)\b|"
     r"\b(?:it|It) (?:also )?(?:said|says|added|noted|concluded|argued|reported|"
@@ -310,7 +312,7 @@ ATTRIBUTION = [
     # "Suh Hoon, the NIS chief, said"; "Joseph S. Bermudez Jr., a senior fellow ..., told NPR"
     re.compile(
         r"((?<![\w.'-])[A-Z0-9][\w.'-]*(?:\s+[A-Z][\w.'-]*){1,3}),\s+[^,;\u201c\u201d\"]{3,120}?"
-        r"(?:,\s+[A-Z][^,;\u201c\u201d\"]{1,40}?)?,"
+        r"(?:,\s+[^,;\u201c\u201d\"]{1,40}?)?,"
         r"\s+(?:"
         + _ADVERB
         + r")*(?:said|says|told|added|noted|outlined|presented|revealed|announced|"
@@ -358,7 +360,8 @@ ATTRIBUTION = [
         r"declaration|report|agreement))\b"
     ),
     re.compile(
-        r"\b(?:the|a|an)\s+((?:joint\s+)?(?:statement|declaration|agreement))\s+(?:read|reads|"
+        r"\b(?:[Tt]he|[Aa]n?)\s+((?:joint\s+)?(?:statement|declaration|agreement|document))\s+"
+        r"(?:read|reads|"
         r"said|says|stated|added)\b"
     ),
     re.compile(
@@ -402,7 +405,7 @@ ATTRIBUTION = [
         r"international|local)\s+){0,4}"
         r"(?:officials?|sources?|analysts|"
         r"diplomats?|experts|lawmakers|chief|director|inspectors?|"
-        r"researchers|spokes(?:man|woman|person)))\s+(?:also\s+|have\s+|has\s+|worldwide\s+|"
+        r"researchers|spokes(?:man|woman|person)))\s+(?:also\s+|have\s+|has\s+|worldwide\s+|here\s+|"
         r"\w+ly\s+){0,2}(?:said|say|says|told|suspect|suspected|pointed out|insisted|indicated|"
         r"suggested|"
         r"reported|reports|"
@@ -457,7 +460,7 @@ ATTRIBUTION = [
         + r"\b"
     ),
     re.compile(
-        r"(?<!the )\b(?:said|says|reported|wrote)\s+(?:the\s+|an?\s+)?("
+        r"(?<!the )\b(?:said|says|reported|reports|wrote)\s+(?:the\s+|an?\s+)?("
         + _ORG_BODY
         + r"(?:\s+(?:statement|report|government|military|ministry))?)(?=\s*(?:[,.;]|$|in\b|on\b))"
     ),
@@ -923,13 +926,19 @@ def _resolve(s: str, published: date) -> tuple[datetime, datetime, str] | None:
 #: facility" about the launch station.
 _KIND_WORDS = {
     "nuclear": re.compile(
-        r"\bnuclear (?:[\w-]+ ){0,2}(?:facilit(?:y|ies)|complex|site|cent(?:er|re)|plant)\b|"
+        r"\bnuclear (?!(?:weapons? )?test)(?:[\w-]+ ){0,2}(?:facilit(?:y|ies)|complex|site|"
+        r"cent(?:er|re)|plant)\b|"
         r"\breactors?\b",
         re.I,
     ),
     "launch-site": re.compile(
         r"\blaunch(?:ing)? (?:pads?|sites?|stations?|grounds?|facilit(?:y|ies))\b|"
         r"\b(?:engine )?test (?:sites?|stands?)\b",
+        re.I,
+    ),
+    "nuclear-test-site": re.compile(
+        r"\bnuclear (?:weapons? )?(?:tests?|test explosions?|explosions?|detonations?)\b|"
+        r"\bunderground (?:nuclear )?tests?\b",
         re.I,
     ),
     "missile-production": re.compile(
@@ -1039,9 +1048,14 @@ def activities_of(sentence: str) -> list[str]:
     return [a for a, p in ACTIVITIES.items() if p.search(masked)]
 
 
+#: Where a paragraph ends: a blank line, or a line break after a sentence's end (text
+#: with a paragraph per line); a line break inside a sentence is wrapping.
+_PARAGRAPH_END = re.compile(r"\n\s*\n|(?:(?<=[.!?])|(?<=[.!?][\"'\u201d\u2019)]))[ \t]*\n")
+
+
 def paragraphs(text: str) -> list[list[str]]:
-    """The text's paragraphs (blank-line separated), each as its sentences."""
-    return [split_sentences(p) for p in re.split(r"\n\s*\n", text) if p.strip()]
+    """The text's paragraphs, each as its sentences."""
+    return [split_sentences(p) for p in _PARAGRAPH_END.split(text) if p.strip()]
 
 
 def extract_claims(
@@ -1078,6 +1092,9 @@ def extract_claims(
         straight_open = False  # a straight-quoted quotation is open at the sentence's start
         in_paragraph = False  # a watched site was named earlier in this paragraph
         reporting = ("", "")  # the source this paragraph reports, once named
+        #: The paragraph has moved to a place not watched ("... at Tonghae. Those facilities
+        #: ..."): a sentence naming no site is about that place, not a lead for the next.
+        away = False
         for raw in paragraph:
             dateline = _DATELINE.match(raw)
             if dateline is not None and dateline.group("agency") and not wire:
@@ -1104,6 +1121,7 @@ def extract_claims(
             )
             if elsewhere:  # about a place not watched: nothing carries over past it
                 last_sites, in_paragraph, pending, previous_named = [], False, [], False
+                away = True
                 continue
             other_kind = bool(last_sites) and _names_other_kind(sentence, kinds[last_sites[-1]])
             if other_kind and not named:  # the text has moved on to another place
@@ -1128,8 +1146,13 @@ def extract_claims(
                         (previous_who, previous_body),
                     )  # fmt: skip
             if named:
-                last_sites, in_paragraph, pending = named, True, []
-            elif activities and (not last_sites or other_kind) and (not claims or other_kind):
+                last_sites, in_paragraph, pending, away = named, True, [], False
+            elif (
+                activities
+                and not away
+                and (not last_sites or other_kind)
+                and (not claims or other_kind)
+            ):
                 of_kinds = _kinds_named(sentence)
                 forward = bool(
                     other_kind or _REFERS_BACK.search(sentence) or _FORWARD.search(sentence)
