@@ -460,6 +460,38 @@ def test_disablement_wire_copy_and_places_not_watched() -> None:
     ]  # fmt: skip
 
 
+def test_steam_quays_railcars_and_named_appositions() -> None:
+    """The nineteenth round's families: steam seen, water discharged, a site more active,
+    quays and jetties, material moved; speakers whose name has "for" and "and" in it,
+    "the organization said", "the authors ... and added", a name in apposition before
+    "also reported", an analysis "posted on" a website, "..., saying"."""
+    steam = only(claims("A Dec. 3 image of Yongbyon showed steam at its fuel fabrication plant."))
+    assert steam.activity == "operating"
+    water = only(claims("Water continues to be discharged from the Yongbyon reactor's pipe."))
+    assert water.activity == "operating"
+    quay = only(claims("Approximately 180 meters of new quay wall has been added at Sohae."))
+    assert quay.activity == "construction/rebuilding"
+    moved = [c.activity for c in claims("It was unclear whether any material was actually "
+                                         "moved at Yongbyon.")]  # fmt: skip
+    assert "vehicle movement" in moved
+    isis = only(claims("The Institute for Science and International Security, a private "
+                       "research group, said that an image of Yongbyon showed steam."))  # fmt: skip
+    assert isis.attribution == "Institute for Science and International Security"
+    iaea = only(claims("The U.N. nuclear watchdog, the International Atomic Energy Agency, "
+                       "also reported steam at Yongbyon."))  # fmt: skip
+    assert iaea.attribution == "International Atomic Energy Agency"
+    authors = only(claims("The authors used satellite photos of Yongbyon to verify the "
+                          "movements of the railcars and added that they were seen in "
+                          "April."))  # fmt: skip
+    assert authors.attribution == "authors"
+    posted = only(claims("North Korea resumed building in Yongbyon, according to an analysis "
+                         "posted yesterday on 38 North."))  # fmt: skip
+    assert posted.attribution == "38 North"
+    saying = only(claims("North Korea unveiled a plant in Yongbyon, saying that it was "
+                         "enriching uranium."))  # fmt: skip
+    assert saying.attribution == "North Korea"
+
+
 def test_dateline_is_not_the_activity_date_and_abbreviated_months() -> None:
     wire = only(claims("SEOUL, March 5 (Yonhap) -- Trucks were spotted moving at Sanumdong on "
                        "Feb. 22, officials said."))  # fmt: skip

@@ -63,6 +63,7 @@ ACTIVITIES: dict[str, re.Pattern[str]] = {
         r"(?:more|several|further|new) (?:[\w-]+ ){0,2}launches\b|"
         r"-based tests?|launched|launch exercises?|"
         r"(?:the|these|this|that|recent|next) (?:[\w-]+ )?launch(?:es)?\b|launch attempts?|"
+        r"launches of\b|"
         r"of (?:[\w-]+ )?launches\b|"
         r"(?:the|this|that|its|an?) (?:[\w-]+ ){0,2}?tests?\b(?! (?:sites?|stands?|facilit))|"
         r"attempt(?:s|ed)? to launch|lift(?:s|ed)?[- ]?off|blast(?:s|ed)?[- ]off|"
@@ -89,6 +90,7 @@ ACTIVITIES: dict[str, re.Pattern[str]] = {
         r"leav\w*|"
         r"coming|going|remain\w*|visible|captured|present)|movements? of|arrival of|"
         r"vehic(?:le|ular) (?:[\w-]+ ){0,3}?(?:movements?|activit(?:y|ies)|traffic|tracks)|"
+        r"(?:material|materials|fuel|equipment) (?:was|were|being|had been) (?:\w+ )?moved|"
         r"(?:vehicle |unusual |truck )?traffic)",
         re.I,
     ),
@@ -121,6 +123,10 @@ ACTIVITIES: dict[str, re.Pattern[str]] = {
         r"installed|lifted|raised|erected|mounted)|"
         r"(?:could|would|will|to) be (?:completed|finished|built)|"
         r"new (?:bridges?|rail (?:spurs?|lines?)|railways?)|"
+        r"(?:new|future|second|parallel) (?:[\w-]+ ){0,2}(?:quays?|jett(?:y|ies)|wharf|piers?|"
+        r"seaports?)|(?:has|have) been added|grading|modifications? (?:to|of)|"
+        r"progress in (?:the )?(?:building|construction)|"
+        r"develop(?:ing|ment of) (?:the |its )?(?:[\w-]+ ){0,3}(?:site|facility|complex|station)|"
         r"(?:covered|topped|capped) with (?:the |a |its )?(?:dome|roof)|"
         r"(?:concrete|foundation) (?:was |being )?poured|"
         r"switchyard|"
@@ -157,6 +163,8 @@ ACTIVITIES: dict[str, re.Pattern[str]] = {
         r"steam (?:rising|venting|vented|coming)|"
         r"(?:columns?|plumes?|curl) of steam|(?:warm|hot) water|"
         r"uptick in activity|(?:been|was|were|is|are|remains?|remained|gone|went|taken) offline|"
+        r"(?:showed|shows|show|reported|spotted|seen|observed|detected) steam|steam at|"
+        r"(?:water|coolant)\b.{0,30}?\bdischarg\w*|(?:increasingly|more|highly|very) active|"
         r"bright (?:lights?|spots?)|light sources?|(?:nighttime|night-time|late-night) activit\w*|"
         r"(?:campaign|effort)s? to (?:separate|extract|reprocess)|"
         r"activit(?:y|ies)[\u201d\"]? (?:[\w\u201c\u201d\"-]+ ){0,5}?(?:at|near|around|in|on|"
@@ -275,7 +283,8 @@ _SPEAKER_NOUN = (
 _ANAPHOR = re.compile(
     r"(?:^|[,\u201d\"]\s*)(?:the|The) (?:(?:U\.S\.|US|American|UN|U\.N\.) )?(?:website|report|"
     r"group|think tank|institute|agency|analysis|assessment|study|"
-    r"newspaper|outlet|watchdog|monitor|briefing|statement|academy|document)\b(?:\s+\w+){0,3}?\s+"
+    r"newspaper|outlet|watchdog|monitor|briefing|statement|academy|document|organi[sz]ation)\b"
+    r"(?:\s+\w+){0,3}?\s+"
     r"(?:said|says|added|noted|argued|reported|shared|assess(?:ed|es)|jots|stressed|reads|"
     r"(?:has |have )?not ruled out|concluded|admitted|claimed|warned|cautioned|wrote)\b|"
     r"\b(?:it|It) (?:also )?(?:said|says|added|noted|concluded|argued|reported|"
@@ -296,7 +305,7 @@ _SAYS = (
     r"observed|concluded|argued|suggests?|speculate|added|revealed|spotted|believes?|"
     r"presented|announced|confirmed|warned|stated|determined|briefed|expressed|released|"
     r"commented|spoke|called for|admitted|denied|denies|linked|urged|made the announcement|"
-    r"informed|claimed|claims|predicts|predicted|forecasts?|"
+    r"informed|claimed|claims|predicts|predicted|forecasts?|wrote|writes|"
     r"ran (?:a|an) (?:[\w-]+ )?(?:article|report|story|editorial)|"
     r"(?:was|were|has been|have been) quoted|"
     r"shared exclusively|issued an? (?:\w+ )?(?:assessment|statement|report))"
@@ -311,7 +320,8 @@ ATTRIBUTION = [
     ),
     # "Suh Hoon, the NIS chief, said"; "Joseph S. Bermudez Jr., a senior fellow ..., told NPR"
     re.compile(
-        r"((?<![\w.'-])[A-Z0-9][\w.'-]*(?:\s+[A-Z][\w.'-]*){1,3}),\s+[^,;\u201c\u201d\"]{3,120}?"
+        r"((?<![\w.'-])[A-Z0-9][\w.'-]*(?:\s+(?:(?:of|for|and|the)\s+)?[A-Z][\w.'-]*){1,5}),\s+"
+        r"[^,;\u201c\u201d\"]{3,120}?"
         r"(?:,\s+[^,;\u201c\u201d\"]{1,40}?)?,"
         r"\s+(?:"
         + _ADVERB
@@ -350,8 +360,8 @@ ATTRIBUTION = [
     ),
     # "One of the report's authors, Victor Cha, said"
     re.compile(
-        r"(?:^|,\s+)(?:the\s+[a-z-]+['\u2019]s\s+)?([A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*){1,3}),\s+"
-        r"(?:said|says|told|added|noted|"
+        r"(?:^|,\s+)(?:the\s+[a-z-]+['\u2019]s\s+|the\s+)?([A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*){1,3}),"
+        r"\s+(?:also\s+)?(?:said|says|told|added|noted|released|"
         r"revealed|reported|stated|explained|warned|claimed)\b"
     ),
     # "... ,\u201d read a joint statement"; "stated the North Korean news agency KCNA."
@@ -380,9 +390,13 @@ ATTRIBUTION = [
     # "Grossi provided no further details but said"; "In a letter to ElBaradei on Friday,
     # North Korea demanded ... and announced"
     re.compile(
-        r"^(?:[^,]{0,60},\s+)?(" + _ORG_BODY + r")\s[^.;]{0,80}?\b(?:and|but)\s+(?:also\s+)?"
-        r"(?:said|told|noted|announced)\b"
+        r"^(?:[^,]{0,60},\s+)?((?:[Tt]he\s+)?(?:authors|researchers|analysts|experts)|"
+        + _ORG_BODY
+        + r")(?<!['\u2019]s)\s[^.;]{0,120}?\b(?:and|but)\s+(?:also\s+)?"
+        r"(?:said|told|noted|announced|added)\b"
     ),
+    # "North Korea also unveiled a uranium enrichment plant ..., saying that it was enriching"
+    re.compile(r"^(" + _ORG_BODY + r")\s[^.;]{0,120}?,\s+saying\b"),
     # "Lawmakers briefed by Seoul's intelligence service said"
     re.compile(
         r"^((?:[A-Z][\w'.-]*\s+){0,3}(?i:lawmakers|officials|analysts|experts|researchers|"
@@ -397,7 +411,7 @@ ATTRIBUTION = [
         r"unification|state|news|military|nuclear)\s+(?:agency|service|ministry|media|outlet|"
         r"authorities|officials?|watchdog)(?:\s+\([A-Z]{2,6}\))?)\s+(?:also\s+|has\s+|have\s+)?"
         r"(?:said|says|told|reported|reports|assessed|believes?|was quoted|were quoted|detected|"
-        r"spotted|noted)\b"
+        r"spotted|noted|confirmed)\b"
     ),
     re.compile(
         r"((?:(?<![\w.'-])(?:[A-Z][\w.'-]*|the|nuclear|atomic|agency|intelligence|military|"
@@ -405,9 +419,9 @@ ATTRIBUTION = [
         r"international|local)\s+){0,4}"
         r"(?:officials?|sources?|analysts|"
         r"diplomats?|experts|lawmakers|chief|director|inspectors?|"
-        r"researchers|spokes(?:man|woman|person)))\s+(?:also\s+|have\s+|has\s+|worldwide\s+|here\s+|"
-        r"\w+ly\s+){0,2}(?:said|say|says|told|suspect|suspected|pointed out|insisted|indicated|"
-        r"suggested|"
+        r"researchers|authors|spokes(?:man|woman|person)))\s+(?:also\s+|have\s+|has\s+|worldwide\s+|"
+        r"here\s+|\w+ly\s+){0,2}(?:said|say|says|told|suspect|suspected|pointed out|insisted|"
+        r"indicated|suggested|admitted|wrote|added|"
         r"reported|reports|"
         r"believe|"
         r"think)\b"
@@ -433,12 +447,13 @@ ATTRIBUTION = [
     re.compile(
         r"\b[Aa]ccording to (?:(?:a|the) )?(?:recent |new |latest )?"
         r"(?:report|analysis|findings|assessment|estimates?)"
-        r" (?:from|by) (?:the |a |an )?((?:U\.S\.|US|American|South Korean|Japanese)?\s*"
+        r" (?:from|by|(?:posted|published)(?: \w+)? (?:on|by)) (?:the |a |an )?"
+        r"((?:U\.S\.|US|American|South Korean|Japanese)?\s*"
         r"(?:[\w-]+\s+){0,2}?(?i:think[- ]tank|website|group|institute|monitor))\b"
     ),
     re.compile(
         r"\b(?:assessment|analysis|report|(?:was|were|is|been) reported|published|released|"
-        r"provided|shared|findings|study|analy[sz]ed|obtained)"
+        r"provided|shared|findings|study|analy[sz]ed|obtained|results?)"
         r"(?:\s+of\s+(?:[\w-]+\s+){0,2}?(?:images?|imagery|photos?|pictures?|data))?"
         r"(?:\s+(?:first|on\s+\w+day|\w+day|recently|earlier))* (?:by|from) (?:the )?"
         r"(?:[a-z][\w-]*\s+){0,5}?(?:[A-Z][\w.]*(?:\s+[A-Z][\w.]*)*['\u2019]s\s+(?=[a-z])"
@@ -484,6 +499,11 @@ ATTRIBUTION = [
         r"\b(?:assessed|analy[sz]ed|reviewed|examined|studied)\s+(?:for\s+[A-Z][\w.-]*\s+)?by\s+"
         r"(?:a|an|the)\s+((?:[\w-]+\s+){0,2}?(?:expert|analyst|specialist|researcher|engineer|"
         r"scientist))\b"
+    ),
+    # "according to an analysis posted yesterday on 38 North"
+    re.compile(
+        r"\b[Aa]ccording to (?:a|an|the) (?:report|analysis|study|assessment)(?: \w+)? "
+        r"(?:posted|published)(?: \w+)? (?:on|by) (" + _ORG_BODY + ")"
     ),
     # "an analysis of imagery by a U.S. think tank has shown"
     re.compile(
