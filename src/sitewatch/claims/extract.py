@@ -1205,12 +1205,8 @@ def extract_claims(
                     for c in quoted:
                         c.attribution, c.attribution_type = speaker
                 quoted = []
-            if (
-                not said_by[0]
-                and previous_body[1] in _REPORTED_KINDS
-                and _ANAPHOR.search(sentence)
-                and not _PRONOUN_SAID.search(sentence)
-            ):  # "..., the website admitted.": the paragraph goes on relaying it
+            if not said_by[0] and previous_body[1] in _REPORTED_KINDS and _points_to_body(sentence):
+                # "..., the website admitted.": the paragraph goes on relaying it
                 reporting = previous_body
             if said_by[0]:  # the last speaker named, for "it said", "the website added"
                 previous_who = said_by
@@ -1236,12 +1232,18 @@ def _quote_marks(raw: str, straight_open: bool) -> tuple[int, int]:
     return opens, closes
 
 
+def _points_to_body(sentence: str) -> bool:
+    """The sentence points back to an organisation ("it said", "the website admitted"),
+    not to a person ("he added")."""
+    return bool(_ANAPHOR.search(sentence)) and not _PRONOUN_SAID.search(sentence)
+
+
 def _earlier_speaker(
     sentence: str, previous_who: tuple[str, str], previous_body: tuple[str, str]
 ) -> tuple[str, str]:
     """Who a sentence that names no speaker points back to: "it said" and "the agency
     added" to the last organisation named, anything else to the last speaker."""
-    if previous_body[0] and _ANAPHOR.search(sentence) and not _PRONOUN_SAID.search(sentence):
+    if previous_body[0] and _points_to_body(sentence):
         return previous_body
     return previous_who
 
