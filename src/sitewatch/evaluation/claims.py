@@ -36,7 +36,7 @@ from sitewatch.claims.extract import (
     site_names,
 )
 from sitewatch.errors import InvalidTextError
-from sitewatch.evaluation.metrics import BOOTSTRAP, INTERVAL
+from sitewatch.evaluation.metrics import BOOTSTRAP, percentile_interval, resampled_sums
 from sitewatch.sites.watchlist import Site
 
 CLAIM_SPLITS = ("dev", "test", "all")
@@ -151,13 +151,8 @@ def _interval(rows: list[tuple[int, int]], seed: int) -> tuple[float, float] | N
     """90% bootstrap interval of sum(a)/sum(b), resampling texts."""
     if not rows or not sum(b for _, b in rows):
         return None
-    rng = np.random.default_rng(seed)
-    table = np.array(rows, dtype="float64")
-    picks = rng.integers(0, len(rows), (BOOTSTRAP, len(rows)))
-    num, den = table[picks].sum(axis=1).T
-    values = np.divide(num, den, out=np.zeros_like(num), where=den > 0)
-    lo, hi = np.percentile(values, INTERVAL)
-    return round(float(lo), 4), round(float(hi), 4)
+    num, den = resampled_sums(rows, BOOTSTRAP, seed)
+    return percentile_interval(np.divide(num, den, out=np.zeros_like(num), where=den > 0))
 
 
 def _who_matches(extracted: str, alternatives: Sequence[str]) -> bool:

@@ -12,7 +12,12 @@ import numpy.typing as npt
 
 from sitewatch.detection.boxes import box_array, box_iou
 from sitewatch.detection.detector import CLASSES, DetectorInfo, detect_array, resample_rgb
-from sitewatch.evaluation.metrics import BOOTSTRAP, INTERVAL, Counts, average_precision
+from sitewatch.evaluation.metrics import (
+    BOOTSTRAP,
+    Counts,
+    average_precision,
+    percentile_interval,
+)
 
 
 def _match_image(
@@ -88,8 +93,7 @@ def bootstrap_ap(
     rng = np.random.default_rng(seed)
     n = len(matches)
     values = [_pooled_ap([matches[i] for i in rng.integers(0, n, n)]) for _ in range(resamples)]
-    lo, hi = np.percentile(values, INTERVAL)
-    return round(float(lo), 4), round(float(hi), 4)
+    return percentile_interval(values)
 
 
 def detection_scores(

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -117,17 +118,31 @@ BOOTSTRAP = 1000
 INTERVAL = (5.0, 95.0)
 
 
+def percentile_interval(values: Any) -> tuple[float, float]:
+    """The 90% interval of bootstrap values, rounded to 4 places."""
+    lo, hi = np.percentile(values, INTERVAL)
+    return round(float(lo), 4), round(float(hi), 4)
+
+
+def resampled_sums(
+    rows: Sequence[Sequence[float]], resamples: int = BOOTSTRAP, seed: int = 0
+) -> npt.NDArray[np.float64]:
+    """Column sums of ``rows`` (one row per pair, image or text) over ``resamples``
+    bootstrap resamples of the rows: one array of ``resamples`` sums per column."""
+    rng = np.random.default_rng(seed)
+    table = np.array(rows, dtype="float64")
+    picks = rng.integers(0, len(rows), (resamples, len(rows)))
+    sums: npt.NDArray[np.float64] = table[picks].sum(axis=1).T
+    return sums
+
+
 def bootstrap_f1(
     counts: list[Counts], resamples: int = BOOTSTRAP, seed: int = 0
 ) -> tuple[float, float]:
     """The 90% bootstrap interval of pooled F1, resampling whole pairs (or images)."""
     if not counts:
         return (0.0, 0.0)
-    rng = np.random.default_rng(seed)
-    table = np.array([[c.tp, c.fp, c.fn] for c in counts], dtype="float64")
-    picks = rng.integers(0, len(counts), (resamples, len(counts)))
-    tp, fp, fn = table[picks].sum(axis=1).T
+    tp, fp, fn = resampled_sums([[c.tp, c.fp, c.fn] for c in counts], resamples, seed)
     denom = 2 * tp + fp + fn
     f1 = np.divide(2 * tp, denom, out=np.zeros_like(tp), where=denom > 0)
-    lo, hi = np.percentile(f1, INTERVAL)
-    return round(float(lo), 4), round(float(hi), 4)
+    return percentile_interval(f1)
