@@ -492,6 +492,49 @@ def test_steam_quays_railcars_and_named_appositions() -> None:
     assert saying.attribution == "North Korea"
 
 
+def test_thermal_signs_purposes_and_participles_of_seeing() -> None:
+    """The twentieth round's families: stack emissions, heat patterns, start-up and
+    separation as operating (and "no ... emissions", "abandoned", "without actually
+    conducting any" as their negation); earthmoving and a roof removed as building; what
+    a facility is used for, and talk about the activity's nature, are not activity; a
+    shutdown "for maintenance" is a pause, not the end of the work; a date and a thing
+    "observed at" a place are not speakers; "X earlier suggested" names X."""
+    stack = only(claims("Materials are seen at Yongbyon, but there were no stack emissions "
+                        "from the thermal plant."))  # fmt: skip
+    assert (stack.activity, stack.polarity) == ("operating", "negative")
+    heat = only(claims("In spring 2016, thermal imagery showed concentrated heat patterns at "
+                       "Yongbyon."))  # fmt: skip
+    assert (heat.activity, heat.polarity) == ("operating", "positive")
+    abandoned = only(claims("Since the Yongbyon 50 MWe reactor has been abandoned since 1994, "
+                            "the operation is of interest."))  # fmt: skip
+    assert abandoned.polarity == "negative"
+    signal = only(claims("North Korea may be trying to signal plutonium separation activities "
+                         "at Yongbyon without actually conducting any."))  # fmt: skip
+    assert (signal.activity, signal.polarity) == ("operating", "negative")
+    earth = only(claims("Earthmoving is noted south of the Yongbyon engineering building."))
+    assert earth.activity == "construction/rebuilding"
+    roof = only(claims("ONN noted that the roof of one of the buildings adjacent to the main "
+                       "reactor hall at Yongbyon had been removed."))  # fmt: skip
+    assert (roof.activity, roof.attribution) == ("construction/rebuilding", "ONN")
+    assert claims("The Yongbyon complex includes a plant which is used to reprocess spent "
+                  "fuel.") == []  # fmt: skip
+    assert claims("The nature of the recent activity at Yongbyon remained unclear.") == []
+    pause = claims("Imagery continues to show signatures consistent with the shutdown of the "
+                   "Yongbyon reactor for maintenance or renovations.")  # fmt: skip
+    assert {(c.activity, c.polarity) for c in pause} == {
+        ("operating", "negative"), ("construction/rebuilding", "positive")
+    }  # fmt: skip
+    dated = only(claims("Satellite imagery from Planet dated 23 June 2021 revealed that a "
+                        "building at Yongbyon had been razed.", publisher="ONN"))  # fmt: skip
+    assert dated.attribution == "ONN"
+    seen = claims("The 5 MWe Reactor Activity observed at the Yongbyon reactor is at normal "
+                  "levels, including light traffic.", publisher="38 North")  # fmt: skip
+    assert {c.attribution for c in seen} == {"38 North"}
+    earlier = only(claims("Beyond Parallel earlier suggested possible activities at the "
+                          "Yongbyon reprocessing facilities.", publisher="The Paper"))  # fmt: skip
+    assert earlier.attribution == "Beyond Parallel"
+
+
 def test_dateline_is_not_the_activity_date_and_abbreviated_months() -> None:
     wire = only(claims("SEOUL, March 5 (Yonhap) -- Trucks were spotted moving at Sanumdong on "
                        "Feb. 22, officials said."))  # fmt: skip

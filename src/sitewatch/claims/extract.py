@@ -129,7 +129,9 @@ ACTIVITIES: dict[str, re.Pattern[str]] = {
         r"develop(?:ing|ment of) (?:the |its )?(?:[\w-]+ ){0,3}(?:site|facility|complex|station)|"
         r"(?:covered|topped|capped) with (?:the |a |its )?(?:dome|roof)|"
         r"(?:concrete|foundation) (?:was |being )?poured|"
-        r"switchyard|"
+        r"switchyard|earth[- ]?moving|earthworks?|roofless|"
+        r"roof(?:ing)? (?:of (?:[\w-]+ ){1,12}?)?(?:was|were|has been|had been) "
+        r"(?:stripped|removed)|"
         r"remains? (?:pretty much |largely |essentially )?the same)\b",
         re.I,
     ),
@@ -168,9 +170,12 @@ ACTIVITIES: dict[str, re.Pattern[str]] = {
         r"bright (?:lights?|spots?)|light sources?|(?:nighttime|night-time|late-night) activit\w*|"
         r"(?:campaign|effort)s? to (?:separate|extract|reprocess)|"
         r"activit(?:y|ies)[\u201d\"]? (?:[\w\u201c\u201d\"-]+ ){0,5}?(?:at|near|around|in|on|"
-        r"throughout|related to|associated with)|[\w-]+-related activit(?:y|ies)|"
-        r"plumes? of (?:exhaust |white )?(?:steam|smoke|vapou?r)|heating (?:their |the |its )?"
-        r"buildings?|(?:building|assembling|to build) (?:[\w-]+ ){0,6}(?:missiles?|ICBMs?|"
+        r"throughout|related to|associated with|involving)|[\w-]+-related activit(?:y|ies)|"
+        r"plumes? of (?:exhaust |white )?(?:steam|smoke|vapou?r)|"
+        r"heating (?:of )?(?:their |the |its )?buildings?|(?:stack|chimney|exhaust) emissions?|"
+        r"venting|(?:heat|thermal) patterns?|start-?up (?:date |of )|"
+        r"(?:plutonium|uranium) separation|"
+        r"(?:building|assembling|to build) (?:[\w-]+ ){0,6}(?:missiles?|ICBMs?|"
         r"rockets?)|(?:steam|vapou?r) (?:plumes?|discharges?|emissions?)|(?:cooling )?water "
         r"(?:discharges?|being discharged|outflow)|"
         r"(?:discharges?|release|outflow) of (?:\w+ )?water|"
@@ -201,7 +206,8 @@ NEGATION = re.compile(
     r"\b(no (?:[\w-]+ ){0,3}?"
     r"(?:activit(?:y|ies)|signs?|evidence|indications?|indicators?|movements?|"
     r"tests?|launch(?:es)?|preparations?|operations?|scarring|"
-    r"vehicles?|work|construction|changes?|rockets?|missiles?|steam|water|discharges?)|"
+    r"vehicles?|work|construction|changes?|rockets?|missiles?|steam|water|discharges?|"
+    r"emissions?|venting|smoke|plumes?|(?:heat )?signatures?|deviations?|anomal(?:y|ies))|"
     r"no (?:[\w-]+ ){0,3}(?:has|have|was|were|is|are) (?:yet )?(?:been )?(?:observed|detected|"
     r"seen|spotted|visible)|not (?:yet )?(?:capable|operational|functional|ready|able)|"
     r"precludes?|prevent(?:s|ed|ing)?|zap(?:s|ped|ping)?|"
@@ -222,7 +228,9 @@ NEGATION = re.compile(
     r"none (?:has|have|was|were) been (?:observed|seen|detected|spotted)|"
     r"little (?:to no )?(?:activity|signs?)|"
     r"(?:chose|chosen|decided|opted) not to|"
-    r"(?<!once-)(?<!once )(?<!formerly )dormant|idle|inactive|without any)\b",
+    r"(?<!once-)(?<!once )(?<!formerly )dormant|idle|inactive|without any|"
+    r"(?:has|have|had|was|were|is|are|been|remains?|remained) (?:long |largely )?abandoned|"
+    r"without (?:actually )?(?:conducting|carrying out|doing|performing))\b",
     re.I,
 )
 #: How sure the sentence is that the activity happens: planned, possible or capable
@@ -302,7 +310,7 @@ _ADVERB = (
 _SAYS = (
     r"(?:said|says|say|reported|reports|showed|shows|told|noted|assess(?:ed|es)|estimated|detected|"
     r"found|"
-    r"observed|concluded|argued|suggests?|speculate|added|revealed|spotted|believes?|"
+    r"observed|concluded|argued|suggest(?:s|ed)?|speculate|added|revealed|spotted|believes?|"
     r"presented|announced|confirmed|warned|stated|determined|briefed|expressed|released|"
     r"commented|spoke|called for|admitted|denied|denies|linked|urged|made the announcement|"
     r"informed|claimed|claims|predicts|predicted|forecasts?|wrote|writes|"
@@ -574,7 +582,7 @@ ATTRIBUTION_TYPES = [
     ("news outlet", re.compile(r"news|Yonhap|Reuters|\bAP\b|AFP|NK News|Times|Post|CNN|NHK", re.I)),
 ]
 _REFERS_BACK = re.compile(r"\b((?:the|this|these|both) (?:[\w-]+ ){0,3}?(sites?|facility|"
-                          r"facilities|plant|factory|"
+                          r"facilities|plant|factory|laborator(?:y|ies)|locations?|"
                           r"station|complex|compound|center|project|LWR|ELWR|UEP|"
                           r"centre|launch pad|pad|(?:vertical )?(?:engine )?test stand|reactor|"
                           r"enrichment (?:plant|facility)|assembly building|"
@@ -616,6 +624,7 @@ _NOT_WHO = re.compile(
     r"^(?:(?:on|last|this|late|early)\s+)?(?:monday|tuesday|wednesday|thursday|friday|"
     r"saturday|sunday|today|yesterday|tonight|week|month|year|morning|evening|afternoon|"
     r"earlier|later|recently|that|in|it)\b|^" + _MONTH + r"|"
+    r"^\d{1,2}(?:st|nd|rd|th)?\s+" + _MONTH + r"|"
     r"^(?:new |recent |commercial |satellite |the |latest )*(?:imagery|images?|photos?|"
     r"pictures?|data|analysis|activit(?:y|ies)|construction|work|evidence)\b",
     re.I,
@@ -784,6 +793,12 @@ def _first_speaker(sentence: str) -> tuple[str, str]:
     return "", ""
 
 
+#: A participle of seeing before a place is passive ("Activity observed at the reactor"), not
+#: a speaker's verb.
+_SEEN = re.compile(r"(?:observed|detected|spotted|seen|found)$")
+_PLACE_AFTER = re.compile(r"\s+(?:at|in|near|around|inside|outside|behind|along|on)\b")
+
+
 def _speaker(sentence: str, m: re.Match[str]) -> tuple[str, str] | None:
     """The speaker a pattern's match names, or None when the match is not one."""
     if _NOT_SOURCE.search(sentence[max(0, m.start() - 40) : m.start()]):
@@ -807,6 +822,8 @@ def _speaker(sentence: str, m: re.Match[str]) -> tuple[str, str] | None:
     if not re.search(r"[A-Za-z]{2}", text):  # "Nov. 26, 2012 shows": a year, not a source
         return None
     if _NOT_WHO.match(text):  # "said Tuesday": when, not who
+        return None
+    if _SEEN.search(m.group(0)) and _PLACE_AFTER.match(sentence, m.end()):
         return None
     return text, next((k for k, p in ATTRIBUTION_TYPES if p.search(text)), "other")
 
@@ -989,7 +1006,9 @@ def _other_places(sites: Sequence[Site]) -> list[str]:
 _CLAUSE = re.compile(
     r"[;:]|,\s+so\b|,?\s+(?:but(?!\s+(?:then\s+)?(?:has\s+|had\s+|was\s+|were\s+)?(?:stopped|halted|"
     r"ceased|suspended|paused))|although|though|whereas|however)\b|,\s*(?:while|yet|and)\b|"
-    r"\s(?:while|whereas)\s"
+    r"\s(?:while|whereas)\s|"
+    # "the shutdown of the reactor for maintenance": what the pause is for goes on
+    r"\s(?=for (?:maintenance|repairs?|renovations?|refurbishment|refuel\w*|upgrades?)\b)"
 )
 #: A leading subordinate clause ("While there is almost no activity at X, ...").
 _LEADING = re.compile(r"^\s*[\u201c\"]?(?:While|Although|Though|Whereas|Despite)\b[^,]*,")
@@ -1057,14 +1076,28 @@ def modality_of(sentence: str) -> str:
 _WATCHING = re.compile(
     r"\b(?:monitor|verify|track|watch|inspect|examin)\w* (?:the |its |any |all )?(?:[\w-]+ )?"
     r"(?:signs of )?activit(?:y|ies)\b|\bactivit(?:y|ies) (?:[\w-]+ ){0,6}?(?:is|are) "
-    r"(?:closely |being |carefully )?(?:watched|monitored)\b",
+    r"(?:closely |being |carefully )?(?:watched|monitored)\b|"
+    r"\b(?:assess|review|analy[sz])\w* (?:the )?activit(?:y|ies)\b|"
+    r"\b(?:nature|status|purpose|meaning) of (?:the |these |those |any )?(?:[\w-]+ )?"
+    r"activit(?:y|ies)\b|"
+    r"\b(?:an? |the )?update on (?:the |these )?activit(?:y|ies)\b|"
+    r"\bwhat (?:the |this )?(?:[\w-]+ )?activit(?:y|ies) (?:could|might|may) mean\b",
+    re.I,
+)
+
+
+#: What a facility is for, not what it does now ("which is used to reprocess spent fuel").
+_PURPOSE = re.compile(
+    r"\b(?:is|are|be) (?:also |mainly |primarily |mostly |typically )?used "
+    r"(?:to|for)\b[^.;,()\u2013\u2014]*",
     re.I,
 )
 
 
 def activities_of(sentence: str) -> list[str]:
-    """The kinds of activity a sentence speaks of (facility names and watching masked first)."""
-    masked = _WATCHING.sub(" ", FACILITY_NOUNS.sub(" ", sentence))
+    """The kinds of activity a sentence speaks of (facility names, watching and purposes
+    masked first)."""
+    masked = _PURPOSE.sub(" ", _WATCHING.sub(" ", FACILITY_NOUNS.sub(" ", sentence)))
     return [a for a, p in ACTIVITIES.items() if p.search(masked)]
 
 
