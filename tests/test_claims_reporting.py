@@ -535,6 +535,46 @@ def test_thermal_signs_purposes_and_participles_of_seeing() -> None:
     assert earlier.attribution == "Beyond Parallel"
 
 
+def test_headline_sources_refurbishing_and_sentences_between() -> None:
+    """The twenty-first round's families: a headline's source before its colon, "a source
+    familiar with ... said", "X speculated"; refurbishing, digging, a building's foundation,
+    a new blue-roofed building, an installation, a building built in a year; preparations
+    that "may be under way", preparing to fire, railcars' movement and a transfer of
+    material; "does not rule out" is not a negation; a sign's usual meaning and how
+    activity is watched for are not activity; a sentence with neither a place nor an
+    activity does not break the site's thread."""
+    voa = only(claims("VOA: Transportable Building at Sohae Partially Dismantled",
+                      publisher="KBS World"))  # fmt: skip
+    assert (voa.activity, voa.attribution) == ("construction/rebuilding", "VOA")
+    source = [c.attribution for c in claims(
+        "A source familiar with US government assessments said the movements of railcars at "
+        "Yongbyon were related to reprocessing.", publisher="The Paper")]  # fmt: skip
+    assert set(source) == {"source"}
+    for text in ("North Korea is reportedly refurbishing its Yongbyon nuclear facility.",
+                 "About 40 pits were dug in a courtyard at Yongbyon.",
+                 "Imagery revealed a new blue-roofed building at Yongbyon.",
+                 "Images indicate the installation of six heat exchangers at Yongbyon.",
+                 "The Sanum-dong facility was built in 2012."):  # fmt: skip
+        assert "construction/rebuilding" in {c.activity for c in claims(text)}, text
+    prep = claims("An analysis suggests preparations may be under way for a large rocket "
+                  "launch from Sohae.")  # fmt: skip
+    assert "launch preparation" in {c.activity for c in prep}
+    moved = claims("Five railcars stood at Yongbyon. It said their movement could indicate "
+                   "the transfer of radioactive material.")  # fmt: skip
+    assert [c.activity for c in moved if "their movement" in c.sentence] == ["vehicle movement"]
+    ruled = claims("The activity at Yongbyon does not rule out a reprocessing campaign.")
+    assert {c.polarity for c in ruled} == {"positive"}
+    assert claims("Steam emissions from the Yongbyon plant typically indicate plutonium "
+                  "production.") == []  # fmt: skip
+    assert claims("Analysts can track reactor activity at Yongbyon by observing vehicle "
+                  "presence near the facility.") == []  # fmt: skip
+    thread = claims("Trucks were seen at Sohae.\n\nVOA said the images were taken on October "
+                    "2.\n\nAnother structure has also been built.")  # fmt: skip
+    assert [(c.site_id, c.activity) for c in thread if c.sentence.startswith("Another")] == [
+        ("sohae", "construction/rebuilding")
+    ]  # fmt: skip
+
+
 def test_dateline_is_not_the_activity_date_and_abbreviated_months() -> None:
     wire = only(claims("SEOUL, March 5 (Yonhap) -- Trucks were spotted moving at Sanumdong on "
                        "Feb. 22, officials said."))  # fmt: skip

@@ -42,7 +42,10 @@ ACTIVITIES: dict[str, re.Pattern[str]] = {
         r"(?:pending|imminent|upcoming|forthcoming|planned) (?:[\w-]+ ){0,2}launch|"
         r"(?:will|plans? to|planning to) (?:\w+ )?launch|stack(?:ed|ing)|into position|"
         r"(?:launch vehicle|rocket|missile|SLV|stages?)s? (?:\w+ ){0,3}(?:loaded|mounted|installed|"
-        r"placed)|preparations? (?:at|under ?way|are underway|were underway)|"
+        r"placed)|preparations? (?:(?:may|might|could|appear to|seem to) )?(?:be |are |were |is )?"
+        r"(?:at|under ?way)|preparations? (?:[\w-]+ ){0,4}?for (?:a |an |the )?(?:[\w-]+ ){0,3}"
+        r"launch|prepar\w* to (?:fire|launch)\b|"
+        r"(?:building|structure|shelter)s? (?:\w+ ){0,2}moved|"
         r"(?:delivery of|delivering) (?:fuel|oxidizer|propellants?)|"
         r"(?:fuel|oxidizer|propellant) (?:tanks?|containers?|delivery|trucks?)|"
         r"launch(?:es)? (?:will|would|could) be conducted|launch is (?:in the offing|imminent)|"
@@ -91,12 +94,15 @@ ACTIVITIES: dict[str, re.Pattern[str]] = {
         r"coming|going|remain\w*|visible|captured|present)|movements? of|arrival of|"
         r"vehic(?:le|ular) (?:[\w-]+ ){0,3}?(?:movements?|activit(?:y|ies)|traffic|tracks)|"
         r"(?:material|materials|fuel|equipment) (?:was|were|being|had been) (?:\w+ )?moved|"
-        r"(?:vehicle |unusual |truck )?traffic)",
+        r"(?:vehicle |unusual |truck )?traffic|(?:their|its) movements?|"
+        r"transfer of (?:[\w-]+ ){0,2}(?:material|fuel|equipment|cargo))",
         re.I,
     ),
     "construction/rebuilding": re.compile(
-        r"\b(rebuil\w*|reconstruct\w*|construct\w*|build(ing|s)? (a |new )|new (buildings?|"
-        r"structures?)|expan\w*|restor\w*|reassembl\w*|dismantl\w*|excavat\w*|renovat\w*|"
+        r"\b(rebuil\w*|reconstruct\w*|construct\w*|build(ing|s)? (a |new )|new (?:[\w-]+ ){0,2}?"
+        r"(buildings?|structures?)|built in \d{4}|installation of|refurbish\w*|dug|digging|"
+        r"foundations? (?:for|of) (?:a |an |another |the )?(?:new )?(?:building|structure)|"
+        r"expan\w*|restor\w*|reassembl\w*|dismantl\w*|excavat\w*|renovat\w*|"
         r"renew(?:s|ing|al)? (?:a |an |the |its |of )|raz(?:e|ed|ing)|reconstitut\w*|disassembl\w*|"
         r"scrap(?:ped|ping)?|disabl(?:e|es|ed|ement|ing)|completion of|"
         r"work (?:has |had |was |is )?(?:been )?(?:done|carried out|performed) (?:at|on)|"
@@ -294,6 +300,7 @@ _ANAPHOR = re.compile(
     r"newspaper|outlet|watchdog|monitor|briefing|statement|academy|document|organi[sz]ation)\b"
     r"(?:\s+\w+){0,3}?\s+"
     r"(?:said|says|added|noted|argued|reported|shared|assess(?:ed|es)|jots|stressed|reads|"
+    r"highlight(?:s|ed)|"
     r"(?:has |have )?not ruled out|concluded|admitted|claimed|warned|cautioned|wrote)\b|"
     r"\b(?:it|It) (?:also )?(?:said|says|added|noted|concluded|argued|reported|"
     r"pointed (?:to|out))\b|"
@@ -310,7 +317,7 @@ _ADVERB = (
 _SAYS = (
     r"(?:said|says|say|reported|reports|showed|shows|told|noted|assess(?:ed|es)|estimated|detected|"
     r"found|"
-    r"observed|concluded|argued|suggest(?:s|ed)?|speculate|added|revealed|spotted|believes?|"
+    r"observed|concluded|argued|suggest(?:s|ed)?|speculated?|added|revealed|spotted|believes?|"
     r"presented|announced|confirmed|warned|stated|determined|briefed|expressed|released|"
     r"commented|spoke|called for|admitted|denied|denies|linked|urged|made the announcement|"
     r"informed|claimed|claims|predicts|predicted|forecasts?|wrote|writes|"
@@ -319,6 +326,11 @@ _SAYS = (
     r"shared exclusively|issued an? (?:\w+ )?(?:assessment|statement|report))"
 )
 ATTRIBUTION = [
+    # A headline that names its source before a colon ("VOA: Buildings Spotted Near ...")
+    re.compile(
+        r"^((?!(?:NOTE|UPDATE|VIDEO|PHOTOS?|WATCH|BREAKING|LIVE|READ|ALSO|EXCLUSIVE)\b)[A-Z]{2,6}|"
+        r"\d{1,3} [A-Z][a-z]+):\s+\S"
+    ),
     # "analysts Joseph S. Bermudez Jr., Frank Pabian and Jack Li stated"
     re.compile(
         r"((?<![\w.'-])[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*){1,3}(?:,\s+[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*)"
@@ -393,7 +405,8 @@ ATTRIBUTION = [
         r"official|source)"
         r"(?:\s+(?:at|with|from)\s+(?:the\s+)?"
         + _ORG_BODY
-        + r")?)(?:\s+who\s+[^,.;]{0,60}?)?\s+(?:also\s+|yesterday\s+|today\s+)?(?:said|told|says)\b"
+        + r")?)(?:\s+(?:who|familiar with|close to)\s+[^,.;]{0,60}?)?\s+"
+        r"(?:also\s+|yesterday\s+|today\s+)?(?:said|told|says)\b"
     ),
     # "Grossi provided no further details but said"; "In a letter to ElBaradei on Friday,
     # North Korea demanded ... and announced"
@@ -429,7 +442,7 @@ ATTRIBUTION = [
         r"diplomats?|experts|lawmakers|chief|director|inspectors?|"
         r"researchers|authors|spokes(?:man|woman|person)))\s+(?:also\s+|have\s+|has\s+|worldwide\s+|"
         r"here\s+|\w+ly\s+){0,2}(?:said|say|says|told|suspect|suspected|pointed out|insisted|"
-        r"indicated|suggested|admitted|wrote|added|"
+        r"indicated|suggested|admitted|wrote|writes?|added|"
         r"reported|reports|"
         r"believe|"
         r"think)\b"
@@ -1027,7 +1040,10 @@ _NOT_SAID = re.compile(
     r"mention|confirm|verify|comment|know|explain)\w*|\bnot un\w+|not out of the ordinary|"
     r"\b(?:not possible|impossible|unable|not able)(?: for \w+)? to (?:\w+ )?(?:determine|confirm|"
     r"verify|say|know|tell)\b|"
-    r"\b(?:a|the) (?:partially|partly|once|formerly) (?:decommissioned|dismantled|shut)\b",
+    r"\b(?:a|the) (?:partially|partly|once|formerly) (?:decommissioned|dismantled|shut)\b|"
+    r"\b(?:does|do|did|could|can|cannot|would)(?:n't| not)? (?:\w+ )?rule out\b|"
+    r"\bnot (?:be |been )?ruled out\b|"
+    r"\bin order to prevent\b",
     re.I,
 )
 
@@ -1078,10 +1094,12 @@ _WATCHING = re.compile(
     r"(?:signs of )?activit(?:y|ies)\b|\bactivit(?:y|ies) (?:[\w-]+ ){0,6}?(?:is|are) "
     r"(?:closely |being |carefully )?(?:watched|monitored)\b|"
     r"\b(?:assess|review|analy[sz])\w* (?:the )?activit(?:y|ies)\b|"
-    r"\b(?:nature|status|purpose|meaning) of (?:the |these |those |any )?(?:[\w-]+ )?"
-    r"activit(?:y|ies)\b|"
+    r"\b(?:nature|status|purpose|meaning) of (?:the |these |those |this |any )?(?:[\w-]+ )?"
+    r"(?:activit(?:y|ies)|excavations?|construction|work)\b|"
     r"\b(?:an? |the )?update on (?:the |these )?activit(?:y|ies)\b|"
-    r"\bwhat (?:the |this )?(?:[\w-]+ )?activit(?:y|ies) (?:could|might|may) mean\b",
+    r"\bwhat (?:the |this )?(?:[\w-]+ )?activit(?:y|ies) (?:could|might|may) mean\b|"
+    # how activity is watched for: "... can track reactor activity by observing vehicles"
+    r"\bby (?:observing|monitoring|tracking|watching|counting)\b[^.;]*",
     re.I,
 )
 
@@ -1089,14 +1107,23 @@ _WATCHING = re.compile(
 #: What a facility is for, not what it does now ("which is used to reprocess spent fuel").
 _PURPOSE = re.compile(
     r"\b(?:is|are|be) (?:also |mainly |primarily |mostly |typically )?used "
-    r"(?:to|for)\b[^.;,()\u2013\u2014]*",
+    r"(?:to|for)\b(?:(?!,\s+(?:and|but|while|which|although|though|whereas|yet)\b)"
+    r"[^.;()\u2013\u2014])*",
     re.I,
+)
+
+
+#: What a sign usually means, not what was seen ("Steam emissions typically indicate ...").
+_GENERIC = re.compile(
+    r"\b(?:typically|usually|generally|normally)\s+(?:indicates?|signals?|means?|suggests?)\b", re.I
 )
 
 
 def activities_of(sentence: str) -> list[str]:
     """The kinds of activity a sentence speaks of (facility names, watching and purposes
-    masked first)."""
+    masked first; none in a statement of what a sign usually means)."""
+    if _GENERIC.search(sentence):
+        return []
     masked = _PURPOSE.sub(" ", _WATCHING.sub(" ", FACILITY_NOUNS.sub(" ", sentence)))
     return [a for a, p in ACTIVITIES.items() if p.search(masked)]
 
@@ -1182,8 +1209,11 @@ def extract_claims(
             if not named and activities and last_sites and refers_back and not other_kind:
                 named = last_sites[-1:]
             # A sentence whose claims are on a site, named or carried over, lets the next one
-            # carry it on ("... at the site. Personnel and vehicles were observed ...").
-            previous_named = bool(named)
+            # carry it on ("... at the site. Personnel and vehicles were observed ..."); a
+            # sentence with neither a place nor an activity ("VOA said the images were taken
+            # on October 2.") passes it on.
+            if named or activities:
+                previous_named = bool(named)
             for earlier, earlier_raw, earlier_activities, forward, of_kinds in pending:
                 # a lead with no place ("North Korea has conducted a ground test ...") is
                 # about the site of the next sentence that speaks of the same event
