@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -21,6 +22,7 @@ from sitewatch.detection.detector import Detection, default_detector, detect_arr
 from sitewatch.detection.movement import Placed, movement
 from sitewatch.evaluation.detection import detection_scores
 from sitewatch.evaluation.metrics import average_precision
+from sitewatch.inference.manifest import models_dir
 from sitewatch.sites.watchlist import Site, Zone
 from tests.helpers import assert_one_line_error, run_cli
 
@@ -172,6 +174,25 @@ def test_detect_cli_georeferenced_and_plain(
     assert_one_line_error(
         run_cli(runner, db_url, "detect", str(geo), str(plain), "--out", str(out_p)),
         "need --out-dir",
+    )
+    # --model DIR: a detector folder of one's own (here the shipped one with stricter
+    # thresholds in its manifest) is used instead of the shipped one.
+    own = tmp_path / "own-model"
+    shutil.copytree(models_dir("detect"), own)
+    manifest = json.loads((own / "manifest.json").read_text())
+    manifest["thresholds"] = {k: 0.9 for k in manifest["thresholds"]}
+    (own / "manifest.json").write_text(json.dumps(manifest))
+    strict_out = tmp_path / "strict.geojson"
+    strict = run_cli(runner, db_url, "detect", str(geo), "--out", str(strict_out),
+                     "--classes", "vehicle", "--model", str(own))  # fmt: skip
+    assert strict.exit_code == 0, strict.output
+    kept = json.loads(strict_out.read_text())["features"]
+    assert len(kept) < len(fg)
+    assert all(f["properties"]["score"] >= 0.9 for f in kept)
+    missing = str(tmp_path / "no-model")
+    assert_one_line_error(
+        run_cli(runner, db_url, "detect", str(geo), "--out", str(strict_out), "--model", missing),
+        "no detect model manifest",
     )
 
 

@@ -12,6 +12,7 @@ import click
 from sitewatch.cli.options import (
     POSITIVE,
     FiniteFloat,
+    detector_option,
     emit_json,
     json_option,
     progress_bar,
@@ -60,6 +61,7 @@ def _classes(text: str | None) -> tuple[str, ...]:
     type=FiniteFloat(0, 1),
     help="Score threshold (default: per class, chosen on validation data).",
 )
+@detector_option
 @json_option
 def detect_cmd(
     images: tuple[str, ...],
@@ -68,6 +70,7 @@ def detect_cmd(
     gsd: float | None,
     classes: str,
     min_score: float | None,
+    model_dir: str | None,
     as_json: bool,
 ) -> None:
     """Detect vehicles and aircraft in IMAGES; write boxes as GeoJSON and print counts.
@@ -81,7 +84,7 @@ def detect_cmd(
         raise click.UsageError(f"{len(images)} images need --out-dir DIR, not --out")
     targets = [Path(out)] if out is not None else batch_outputs(images, Path(out_dir or "."))
     chosen = _classes(classes)
-    info = default_detector()
+    info = default_detector(Path(model_dir) if model_dir else None)
     rows: list[dict[str, Any]] = []  # per image, in order: its result or its error
     failed: list[tuple[str, str]] = []
     with progress_bar() as bar:

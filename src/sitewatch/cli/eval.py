@@ -3,11 +3,14 @@ extractor on labelled data."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from sitewatch.cli.options import (
     console,
     data_option,
+    detector_option,
     emit_json,
     json_option,
     progress_bar,
@@ -122,17 +125,21 @@ def eval_change(
     help="Which split to score (thresholds and models are chosen on val; report test).",
 )
 @data_option
+@detector_option
 @json_option
-def eval_detect(dataset: str, split: str, data: str | None, as_json: bool) -> None:
+def eval_detect(
+    dataset: str, split: str, data: str | None, model_dir: str | None, as_json: bool
+) -> None:
     """AP50 with a 90% bootstrap interval, precision/recall/F1 at the model's thresholds and
     count error, per class and per vehicle kind, and how large-vehicle boxes fit."""
 
+    detector = default_detector(Path(model_dir) if model_dir else None)
     images = [im for im in load_detection(data_dir(data), dataset) if im.split == split]
     if not images:
         raise InsufficientDataError(f"{dataset} has no images in its {split} split")
     report = with_progress(
         f"eval {dataset}",
-        lambda step: evaluate_detection(images, default_detector(), progress=step),
+        lambda step: evaluate_detection(images, detector, progress=step),
     )
     report["dataset"] = dataset
     report["split"] = split

@@ -102,6 +102,17 @@ def data_option(f: F) -> F:
     )(f)
 
 
+def detector_option(f: F) -> F:
+    """``--model DIR``: a detector folder written by ``python -m sitewatch.train.detect``."""
+    return click.option(
+        "--model",
+        "model_dir",
+        type=click.Path(file_okay=False),
+        help="A detector folder (manifest.json and its ONNX file) written by "
+        "`python -m sitewatch.train.detect --out DIR` (default: the shipped detector).",
+    )(f)
+
+
 def emit_json(obj: Any) -> None:
     click.echo(json.dumps(obj, indent=2, ensure_ascii=False))
 
