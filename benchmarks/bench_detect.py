@@ -5,7 +5,8 @@ place-grouped test splits (AP at IoU 0.5 with a 90% bootstrap interval over imag
 precision/recall/F1 at the validation-chosen thresholds, mean relative count error per
 image; per vehicle kind, and the median length error of large-vehicle boxes; the
 finer-than-0.3 m sets also with the images downsampled to 0.3 m first).  ``--split
-val`` scores the validation splits instead (for choosing between models).
+val`` scores the validation splits instead (for choosing between models); ``--model DIR``
+scores a detector folder written by ``python -m sitewatch.train.detect --out DIR``.
 
 Throughput: ``detect_file`` (both classes, windowed reading at the working scales)
 on the 2560 x 2560 Pleiades extracts declared as 0.3 m imagery (0.59 km^2 each), in
@@ -13,12 +14,14 @@ km^2 per second on this machine, with the ratio of the total time to the time of
 reading the same pixels at full resolution.
 
 Run:  .venv/bin/python benchmarks/bench_detect.py [--data ../shared/data] [--images 3]
+          [--split val|test] [--model DIR]
 """
 
 from __future__ import annotations
 
 import argparse
 import time
+from pathlib import Path
 
 from sitewatch.datasets.detection import DETECTION_DATASETS, load_detection
 from sitewatch.datasets.paths import data_dir
@@ -32,9 +35,10 @@ def main() -> None:
     parser.add_argument("--data", default=None)
     parser.add_argument("--images", type=int, default=3)
     parser.add_argument("--split", default="test", choices=("val", "test"))
+    parser.add_argument("--model", type=Path, default=None, help="a detector folder")
     args = parser.parse_args()
     root = data_dir(args.data)
-    info = default_detector()
+    info = default_detector(args.model)
     size_mb = info.path.stat().st_size / 1e6
     print(f"model {info.path.name}: {size_mb:.2f} MB, {info.meta['parameters']} parameters")
     print(f"thresholds (chosen on val): {info.thresholds}")
