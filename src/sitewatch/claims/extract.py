@@ -10,7 +10,8 @@ not what.
 Each claim has a polarity (negative: "no signs of", "stopped", "dormant") and a
 modality (observed, planned, possible, capable).  A sentence with an activity but no
 site name inherits the last named site when it is in the same paragraph, follows a
-sentence naming one, or refers back ("the site", "the launch pad", "there"); an
+sentence naming one (sentences with neither a place nor an activity in between do not
+count), or refers back ("the site", "the launch pad", "there"); an
 activity at "the factory" before any site is named goes to the site the next sentence
 names; a sentence about a known place that is not watched (Punggye-ri, Kangson...)
 stops the inheritance.  A wire dateline ("SEOUL, March 5 (Yonhap) --") is neither a
