@@ -70,7 +70,7 @@ def detect_cmd(
     gsd: float | None,
     classes: str,
     min_score: float | None,
-    model_dir: str | None,
+    model_dir: Path | None,
     as_json: bool,
 ) -> None:
     """Detect vehicles and aircraft in IMAGES; write boxes as GeoJSON and print counts.
@@ -84,7 +84,7 @@ def detect_cmd(
         raise click.UsageError(f"{len(images)} images need --out-dir DIR, not --out")
     targets = [Path(out)] if out is not None else batch_outputs(images, Path(out_dir or "."))
     chosen = _classes(classes)
-    info = default_detector(Path(model_dir) if model_dir else None)
+    info = default_detector(model_dir)
     rows: list[dict[str, Any]] = []  # per image, in order: its result or its error
     failed: list[tuple[str, str]] = []
     with progress_bar() as bar:

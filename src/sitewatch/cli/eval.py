@@ -128,12 +128,12 @@ def eval_change(
 @detector_option
 @json_option
 def eval_detect(
-    dataset: str, split: str, data: str | None, model_dir: str | None, as_json: bool
+    dataset: str, split: str, data: str | None, model_dir: Path | None, as_json: bool
 ) -> None:
     """AP50 with a 90% bootstrap interval, precision/recall/F1 at the model's thresholds and
     count error, per class and per vehicle kind, and how large-vehicle boxes fit."""
 
-    detector = default_detector(Path(model_dir) if model_dir else None)
+    detector = default_detector(model_dir)
     images = [im for im in load_detection(data_dir(data), dataset) if im.split == split]
     if not images:
         raise InsufficientDataError(f"{dataset} has no images in its {split} split")

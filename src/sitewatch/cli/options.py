@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -107,7 +108,7 @@ def detector_option(f: F) -> F:
     return click.option(
         "--model",
         "model_dir",
-        type=click.Path(file_okay=False),
+        type=click.Path(file_okay=False, path_type=Path),
         help="A detector folder (manifest.json and its ONNX file) written by "
         "`python -m sitewatch.train.detect --out DIR` (default: the shipped detector).",
     )(f)
