@@ -1,6 +1,7 @@
 """Engineered per-pixel features of an image pair, for the tree change model.
 
-Pure numpy/scipy.  The input is the model input of the ``rgb`` family (see
+Pure numpy/scipy (wide Gaussians by FFT, see :mod:`sitewatch.change.filters`).  The
+input is the model input of the ``rgb`` family (see
 :func:`sitewatch.change.models.model_input`): the red, green and blue bands of each date,
 standardised per image with one median and MAD for the three bands, after the
 after-image was histogram-matched to the before-image.  Each pixel then gets:
@@ -31,6 +32,8 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 from scipy import ndimage
+
+from sitewatch.change.filters import gaussian, sobel
 
 FloatArray = npt.NDArray[np.float32]
 
@@ -69,8 +72,8 @@ def feature_names() -> list[str]:
 
 
 def _local_std(grey: FloatArray, sigma: float) -> FloatArray:
-    mean = ndimage.gaussian_filter(grey, sigma)
-    var = ndimage.gaussian_filter(grey * grey, sigma) - mean * mean
+    mean = gaussian(grey, sigma)
+    var = gaussian(grey * grey, sigma) - mean * mean
     out: FloatArray = np.sqrt(np.maximum(var, 0.0)).astype("float32")
     return out
 
@@ -86,10 +89,10 @@ def _colour_std(rgb: FloatArray, sigma: float) -> FloatArray:
 def _coherence(grey: FloatArray, sigma: float) -> FloatArray:
     """Structure-tensor coherence: 1 where the local gradients share one orientation,
     0 where they have none (flat) or every one (clutter)."""
-    gx, gy = ndimage.sobel(grey, 1), ndimage.sobel(grey, 0)
-    jxx = ndimage.gaussian_filter(gx * gx, sigma)
-    jyy = ndimage.gaussian_filter(gy * gy, sigma)
-    jxy = ndimage.gaussian_filter(gx * gy, sigma)
+    gy, gx = sobel(grey)
+    jxx = gaussian(gx * gx, sigma)
+    jyy = gaussian(gy * gy, sigma)
+    jxy = gaussian(gx * gy, sigma)
     out: FloatArray = (np.sqrt((jxx - jyy) ** 2 + 4 * jxy * jxy) / (jxx + jyy + 1e-3)).astype(
         "float32"
     )
@@ -114,8 +117,8 @@ def pair_features(x: FloatArray, valid: npt.NDArray[np.bool_] | None = None) -> 
     before, after = x[:3], x[3:]
     feats: list[FloatArray] = [*before, *after]
     for s in DIFF_SCALES:
-        sb = np.stack([ndimage.gaussian_filter(p, s) for p in before])
-        sa = np.stack([ndimage.gaussian_filter(p, s) for p in after])
+        sb = np.stack([gaussian(p, s) for p in before])
+        sa = np.stack([gaussian(p, s) for p in after])
         diff = sa - sb
         feats += [*diff, np.sqrt((diff * diff).sum(axis=0))]
         if s in COLOUR_SCALES:
@@ -129,18 +132,15 @@ def pair_features(x: FloatArray, valid: npt.NDArray[np.bool_] | None = None) -> 
         ga = ndimage.gaussian_gradient_magnitude(grey_a, s)
         feats += [gb, ga, ga - gb]
     norm = np.sqrt(((after - before) ** 2).sum(axis=0))
-    feats += [ndimage.gaussian_filter(norm, s) for s in MAGNITUDE_SCALES]
+    feats += [gaussian(norm, s) for s in MAGNITUDE_SCALES]
     cb, ca = _green_red(before), _green_red(after)
     feats += [cb, ca, ca - cb]
     for s in BANDPASS_SCALES:
-        db, da = (
-            ndimage.gaussian_filter(g, s) - ndimage.gaussian_filter(g, 2 * s)
-            for g in (grey_b, grey_a)
-        )
-        feats += [db, da, da - db, ndimage.gaussian_filter(np.abs(da) - np.abs(db), 2 * s)]
+        db, da = (gaussian(g, s) - gaussian(g, 2 * s) for g in (grey_b, grey_a))
+        feats += [db, da, da - db, gaussian(np.abs(da) - np.abs(db), 2 * s)]
     for s in COLOUR_STD_SCALES:
         sb, sa = _colour_std(before, s), _colour_std(after, s)
         feats += [sb, sa, sa - sb]
     hb, ha = _coherence(grey_b, COHERENCE_SCALE), _coherence(grey_a, COHERENCE_SCALE)
     feats += [hb, ha, ha - hb]
-    return np.stack(feats).astype("float32")
+    return np.stack(feats).astype("float32", copy=False)

@@ -31,6 +31,7 @@ from shapely.geometry.base import BaseGeometry
 from shapely.ops import unary_union
 
 from sitewatch.change.detect import ChangeResult
+from sitewatch.change.filters import sobel_magnitude
 from sitewatch.geo.geojson import feature_collection, rfc7946_geometry
 from sitewatch.geo.grid import WGS84, GeoImage, area_m2, gsd_metres, to_crs
 from sitewatch.imagery.bands import rgb_bands
@@ -95,7 +96,7 @@ def _edge_density(image: GeoImage, valid: npt.NDArray[np.bool_]) -> npt.NDArray[
     for band in image.pixels:
         v = band[valid].astype("float32")
         z = (band.astype("float32") - v.mean()) / (v.std() or 1.0)
-        acc += np.hypot(ndimage.sobel(z, 0), ndimage.sobel(z, 1)).astype("float32")
+        acc += sobel_magnitude(z)
     out: npt.NDArray[np.float32] = acc / max(1, image.pixels.shape[0])
     return out
 
