@@ -7,9 +7,10 @@ IR-MAD (unsupervised, Otsu threshold), the learned models under cross-validation
 (model trained on the other dataset only; the trees learnt Szada only).  The same code as
 ``sitewatch eval change``.
 
-The vhr family under leave-one-source-out (DSIFN, NCC, Szada, each scored by a model
-that never saw it) is scored with per-source bootstrap intervals and the F1 of calling
-everything changed, beside what ``sitewatch change`` uses by default on such pairs.
+The vhr families (network and trees) under leave-one-source-out (DSIFN, NCC, Szada,
+each scored by a model that never saw it) are scored with per-source bootstrap
+intervals and the F1 of calling everything changed, beside what ``sitewatch change``
+uses by default on such pairs.
 
 Speed: ``sitewatch change``'s library path (read both images, co-register, detect,
 vectorise) on the Beirut OSCD pair (Sentinel-2 STAC items, 10 m) and on two
@@ -61,15 +62,18 @@ def accuracy(root: Path) -> None:
                     f"{o['recall']:>7.3f}{o['f1']:>7.3f}{o['iou']:>7.3f}{took:>7.1f}"
                 )
     vhr = load_pairs(root, "vhr")
-    print(f"\n{'source':<8}{'how':<24}{'pairs':>6}{'P':>7}{'R':>7}{'F1':>7}{'90% interval':>15}"
+    print(f"\n{'source':<8}{'how':<26}{'pairs':>6}{'P':>7}{'R':>7}{'F1':>7}{'90% interval':>15}"
           f"{'all-change F1':>15}")  # fmt: skip
-    for method, protocol, label in (("model", "leave-source-out", "leave-source-out (vhr)"),
-                                    ("auto", "cv", "shipped default")):  # fmt: skip
-        report = evaluate_change(vhr, method, protocol)
+    for method, protocol, family, label in (
+        ("model", "leave-source-out", "vhr", "leave-source-out (vhr)"),
+        ("model", "leave-source-out", "vhr-trees", "leave-source-out (trees)"),
+        ("auto", "cv", "auto", "shipped default"),
+    ):
+        report = evaluate_change(vhr, method, protocol, family=family)
         for source, s in report["sources"].items():
             lo, hi = s["f1_interval"]
             print(
-                f"{source:<8}{label:<24}{s['pairs']:>6}{s['precision']:>7.3f}{s['recall']:>7.3f}"
+                f"{source:<8}{label:<26}{s['pairs']:>6}{s['precision']:>7.3f}{s['recall']:>7.3f}"
                 f"{s['f1']:>7.3f}{f'{lo:.3f}-{hi:.3f}':>15}{s['all_change_f1']:>15.3f}"
             )
 
@@ -82,12 +86,13 @@ def speed(root: Path, repeat: int) -> None:
         ("Pleiades 0.5 m (2560 px JPEG)", str(airbus[0]), str(airbus[1]), 0.5),
     ]
     print(
-        f"\n{'input':<32}{'method':<8}{'km2':>8}{'read s':>8}{'total s':>9}{'km2/s':>8}{'ratio':>7}"
+        f"\n{'input':<32}{'method':<14}{'km2':>8}{'read s':>8}{'total s':>9}{'km2/s':>8}"
+        f"{'ratio':>7}"
     )
     for label, a, b, gsd in cases:
         runs: list[tuple[str, str | None]] = [("model", None), ("cva", None), ("irmad", None)]
-        if gsd is not None:  # true colour finer than 2 m: also the vhr network
-            runs.insert(1, ("model", "vhr-all"))
+        if gsd is not None:  # true colour finer than 2 m: also the vhr network and trees
+            runs[1:1] = [("model", "vhr-all"), ("model", "vhr-trees-all")]
         for method, name in runs:
             reads, totals = [], []
             for _ in range(repeat):
@@ -103,7 +108,7 @@ def speed(root: Path, repeat: int) -> None:
             km2 = px * (cmp.gsd or 1.0) ** 2 / 1e6
             read, total = min(reads), min(totals)
             print(
-                f"{label:<32}{name or method:<8}{km2:>8.2f}{read:>8.2f}{total:>9.2f}"
+                f"{label:<32}{name or method:<14}{km2:>8.2f}{read:>8.2f}{total:>9.2f}"
                 f"{km2 / total:>8.2f}{total / read:>7.1f}"
             )
 

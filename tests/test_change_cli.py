@@ -196,13 +196,15 @@ def test_eval_change_reports_pooled_and_per_pair_scores(
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("family", ["auto", "vhr-trees"])
 def test_eval_change_leave_source_out_scores_each_source_with_a_model_that_never_saw_it(
-    runner: CliRunner, db_url: str, data_dir: Path
+    runner: CliRunner, db_url: str, data_dir: Path, family: str
 ) -> None:
     result = run_cli(runner, db_url, "eval", "change", "--dataset", "vhr", "--protocol",
-                     "leave-source-out", "--json")  # fmt: skip
+                     "leave-source-out", "--bands", family, "--json")  # fmt: skip
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
+    assert report["bands"] == ("vhr" if family == "auto" else family)
     assert "leave-one-source-out" in report["how"]
     assert set(report["sources"]) == {"dsifn", "ncc", "szada"}
     assert report["not_scored"] == ["cdd"]  # no fold holds it out: it only trains
@@ -216,6 +218,7 @@ def test_eval_change_leave_source_out_scores_each_source_with_a_model_that_never
     for name, s in report["pairs"].items():
         source = name.split("/")[0]
         entry = manifest[s["model"]]
+        assert entry["family"] == report["bands"]
         assert entry["held_out_sources"] == [source]
         assert not any(p.startswith(f"{source}/") for p in entry["trained_on_pairs"])
     for s in report["sources"].values():

@@ -146,6 +146,25 @@ def test_ensemble_choice_follows_the_better_member() -> None:
     assert choose_ensemble(table, ["a", "b"], [(1.0, 0.0, 1.0)])[2] < 0.6
 
 
+def test_threshold_is_pooled_over_sources() -> None:
+    """The threshold with the best F1 over the pixels of all rows together: one source
+    whose changed pixels score 0.3 and another whose score 0.7 (unchanged: 0.2 and 0.5)
+    pool to a cut between 0.2 and 0.3, which keeps every changed pixel."""
+    pytest.importorskip("sklearn")
+    from sitewatch.train.trees import pick_threshold, threshold_exceedances
+
+    truth = np.array([True] * 10 + [False] * 10)
+    low = threshold_exceedances(np.where(truth, 0.3, 0.2), truth)
+    high = threshold_exceedances(np.where(truth, 0.7, 0.5), truth)
+    assert low[2] == 10
+    threshold, f1 = pick_threshold([low, high])
+    assert 0.2 < threshold <= 0.3
+    assert f1 == pytest.approx(2 * 20 / (2 * 20 + 10))
+    # Each source alone would cut elsewhere.
+    assert pick_threshold([high])[0] > 0.5
+    assert pick_threshold([low])[1] == pytest.approx(1.0)
+
+
 def test_object_average_spreads_within_segments_and_ignores_invalid() -> None:
     labels = np.zeros((10, 10), dtype="int64")
     labels[:, 5:] = 1

@@ -61,12 +61,13 @@ def eval_group() -> None:
 @click.option(
     "--bands",
     "family",
-    type=click.Choice(["auto", "rgb", "s2", "trees", "aerial", "vhr"]),
+    type=click.Choice(["auto", "rgb", "s2", "trees", "aerial", "vhr", "vhr-trees"]),
     default="auto",
     show_default=True,
     help="Model family: rgb or s2 networks, trees (RGB features), aerial (network and "
-    "trees averaged), vhr (true colour from many sources); auto = s2 for OSCD, aerial for "
-    "airchange, vhr for leave-source-out, else rgb.",
+    "trees averaged), vhr and vhr-trees (network and trees on true colour from many "
+    "sources); auto = s2 for OSCD, aerial for airchange, vhr for leave-source-out, else "
+    "rgb.",
 )
 @json_option
 def eval_change(

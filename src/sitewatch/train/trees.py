@@ -221,14 +221,34 @@ def exceedances(
                     if segments is None or mix == 1.0
                     else object_average(prob, segments, valid, mix, means)
                 )
-                values = mixed[valid]
-                pos, neg = np.sort(values[truth]), np.sort(values[~truth])
-                out[w, sigma, mix] = (
-                    len(pos) - np.searchsorted(pos, CANDIDATES),
-                    len(neg) - np.searchsorted(neg, CANDIDATES),
-                    len(pos),
-                )
+                out[w, sigma, mix] = threshold_exceedances(mixed[valid], truth)
     return out
+
+
+def threshold_exceedances(
+    values: npt.NDArray[np.floating], truth: npt.NDArray[np.bool_]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], int]:
+    """How many changed and unchanged pixels (``truth``) reach each candidate threshold
+    with their probability ``values``, and how many changed pixels there are."""
+    pos, neg = np.sort(values[truth]), np.sort(values[~truth])
+    return (
+        len(pos) - np.searchsorted(pos, CANDIDATES),
+        len(neg) - np.searchsorted(neg, CANDIDATES),
+        len(pos),
+    )
+
+
+def pick_threshold(
+    rows: Sequence[tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], int]],
+) -> tuple[float, float]:
+    """(threshold, F1): the candidate with the best F1 pooled over ``rows`` (each from
+    :func:`threshold_exceedances`)."""
+    pos = sum(r[0] for r in rows)
+    neg = sum(r[1] for r in rows)
+    changed = sum(r[2] for r in rows)
+    f1 = 2 * pos / np.maximum(pos + neg + changed, 1)
+    i = int(np.argmax(f1))
+    return float(CANDIDATES[i]), float(f1[i])
 
 
 def choose_ensemble(
@@ -240,18 +260,18 @@ def choose_ensemble(
     predictions of the pairs ``names`` (among ``keys``; default all settings)."""
     best: tuple[Settings, float, float] = ((0.0, 0.0, 1.0), 0.5, -1.0)
     for key in keys or list(table[names[0]]):
-        pos = sum(table[n][key][0] for n in names)
-        neg = sum(table[n][key][1] for n in names)
-        changed = sum(table[n][key][2] for n in names)
-        f1 = 2 * pos / np.maximum(pos + neg + changed, 1)
-        i = int(np.argmax(f1))
-        if f1[i] > best[2]:
-            best = (key, float(CANDIDATES[i]), float(f1[i]))
+        threshold, f1 = pick_threshold([table[n][key] for n in names])
+        if f1 > best[2]:
+            best = (key, threshold, f1)
     return best
 
 
-def main(argv: Sequence[str] | None = None) -> None:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+def tree_command(
+    doc: str | None, argv: Sequence[str] | None
+) -> tuple[argparse.Namespace, Path, dict[str, Any]]:
+    """The options of the tree trainers (``--out``, ``--data``, ``--seed``), the change
+    manifest's path and its contents (the networks must be trained first)."""
+    p = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--out", type=Path, default=Path("src/sitewatch/models/change"))
     p.add_argument("--data", type=Path, default=None)
     p.add_argument("--seed", type=int, default=0)
@@ -259,7 +279,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     manifest_path = args.out / "manifest.json"
     if not manifest_path.is_file():
         p.error(f"{manifest_path} is missing: train the networks first (sitewatch.train.change)")
-    manifest: dict[str, Any] = json.loads(manifest_path.read_text())
+    return args, manifest_path, json.loads(manifest_path.read_text())
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args, manifest_path, manifest = tree_command(__doc__, argv)
     models: dict[str, dict[str, Any]] = manifest["models"]
     pairs: list[ChangePair] = list(airchange_pairs(data_dir(args.data) / "airchange"))
     t0 = time.perf_counter()
