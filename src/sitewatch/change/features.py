@@ -49,6 +49,21 @@ COLOUR_STD_SCALES = (3, 8)
 COHERENCE_SCALE = 2
 
 
+def _radius(sigma: float) -> int:
+    """Reach of a Gaussian of ``sigma`` px (scipy's truncation at 4 sigma)."""
+    return int(4.0 * sigma + 0.5)
+
+
+#: Rows (or columns) of context each feature needs on either side: the widest chain of
+#: filters (the magnitude smoothed at 48 px; a band-pass smoothed again at twice its
+#: scale).  Features computed on a band of rows with this much context above and below
+#: equal those of the whole image there.
+CONTEXT = max(
+    _radius(max(DIFF_SCALES + MAGNITUDE_SCALES)),
+    max(2 * _radius(2 * s) for s in BANDPASS_SCALES),
+)
+
+
 def feature_names() -> list[str]:
     """Names of the features, in the order :func:`pair_features` stacks them."""
     names = [f"{d}_{b}" for d in ("before", "after") for b in "rgb"]
@@ -99,21 +114,41 @@ def _coherence(grey: FloatArray, sigma: float) -> FloatArray:
     return out
 
 
-def _green_red(rgb: FloatArray) -> FloatArray:
-    shifted = rgb - rgb.min() + 1e-3
+def _green_red(rgb: FloatArray, floor: float) -> FloatArray:
+    shifted = rgb - floor + 1e-3
     out: FloatArray = ((shifted[1] - shifted[0]) / shifted.sum(axis=0)).astype("float32")
     return out
 
 
-def pair_features(x: FloatArray, valid: npt.NDArray[np.bool_] | None = None) -> FloatArray:
-    """(features, rows, cols) float32 from a (6, rows, cols) model input (before's red,
-    green, blue, then after's).  Invalid pixels are set to 0 first, so that they do not
-    carry arbitrary values into the smoothed features."""
+def masked_input(x: FloatArray, valid: npt.NDArray[np.bool_] | None = None) -> FloatArray:
+    """A float32 copy of a (6, rows, cols) model input with invalid pixels set to 0, so
+    that they do not carry arbitrary values into the smoothed features."""
     if x.ndim != 3 or x.shape[0] != 6:
         raise ValueError(f"expected a (6, rows, cols) input, got shape {x.shape}")
-    x = x.astype("float32", copy=True)
+    out = x.astype("float32", copy=True)
     if valid is not None:
-        x[:, ~valid] = 0.0
+        out[:, ~valid] = 0.0
+    return out
+
+
+def floors(x: FloatArray) -> tuple[float, float]:
+    """The lowest value of each date's bands in a :func:`masked_input`: the offset of the
+    green-red chromaticity, taken over the whole image when features are computed in
+    bands."""
+    return float(x[:3].min()), float(x[3:].min())
+
+
+def pair_features(
+    x: FloatArray,
+    valid: npt.NDArray[np.bool_] | None = None,
+    floor: tuple[float, float] | None = None,
+) -> FloatArray:
+    """(features, rows, cols) float32 from a (6, rows, cols) model input (before's red,
+    green, blue, then after's), invalid pixels first set to 0 (:func:`masked_input`).
+    ``floor`` (from :func:`floors` of the whole image) is given when ``x`` is a band of
+    it; by default it comes from ``x``."""
+    x = masked_input(x, valid)
+    floor_b, floor_a = floor if floor is not None else floors(x)
     before, after = x[:3], x[3:]
     feats: list[FloatArray] = [*before, *after]
     for s in DIFF_SCALES:
@@ -133,7 +168,7 @@ def pair_features(x: FloatArray, valid: npt.NDArray[np.bool_] | None = None) -> 
         feats += [gb, ga, ga - gb]
     norm = np.sqrt(((after - before) ** 2).sum(axis=0))
     feats += [gaussian(norm, s) for s in MAGNITUDE_SCALES]
-    cb, ca = _green_red(before), _green_red(after)
+    cb, ca = _green_red(before, floor_b), _green_red(after, floor_a)
     feats += [cb, ca, ca - cb]
     for s in BANDPASS_SCALES:
         db, da = (gaussian(g, s) - gaussian(g, 2 * s) for g in (grey_b, grey_a))

@@ -32,7 +32,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import ndimage
 
-from sitewatch.change.features import FEATURE_SET, pair_features
+from sitewatch.change.features import CONTEXT, FEATURE_SET, floors, masked_input, pair_features
 from sitewatch.change.unsupervised import normalise_radiometry
 from sitewatch.errors import MissingBandError, ModelNotFoundError
 from sitewatch.geo.grid import GeoImage
@@ -56,6 +56,9 @@ STRIDE = 8
 TREE_GSD = 1.5
 #: Rows of the feature table sent to onnxruntime at once (bounded memory).
 TREE_CHUNK = 1 << 18
+#: Pixels of one band of rows whose tree features are held at once (about 1.4 GB of
+#: features; larger images are computed band by band, with context rows around each).
+TREE_BAND_PIXELS = 4_000_000
 
 
 def standardise_band(band: npt.NDArray[Any], valid: npt.NDArray[np.bool_]) -> FloatArray:
@@ -423,8 +426,7 @@ def predict_probability(
     # Resampled first, so that input preparation runs at the working scale too.
     small_b, small_a = (zoomed(img, factor) for img in (before, after))
     if model.kind == "trees":
-        feats = pair_features(tree_input(small_b, small_a), small_b.mask & small_a.mask)
-        prob = predict_trees(feats, model, progress=progress)
+        prob = tree_probability(small_b, small_a, model, progress=progress)
     else:
         x = model_input(small_b, small_a, model.bands, model.prep)
         logits = predict_logits(x, model, progress=progress)
@@ -488,6 +490,39 @@ def predict_trees(
         if progress is not None:
             progress(i + 1, len(starts))
     return out.reshape(rows, cols)
+
+
+def tree_probability(
+    before: GeoImage,
+    after: GeoImage,
+    model: ModelInfo,
+    *,
+    band_pixels: int = TREE_BAND_PIXELS,
+    progress: Callable[[int, int], None] | None = None,
+) -> FloatArray:
+    """The tree model's change probability per pixel (images at its working scale).
+
+    The features of an image over ``band_pixels`` are computed in bands of rows, each
+    with :data:`~sitewatch.change.features.CONTEXT` rows of the image around it and the
+    whole image's input scaling, so that memory stays bounded and the values are those
+    of the whole image at once (to float rounding)."""
+    valid = before.mask & after.mask
+    x = masked_input(tree_input(before, after), valid)
+    rows, cols = valid.shape
+    step = max(1, band_pixels // max(cols, 1))
+    if rows <= step:
+        return predict_trees(pair_features(x, valid), model, progress=progress)
+    floor = floors(x)
+    out = np.empty((rows, cols), dtype="float32")
+    starts = range(0, rows, step)
+    for i, top in enumerate(starts):
+        bottom = min(rows, top + step)
+        lo, hi = max(0, top - CONTEXT), min(rows, bottom + CONTEXT)
+        feats = pair_features(x[:, lo:hi], valid[lo:hi], floor)
+        out[top:bottom] = predict_trees(feats, model)[top - lo : bottom - lo]
+        if progress is not None:
+            progress(i + 1, len(starts))
+    return out
 
 
 def ensemble_probability(
