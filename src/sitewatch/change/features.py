@@ -150,32 +150,44 @@ def pair_features(
     x = masked_input(x, valid)
     floor_b, floor_a = floor if floor is not None else floors(x)
     before, after = x[:3], x[3:]
-    feats: list[FloatArray] = [*before, *after]
+    # Written plane by plane into the result: no list of planes and no second copy.
+    out = np.empty((len(feature_names()), *x.shape[1:]), dtype="float32")
+    filled = 0
+
+    def put(*planes: FloatArray) -> None:
+        nonlocal filled
+        for plane in planes:
+            out[filled] = plane
+            filled += 1
+
+    put(*before, *after)
     for s in DIFF_SCALES:
         sb = np.stack([gaussian(p, s) for p in before])
         sa = np.stack([gaussian(p, s) for p in after])
         diff = sa - sb
-        feats += [*diff, np.sqrt((diff * diff).sum(axis=0))]
+        put(*diff, np.sqrt((diff * diff).sum(axis=0)))
         if s in COLOUR_SCALES:
-            feats += [p for pair in zip(sb, sa, strict=True) for p in pair]
+            put(*(p for pair in zip(sb, sa, strict=True) for p in pair))
     grey_b, grey_a = before.mean(axis=0), after.mean(axis=0)
     for s in TEXTURE_SCALES:
         tb, ta = _local_std(grey_b, s), _local_std(grey_a, s)
-        feats += [tb, ta, ta - tb]
+        put(tb, ta, ta - tb)
     for s in GRADIENT_SCALES:
         gb = ndimage.gaussian_gradient_magnitude(grey_b, s)
         ga = ndimage.gaussian_gradient_magnitude(grey_a, s)
-        feats += [gb, ga, ga - gb]
+        put(gb, ga, ga - gb)
     norm = np.sqrt(((after - before) ** 2).sum(axis=0))
-    feats += [gaussian(norm, s) for s in MAGNITUDE_SCALES]
+    put(*(gaussian(norm, s) for s in MAGNITUDE_SCALES))
     cb, ca = _green_red(before, floor_b), _green_red(after, floor_a)
-    feats += [cb, ca, ca - cb]
+    put(cb, ca, ca - cb)
     for s in BANDPASS_SCALES:
         db, da = (gaussian(g, s) - gaussian(g, 2 * s) for g in (grey_b, grey_a))
-        feats += [db, da, da - db, gaussian(np.abs(da) - np.abs(db), 2 * s)]
+        put(db, da, da - db, gaussian(np.abs(da) - np.abs(db), 2 * s))
     for s in COLOUR_STD_SCALES:
         sb, sa = _colour_std(before, s), _colour_std(after, s)
-        feats += [sb, sa, sa - sb]
+        put(sb, sa, sa - sb)
     hb, ha = _coherence(grey_b, COHERENCE_SCALE), _coherence(grey_a, COHERENCE_SCALE)
-    feats += [hb, ha, ha - hb]
-    return np.stack(feats).astype("float32", copy=False)
+    put(hb, ha, ha - hb)
+    if filled != len(out):
+        raise RuntimeError(f"{filled} feature planes written for {len(out)} names")
+    return out
