@@ -33,7 +33,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import ndimage
 
-from sitewatch.change.filters import gaussian, sobel
+from sitewatch.change.filters import gaussian, gaussian_radius, sobel
 
 FloatArray = npt.NDArray[np.float32]
 
@@ -49,18 +49,13 @@ COLOUR_STD_SCALES = (3, 8)
 COHERENCE_SCALE = 2
 
 
-def _radius(sigma: float) -> int:
-    """Reach of a Gaussian of ``sigma`` px (scipy's truncation at 4 sigma)."""
-    return int(4.0 * sigma + 0.5)
-
-
 #: Rows (or columns) of context each feature needs on either side: the widest chain of
 #: filters (the magnitude smoothed at 48 px; a band-pass smoothed again at twice its
 #: scale).  Features computed on a band of rows with this much context above and below
 #: equal those of the whole image there.
 CONTEXT = max(
-    _radius(max(DIFF_SCALES + MAGNITUDE_SCALES)),
-    max(2 * _radius(2 * s) for s in BANDPASS_SCALES),
+    gaussian_radius(max(DIFF_SCALES + MAGNITUDE_SCALES)),
+    max(2 * gaussian_radius(2 * s) for s in BANDPASS_SCALES),
 )
 
 

@@ -25,9 +25,14 @@ FFT_SIGMA = 8.0
 TRUNCATE = 4.0
 
 
+def gaussian_radius(sigma: float) -> int:
+    """How far a Gaussian of ``sigma`` px reaches: scipy.ndimage's ``int(4 sigma + 0.5)``."""
+    return int(TRUNCATE * sigma + 0.5)
+
+
 def gaussian_kernel(sigma: float) -> npt.NDArray[np.float64]:
-    """The normalised 1-D Gaussian scipy.ndimage uses: radius ``int(4 sigma + 0.5)``."""
-    radius = int(TRUNCATE * sigma + 0.5)
+    """The normalised 1-D Gaussian scipy.ndimage uses (see :func:`gaussian_radius`)."""
+    radius = gaussian_radius(sigma)
     x = np.arange(-radius, radius + 1, dtype="float64")
     kernel = np.exp(-0.5 * (x / sigma) ** 2)
     out: npt.NDArray[np.float64] = kernel / kernel.sum()

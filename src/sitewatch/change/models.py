@@ -510,15 +510,15 @@ def tree_probability(
     x = masked_input(tree_input(before, after), valid)
     rows, cols = valid.shape
     step = max(1, band_pixels // max(cols, 1))
-    if rows <= step:
-        return predict_trees(pair_features(x, valid), model, progress=progress)
+    if rows <= step:  # x is masked already: no second masking pass
+        return predict_trees(pair_features(x), model, progress=progress)
     floor = floors(x)
     out = np.empty((rows, cols), dtype="float32")
     starts = range(0, rows, step)
     for i, top in enumerate(starts):
         bottom = min(rows, top + step)
         lo, hi = max(0, top - CONTEXT), min(rows, bottom + CONTEXT)
-        feats = pair_features(x[:, lo:hi], valid[lo:hi], floor)
+        feats = pair_features(x[:, lo:hi], floor=floor)
         out[top:bottom] = predict_trees(feats, model)[top - lo : bottom - lo]
         if progress is not None:
             progress(i + 1, len(starts))

@@ -95,11 +95,19 @@ def draw_pixels(
 
 
 def fit_trees(
-    tables: Sequence[tuple[Features, npt.NDArray[np.bool_]]], seed: int
+    tables: Sequence[tuple[Features, npt.NDArray[np.bool_]]],
+    seed: int,
+    *,
+    balanced: bool = False,
 ) -> HistGradientBoostingClassifier:
+    """The classifier fitted on the rows of ``tables`` together; ``balanced``: each
+    table weighs the same, however many rows it has."""
     x = np.concatenate([t[0] for t in tables])
     y = np.concatenate([t[1] for t in tables])
-    return classifier(seed).fit(x, y)
+    if not balanced:
+        return classifier(seed).fit(x, y)
+    weight = np.concatenate([np.full(len(t[1]), 1e6 / len(t[1])) for t in tables])
+    return classifier(seed).fit(x, y, sample_weight=weight)
 
 
 def trees_to_onnx(clf: HistGradientBoostingClassifier, n_features: int) -> onnx.ModelProto:
@@ -195,7 +203,10 @@ CANDIDATES = PROBABILITY_THRESHOLDS
 
 #: (tree weight, sigma, mix): the ensemble's settings other than its threshold.
 Settings = tuple[float, float, float]
-Exceedances = dict[Settings, tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], int]]
+#: Per candidate threshold: changed and unchanged pixels reaching it, and how many
+#: pixels are changed (see :func:`threshold_exceedances`).
+Exceedance = tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], int]
+Exceedances = dict[Settings, Exceedance]
 
 
 def exceedances(
@@ -227,7 +238,7 @@ def exceedances(
 
 def threshold_exceedances(
     values: npt.NDArray[np.floating], truth: npt.NDArray[np.bool_]
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], int]:
+) -> Exceedance:
     """How many changed and unchanged pixels (``truth``) reach each candidate threshold
     with their probability ``values``, and how many changed pixels there are."""
     pos, neg = np.sort(values[truth]), np.sort(values[~truth])
@@ -238,9 +249,7 @@ def threshold_exceedances(
     )
 
 
-def pick_threshold(
-    rows: Sequence[tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], int]],
-) -> tuple[float, float]:
+def pick_threshold(rows: Sequence[Exceedance]) -> tuple[float, float]:
     """(threshold, F1): the candidate with the best F1 pooled over ``rows`` (each from
     :func:`threshold_exceedances`)."""
     pos = sum(r[0] for r in rows)

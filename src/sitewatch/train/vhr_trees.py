@@ -39,10 +39,11 @@ from sitewatch.datasets.change import ChangePair, load_pairs
 from sitewatch.datasets.paths import data_dir
 from sitewatch.train.change import VHR_HELD_OUT, at_working_scale
 from sitewatch.train.trees import (
+    Exceedance,
     Features,
     check_export,
-    classifier,
     draw_pixels,
+    fit_trees,
     pick_threshold,
     threshold_exceedances,
     tree_command,
@@ -92,17 +93,10 @@ class SourceData:
     def fit(self, without: Iterable[str], seed: int) -> HistGradientBoostingClassifier:
         """Trees on every source but ``without``, each source weighing the same."""
         skip = set(without)
-        used = [s for s in sorted(self.tables) if s not in skip]
-        x = np.concatenate([self.tables[s][0] for s in used])
-        y = np.concatenate([self.tables[s][1] for s in used])
-        weight = np.concatenate(
-            [np.full(len(self.tables[s][1]), 1e6 / len(self.tables[s][1])) for s in used]
-        )
-        return classifier(seed).fit(x, y, sample_weight=weight)
+        used = [self.tables[s] for s in sorted(self.tables) if s not in skip]
+        return fit_trees(used, seed, balanced=True)
 
-    def exceedances(
-        self, clf: HistGradientBoostingClassifier, source: str
-    ) -> list[tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], int]]:
+    def exceedances(self, clf: HistGradientBoostingClassifier, source: str) -> list[Exceedance]:
         """Per pair of ``source``: candidate-threshold exceedances of its predictions."""
         return [threshold_exceedances(clf.predict_proba(x)[:, 1], y) for x, y in self.full[source]]
 
