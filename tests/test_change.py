@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from affine import Affine
 from pyproj import CRS
+from scipy import ndimage
 from shapely.geometry import shape
 
 from sitewatch.change.detect import detect_change
@@ -19,8 +20,10 @@ from sitewatch.change.models import (
     default_model,
     fit_normalisation,
     model_input,
+    on_grid,
     predict_logits,
     predict_probability,
+    window_size,
 )
 from sitewatch.change.objects import change_objects, objects_geojson
 from sitewatch.change.unsupervised import cva, irmad_statistic, normalise_radiometry
@@ -28,6 +31,7 @@ from sitewatch.datasets.change import ChangePair, oscd_pairs
 from sitewatch.errors import MissingBandError, NoOverlapError
 from sitewatch.evaluation.metrics import Counts, best_threshold, confusion
 from sitewatch.geo.grid import GeoImage
+from sitewatch.inference import window_starts
 
 
 @pytest.fixture(scope="module")
@@ -169,12 +173,43 @@ def test_tiled_inference_covers_any_size(szada1: ChangePair, shape: tuple[int, i
     assert calls[-1][0] == calls[-1][1] >= 1
 
 
+@pytest.mark.parametrize("threads", ["1", "2", "5"])
+def test_on_grid_is_ndimage_zoom_in_row_blocks(
+    monkeypatch: pytest.MonkeyPatch, threads: str
+) -> None:
+    monkeypatch.setenv("SITEWATCH_THREADS", threads)
+    rng = np.random.default_rng(0)
+    for shape_in, shape_out in (((64, 90), (128, 180)), ((37, 53), (111, 160)), ((5, 7), (9, 8))):
+        values = rng.random(shape_in).astype("float32")
+        labels = rng.integers(0, 9, shape_in).astype("int32")
+        zoom = (shape_out[0] / shape_in[0], shape_out[1] / shape_in[1])
+        expected = ndimage.zoom(values, zoom, order=1)[: shape_out[0], : shape_out[1]]
+        np.testing.assert_allclose(on_grid(values, shape_out, 1), expected, atol=1e-5, rtol=0)
+        np.testing.assert_array_equal(
+            on_grid(labels, shape_out, 0),
+            ndimage.zoom(labels, zoom, order=0)[: shape_out[0], : shape_out[1]],
+        )
+
+
+@pytest.mark.parametrize(
+    ("length", "side", "count"), [(256, 256, 1), (768, 768, 1), (1280, 656, 2), (5000, 744, 7)]
+)
+def test_windows_cover_the_image_evenly(length: int, side: int, count: int) -> None:
+    assert window_size(length, 256, 32) == side
+    starts = window_starts(length, side, side - 32)
+    assert len(starts) == count
+    assert starts[-1] + side >= length
+    assert side % 8 == 0
+    # Evenly: the windows overlap by little more than the blending margin.
+    assert count * side - (count - 1) * 32 - length < 8 * count
+
+
 def test_tiles_agree_with_one_pass_away_from_edges(szada1: ChangePair) -> None:
     """Overlapped tiles blend into the same answer as one big tile, up to edge effects."""
     info = default_model(szada1.before, szada1.after, 5.0)  # the network
     x = model_input(szada1.before, szada1.after)[:, :256, :512]
-    tiled = predict_logits(x, info)
-    whole = predict_logits(x, replace(info, tile=512))
+    tiled = predict_logits(x, info, max_window=256)  # 2 x 3 windows of 256
+    whole = predict_logits(x, info)
     inner = (slice(24, -24), slice(24, -24))
     prob_t, prob_w = (1 / (1 + np.exp(-v[inner])) for v in (tiled, whole))
     assert float(np.abs(prob_t - prob_w).mean()) < 0.02

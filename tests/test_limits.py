@@ -212,3 +212,20 @@ def test_memory_cases_stay_under_two_gib(tmp_path: Path) -> None:
     moved = _limited(["movement", str(before), str(after), "--gsd", "0.3", "--json"], tmp_path)
     assert moved.returncode == 0, moved.stderr
     assert json.loads(moved.stdout)["counts"]["vehicle"]["before"] == 20_000
+
+
+@pytest.mark.parametrize("threads", ["1", "2", "3"])
+def test_thread_map_keeps_order_and_raises(monkeypatch: pytest.MonkeyPatch, threads: str) -> None:
+    from sitewatch.limits import thread_map
+
+    monkeypatch.setenv("SITEWATCH_THREADS", threads)
+    assert thread_map(lambda x: x * x, range(7)) == [x * x for x in range(7)]
+    assert thread_map(lambda x: x, []) == []
+
+    def fail_on_three(x: int) -> int:
+        if x == 3:
+            raise ValueError("three")
+        return x
+
+    with pytest.raises(ValueError, match="three"):
+        thread_map(fail_on_three, range(5))

@@ -9,13 +9,21 @@ that would go past a limit is refused before the memory is asked for, with a
   fine ``--gsd`` over a large site, or the before image of ``change``/``align``.
 * ``SITEWATCH_MAX_MATCHES`` (default 5 million): the most candidate pairs (objects
   within the gate of each other) ``movement`` considers between two dates.
+* ``SITEWATCH_THREADS`` (default 2): the threads one operation runs its array work on
+  (independent bands or dates of an image pair, see :func:`thread_map`).
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
 
 from sitewatch.errors import ResourceLimitError
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 def env_number(name: str, default: float) -> float:
@@ -35,6 +43,23 @@ def max_matches() -> int:
     return int(env_number("SITEWATCH_MAX_MATCHES", 5_000_000))
 
 
+def threads() -> int:
+    return max(1, int(env_number("SITEWATCH_THREADS", 2)))
+
+
+def thread_map(fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
+    """``[fn(item) for item in items]`` on up to :func:`threads` threads, in order.
+
+    For independent array work (numpy and scipy.ndimage release the GIL in their
+    loops): the bands or the two dates of a pair. The first exception is raised."""
+    todo = list(items)
+    workers = min(threads(), len(todo))
+    if workers <= 1:
+        return [fn(item) for item in todo]
+    with ThreadPoolExecutor(workers, thread_name_prefix="sitewatch-array") as pool:
+        return list(pool.map(fn, todo))
+
+
 def check_grid(width: int, height: int, what: str) -> None:
     """Refuse a ``width`` x ``height`` grid over ``SITEWATCH_MAX_PIXELS``; ``what`` says
     what the grid is for and what would make it smaller."""
@@ -47,4 +72,4 @@ def check_grid(width: int, height: int, what: str) -> None:
         )
 
 
-__all__ = ["check_grid", "env_number", "max_matches", "max_pixels"]
+__all__ = ["check_grid", "env_number", "max_matches", "max_pixels", "thread_map", "threads"]

@@ -68,11 +68,15 @@ def gaussian(image: npt.NDArray[np.floating], sigma: float) -> FloatArray:
 def _smooth_diff(padded: FloatArray, axis: int) -> FloatArray:
     """Sobel along ``axis`` (central difference there, [1, 2, 1] across) of an image
     padded by one pixel on every side; the result has the unpadded shape."""
-    p = padded if axis == 0 else padded.T
-    diff = p[2:] - p[:-2]
-    out = diff[:, :-2] + 2 * diff[:, 1:-1] + diff[:, 2:]
-    result: FloatArray = out if axis == 0 else out.T
-    return result
+    if axis == 0:
+        diff = padded[2:] - padded[:-2]
+        out: FloatArray = diff[:, :-2] + 2 * diff[:, 1:-1]
+        out += diff[:, 2:]
+    else:
+        diff = padded[:, 2:] - padded[:, :-2]
+        out = diff[:-2] + 2 * diff[1:-1]
+        out += diff[2:]
+    return out
 
 
 def sobel(image: npt.NDArray[np.floating]) -> tuple[FloatArray, FloatArray]:
@@ -82,6 +86,11 @@ def sobel(image: npt.NDArray[np.floating]) -> tuple[FloatArray, FloatArray]:
 
 
 def sobel_magnitude(image: npt.NDArray[np.floating]) -> FloatArray:
-    """Gradient magnitude of a 2-D image by the Sobel operator, ``reflect`` borders."""
-    out: FloatArray = np.hypot(*sobel(image))
+    """Gradient magnitude of a 2-D image by the Sobel operator, ``reflect`` borders
+    (float32 ``sqrt(gx**2 + gy**2)``, computed in place)."""
+    gx, gy = sobel(image)
+    gx *= gx
+    gy *= gy
+    gx += gy
+    out: FloatArray = np.sqrt(gx, out=gx)
     return out

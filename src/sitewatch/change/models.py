@@ -23,6 +23,7 @@ The input preparation here is the one used in training, so the two cannot drift.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -40,6 +41,7 @@ from sitewatch.imagery.bands import PLAIN_RGB, TRUE_COLOUR
 from sitewatch.inference import manifest as manifests
 from sitewatch.inference.manifest import model_file, models_dir
 from sitewatch.inference.session import onnx_session, window_starts
+from sitewatch.limits import thread_map, threads
 
 FloatArray = npt.NDArray[np.float32]
 MODEL_BANDS = TRUE_COLOUR
@@ -52,6 +54,9 @@ BAND_SETS: dict[str, tuple[str, ...]] = {
 }
 #: Spatial size of the network's inputs must be a multiple of this.
 STRIDE = 8
+#: Largest side (px) of the windows the networks run on (memory and speed: onnxruntime
+#: on the CPU is fastest per pixel on windows of about 512-768 px).
+MAX_WINDOW = 768
 #: Working pixel size (m) of the tree model: that of the aerial photographs it learnt.
 TREE_GSD = 1.5
 #: Rows of the feature table sent to onnxruntime at once (bounded memory).
@@ -63,16 +68,23 @@ TREE_BAND_PIXELS = 4_000_000
 
 def standardise_band(band: npt.NDArray[Any], valid: npt.NDArray[np.bool_]) -> FloatArray:
     """(band - median) / (1.4826 MAD) over valid pixels, clipped to +-6; invalid pixels 0."""
-    values = band[valid].astype("float64")
+    everywhere = bool(valid.all())
+    values = (band if everywhere else band[valid]).astype("float64").ravel()
     if values.size == 0:
         return np.zeros(band.shape, dtype="float32")
-    med = float(np.median(values))
-    scale = 1.4826 * float(np.median(np.abs(values - med)))
+    # ``values`` is a private copy: the medians may reorder it in place.
+    med = float(np.median(values, overwrite_input=True))
+    np.abs(np.subtract(values, med, out=values), out=values)
+    scale = 1.4826 * float(np.median(values, overwrite_input=True))
     if scale <= 1e-9:
-        scale = float(values.std()) or 1.0
-    out = np.clip((band.astype("float32") - med) / scale, -6.0, 6.0)
-    out[~valid] = 0.0
-    return out.astype("float32")
+        scale = float((band if everywhere else band[valid]).astype("float64").std()) or 1.0
+    out: FloatArray = band.astype("float32")
+    out -= med
+    out /= scale
+    np.clip(out, -6.0, 6.0, out=out)
+    if not everywhere:
+        out[~valid] = 0.0
+    return out
 
 
 def image_bands(image: GeoImage, bands: tuple[str, ...] = MODEL_BANDS) -> tuple[str, ...]:
@@ -199,24 +211,27 @@ def model_input(
     """(2 x bands, rows, cols) float32: the bands of before, then of after, scaled as
     ``prep`` says (see :class:`InputPrep`)."""
     valid = before.mask & after.mask
-    planes: list[FloatArray] = []
-    for img in (before, after):
+
+    def planes(img: GeoImage) -> list[FloatArray]:
         names = image_bands(img, bands)
         if prep.kind == "shared":
             stack = np.stack([img.band(n) for n in names]).astype("float32")
             flat = standardise_band(
                 stack.reshape(-1, *valid.shape[1:]), np.tile(valid, (len(names), 1))
             )
-            planes.extend(flat.reshape(stack.shape))
-            continue
+            return list(flat.reshape(stack.shape))
+        out: list[FloatArray] = []
         for model_band, name in zip(bands, names, strict=True):
             if prep.constants is None:
-                planes.append(standardise_band(img.band(name), valid))
+                out.append(standardise_band(img.band(name), valid))
             else:
                 plane = _fixed_band(img.band(name), *prep.constants[model_band])
                 plane[~valid] = 0.0
-                planes.append(plane)
-    return np.stack(planes)
+                out.append(plane)
+        return out
+
+    first, second = thread_map(planes, (before, after))
+    return np.stack(first + second)
 
 
 @dataclass(frozen=True)
@@ -346,14 +361,26 @@ def default_model(before: GeoImage, after: GeoImage, gsd: float | None = None) -
     raise ModelNotFoundError("no installed change model fits these bands")
 
 
-def _taper(size: int, overlap: int) -> FloatArray:
+def _ramp(size: int, overlap: int) -> FloatArray:
+    """Blending weights along one side of a window: rising over the first ``overlap``
+    pixels, falling over the last."""
     ramp = np.ones(size, dtype="float32")
     if overlap > 0:
         edge = (np.arange(overlap, dtype="float32") + 0.5) / overlap
         ramp[:overlap] = edge
         ramp[-overlap:] = edge[::-1]
-    out: FloatArray = np.outer(ramp, ramp)
-    return out
+    return ramp
+
+
+def window_size(length: int, tile: int, overlap: int, largest: int = MAX_WINDOW) -> int:
+    """Side of the windows that cover ``length`` pixels (a multiple of the network's
+    stride) with as few as possible of at most ``largest``, sized evenly so that the
+    network runs on little more than the image (and never on less than ``tile``)."""
+    if length <= max(tile, largest):
+        return max(tile, length)
+    count = -(-(length - overlap) // (largest - overlap))
+    side = -(-(length - overlap) // count) + overlap
+    return max(tile, -(-side // STRIDE) * STRIDE)
 
 
 def predict_logits(
@@ -361,10 +388,15 @@ def predict_logits(
     model: ModelInfo,
     *,
     overlap: int = 32,
+    max_window: int = MAX_WINDOW,
     threads: int = 2,
     progress: Callable[[int, int], None] | None = None,
 ) -> FloatArray:
-    """Change logit per pixel for a prepared (6, rows, cols) input, tile by tile."""
+    """Change logit per pixel for a prepared (6, rows, cols) input, window by window.
+
+    The windows are at least the model's training tile and otherwise sized to cover the
+    image evenly (:func:`window_size`); where they overlap, the logits are blended with
+    linear ramps."""
     session = onnx_session(str(model.path), threads)
     name = session.get_inputs()[0].name
     _, rows, cols = x.shape
@@ -376,18 +408,20 @@ def predict_logits(
         x, ((0, 0), (0, ph), (0, pw)), mode="reflect" if min(rows, cols) > 1 else "edge"
     )
     prow, pcol = padded.shape[1:]
+    high, wide = (window_size(n, tile, overlap, max_window) for n in (prow, pcol))
     acc = np.zeros((prow, pcol), dtype="float32")
     weight = np.zeros((prow, pcol), dtype="float32")
-    taper = _taper(tile, overlap)
-    step = tile - overlap
+    taper = np.outer(_ramp(high, overlap), _ramp(wide, overlap))
     windows = [
-        (y, xx) for y in window_starts(prow, tile, step) for xx in window_starts(pcol, tile, step)
+        (y, xx)
+        for y in window_starts(prow, high, high - overlap)
+        for xx in window_starts(pcol, wide, wide - overlap)
     ]
     for i, (y, xx) in enumerate(windows):
-        batch = padded[None, :, y : y + tile, xx : xx + tile]
+        batch = padded[None, :, y : y + high, xx : xx + wide]
         out = session.run(None, {name: np.ascontiguousarray(batch)})[0][0, 0]
-        acc[y : y + tile, xx : xx + tile] += out * taper
-        weight[y : y + tile, xx : xx + tile] += taper
+        acc[y : y + high, xx : xx + wide] += out * taper
+        weight[y : y + high, xx : xx + wide] += taper
         if progress is not None:
             progress(i + 1, len(windows))
     logits = (acc / np.maximum(weight, np.float32(1e-6)))[:rows, :cols]
@@ -447,8 +481,26 @@ def on_grid(array: npt.NDArray[Any], shape: tuple[int, int], order: int) -> npt.
     """A 2-D ``array`` computed at the working scale brought back to the input grid
     ``shape`` (``order`` 1: bilinear for values, 0: nearest for labels)."""
     rows, cols = shape
-    zoom = (rows / array.shape[0], cols / array.shape[1])
-    out: npt.NDArray[Any] = ndimage.zoom(array, zoom, order=order)[:rows, :cols]
+    # What ndimage.zoom does (the corner pixels' centres meet), in row blocks, one per
+    # thread: input coordinate = output coordinate x (input size - 1) / (output size - 1).
+    scale = np.array(
+        [
+            (n_in - 1) / (n_out - 1) if n_out > 1 else 0.0
+            for n_in, n_out in zip(array.shape, shape, strict=True)
+        ]
+    )
+    edges = np.linspace(0, rows, threads() + 1).round().astype(int)
+
+    def block(span: tuple[int, int]) -> npt.NDArray[Any]:
+        top, bottom = span
+        part: npt.NDArray[Any] = ndimage.affine_transform(
+            array, scale, offset=(top * scale[0], 0.0), output_shape=(bottom - top, cols),
+            order=order,
+        )  # fmt: skip
+        return part
+
+    spans = [(int(a), int(b)) for a, b in itertools.pairwise(edges) if b > a]
+    out: npt.NDArray[Any] = np.concatenate(thread_map(block, spans))
     return out
 
 
@@ -457,8 +509,13 @@ def zoomed(image: GeoImage, factor: float) -> GeoImage:
     dropped, as only the arrays travel on)."""
     if factor == 1.0:
         return image
-    pixels = np.stack([ndimage.zoom(p.astype("float32"), factor, order=1) for p in image.pixels])
-    mask = ndimage.zoom(image.mask.astype("float32"), factor, order=1) > 0.999
+    pixels = np.stack(
+        thread_map(lambda p: ndimage.zoom(p, factor, order=1, output=np.float32), image.pixels)
+    )
+    if image.mask.all():  # the zoom of all ones is all ones
+        mask = np.ones(pixels.shape[1:], dtype=bool)
+    else:
+        mask = ndimage.zoom(image.mask.astype("float32"), factor, order=1) > 0.999
     return replace(image, pixels=pixels, mask=mask, transform=None, crs=None)
 
 

@@ -24,7 +24,7 @@ from sitewatch.imagery.chips import chip_bands
 from sitewatch.imagery.raster import open_raster, read_bands_to_grid, read_image
 from sitewatch.imagery.scene import BandRef, Scene
 from sitewatch.imagery.sources.stac import read_stac, scene_from_item
-from sitewatch.limits import check_grid
+from sitewatch.limits import check_grid, thread_map
 
 _PLAIN = (".png", ".jpg", ".jpeg")
 
@@ -78,7 +78,7 @@ def read_pair(
         if not p.exists() and "://" not in str(p):
             raise InputNotFoundError(f"{p} does not exist")
     if all(p.suffix.lower() in _PLAIN for p in paths):
-        a, b = read_image(paths[0]), read_image(paths[1])
+        a, b = thread_map(read_image, paths)
         if not a.is_georeferenced and not b.is_georeferenced:
             if a.shape != b.shape:
                 raise NoOverlapError(
