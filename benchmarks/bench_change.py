@@ -92,7 +92,7 @@ def speed(root: Path, repeat: int) -> None:
     for label, a, b, gsd in cases:
         runs: list[tuple[str, str | None]] = [("model", None), ("cva", None), ("irmad", None)]
         if gsd is not None:  # true colour finer than 2 m: also the vhr network and trees
-            runs[1:1] = [("model", "vhr-all"), ("model", "vhr-trees-all")]
+            runs[1:1] = [("model", "vhr-all"), ("model", "aerial-all")]
         for method, name in runs:
             reads, totals = [], []
             for _ in range(repeat):

@@ -78,7 +78,7 @@ def test_stac_items_give_a_geotiff_on_the_before_grid(
         runner, db_url, "change", before, after, "--out", str(out), "--vectors", str(vec)
     )
     assert result.exit_code == 0, result.output
-    assert "method model" in result.stdout
+    assert "method model s2-all.onnx (threshold" in result.stdout
     with rasterio.open(out) as src, rasterio.open(data_dir / "oscd/labels/beirut.tif") as lab:
         assert (src.width, src.height) == (lab.width, lab.height)
         assert src.dtypes[0] == "uint8"

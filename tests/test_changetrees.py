@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -20,7 +21,8 @@ from sitewatch.change.models import (
     tree_input,
     tree_probability,
 )
-from sitewatch.datasets.change import ChangePair
+from sitewatch.datasets.change import ChangePair, airchange_pairs, vhr_pairs
+from sitewatch.evaluation.change import evaluate_change
 from sitewatch.evaluation.metrics import confusion
 
 
@@ -83,8 +85,34 @@ def test_aerial_ensemble_is_the_default_for_fine_true_colour(szada1: ChangePair)
     fine = default_model(szada1.before, szada1.after, 1.5)
     assert fine.kind == "ensemble"
     assert {m.kind for m, _ in fine.members} == {"network", "trees"}
+    assert default_model(szada1.before, szada1.after, 1.0).kind == "ensemble"
     assert default_model(szada1.before, szada1.after, None).kind == "ensemble"
     assert default_model(szada1.before, szada1.after, 5.0).kind == "network"
+    # Finer than 1 m (satellite imagery of 0.3-0.5 m): the trees of every vhr source.
+    for gsd in (0.25, 0.5, 0.99):
+        finest = default_model(szada1.before, szada1.after, gsd)
+        assert (finest.kind, finest.meta["family"]) == ("trees", "vhr-trees"), gsd
+
+
+@pytest.mark.slow
+def test_eval_auto_scores_each_pair_with_a_model_that_never_saw_its_source(
+    data_dir: Path,
+) -> None:
+    """``eval change --method auto`` uses what ``change`` would, but a fold of that
+    family that never saw the source where there is one; the rest are listed as seen."""
+    pairs = [
+        *vhr_pairs(data_dir / "vhr-change", ["ncc", "dsifn"]),
+        *airchange_pairs(data_dir / "airchange"),
+    ]
+    pairs = [p for p in pairs if p.name in ("ncc/ncc_test_1", "dsifn/dsifn_0_2", "szada/1")]
+    report = evaluate_change(pairs, "auto")
+    used = {name: s["model"] for name, s in report["pairs"].items()}
+    assert used["ncc/ncc_test_1"] == "vhr-trees-fold-ncc.onnx"  # 0.25 m
+    assert used["dsifn/dsifn_0_2"] == used["szada/1"] == "rgb-all.onnx+trees-all.onnx"
+    assert report["seen"] == ["szada/1"]  # the aerial ensemble trained on Szada
+    assert report["overall_unseen"]["tp"] == sum(
+        report["pairs"][n]["tp"] for n in ("ncc/ncc_test_1", "dsifn/dsifn_0_2")
+    )
 
 
 @pytest.mark.slow

@@ -29,11 +29,14 @@ the set it was trained on, and :func:`pair_features` refuses any other.
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import numpy.typing as npt
 from scipy import ndimage
 
 from sitewatch.change.filters import gaussian, gaussian_radius, sobel
+from sitewatch.limits import thread_map
 
 FloatArray = npt.NDArray[np.float32]
 
@@ -85,6 +88,17 @@ def _local_std(grey: FloatArray, sigma: float) -> FloatArray:
     mean = gaussian(grey, sigma)
     var = gaussian(grey * grey, sigma) - mean * mean
     out: FloatArray = np.sqrt(np.maximum(var, 0.0)).astype("float32")
+    return out
+
+
+def _gradient(grey: FloatArray, sigma: float) -> FloatArray:
+    out: FloatArray = ndimage.gaussian_gradient_magnitude(grey, sigma)
+    return out
+
+
+def _bandpass(grey: FloatArray, sigma: float) -> FloatArray:
+    """Difference of Gaussians of ``sigma`` and ``2 * sigma``."""
+    out: FloatArray = gaussian(grey, sigma) - gaussian(grey, 2 * sigma)
     return out
 
 
@@ -156,32 +170,33 @@ def pair_features(
             filled += 1
 
     put(*before, *after)
+    # Each step's filters of the two dates (or six bands) run on SITEWATCH_THREADS
+    # threads; the planes are the same as one after the other.
     for s in DIFF_SCALES:
-        sb = np.stack([gaussian(p, s) for p in before])
-        sa = np.stack([gaussian(p, s) for p in after])
+        smoothed = thread_map(partial(gaussian, sigma=s), list(x))
+        sb, sa = np.stack(smoothed[:3]), np.stack(smoothed[3:])
         diff = sa - sb
         put(*diff, np.sqrt((diff * diff).sum(axis=0)))
         if s in COLOUR_SCALES:
             put(*(p for pair in zip(sb, sa, strict=True) for p in pair))
-    grey_b, grey_a = before.mean(axis=0), after.mean(axis=0)
+    greys = (before.mean(axis=0), after.mean(axis=0))
     for s in TEXTURE_SCALES:
-        tb, ta = _local_std(grey_b, s), _local_std(grey_a, s)
+        tb, ta = thread_map(partial(_local_std, sigma=s), greys)
         put(tb, ta, ta - tb)
     for s in GRADIENT_SCALES:
-        gb = ndimage.gaussian_gradient_magnitude(grey_b, s)
-        ga = ndimage.gaussian_gradient_magnitude(grey_a, s)
+        gb, ga = thread_map(partial(_gradient, sigma=s), greys)
         put(gb, ga, ga - gb)
     norm = np.sqrt(((after - before) ** 2).sum(axis=0))
-    put(*(gaussian(norm, s) for s in MAGNITUDE_SCALES))
+    put(*thread_map(partial(gaussian, norm), MAGNITUDE_SCALES))
     cb, ca = _green_red(before, floor_b), _green_red(after, floor_a)
     put(cb, ca, ca - cb)
     for s in BANDPASS_SCALES:
-        db, da = (gaussian(g, s) - gaussian(g, 2 * s) for g in (grey_b, grey_a))
+        db, da = thread_map(partial(_bandpass, sigma=s), greys)
         put(db, da, da - db, gaussian(np.abs(da) - np.abs(db), 2 * s))
     for s in COLOUR_STD_SCALES:
-        sb, sa = _colour_std(before, s), _colour_std(after, s)
+        sb, sa = thread_map(partial(_colour_std, sigma=s), (before, after))
         put(sb, sa, sa - sb)
-    hb, ha = _coherence(grey_b, COHERENCE_SCALE), _coherence(grey_a, COHERENCE_SCALE)
+    hb, ha = thread_map(partial(_coherence, sigma=COHERENCE_SCALE), greys)
     put(hb, ha, ha - hb)
     if filled != len(out):
         raise RuntimeError(f"{filled} feature planes written for {len(out)} names")

@@ -336,20 +336,25 @@ def named_model(name: str) -> ModelInfo:
 def default_model(before: GeoImage, after: GeoImage, gsd: float | None = None) -> ModelInfo:
     """The best shipped model these images can feed (each trained on all labelled data):
     the Sentinel-2 six-band network when both have its bands; else, for true colour,
-    the aerial ensemble when the pixels are at most its ``max_gsd`` (or ``gsd`` is
-    unknown, as for plain pixel grids), and the true-colour network otherwise.
+    the ``vhr-trees`` model when the pixels are finer than its ``auto_below_gsd``
+    (1 m: satellite imagery of 0.3-0.5 m), the aerial ensemble when they are at most its
+    ``max_gsd`` (or ``gsd`` is unknown, as for plain pixel grids), and the true-colour
+    network otherwise.
 
     Raises ModelNotFoundError when none is installed and MissingBandError when the
     images lack red, green and blue.
     """
     manifest = load_manifest()
     defaults: dict[str, str] = manifest.get("default", {})
-    for family in ("s2", "aerial", "rgb"):
+    for family in ("s2", "vhr-trees", "aerial", "rgb"):
         name = defaults.get(family)
         if name is None:
             continue
         entry = manifest["models"][name]
         if gsd is not None and gsd > float(entry.get("max_gsd", np.inf)):
+            continue
+        below = entry.get("auto_below_gsd")
+        if below is not None and (gsd is None or gsd >= float(below)):
             continue
         info = model_info(entry, models=manifest["models"])
         if _has_bands(before, info.bands) and _has_bands(after, info.bands):
@@ -534,19 +539,21 @@ def predict_trees(
     threads: int = 2,
     progress: Callable[[int, int], None] | None = None,
 ) -> FloatArray:
-    """Change probability per pixel from a (features, rows, cols) stack, in chunks."""
+    """Change probability per pixel from a (features, rows, cols) stack (a view of some
+    rows of a larger stack will do), in chunks of whole rows."""
     session = onnx_session(str(model.path), threads)
     name = session.get_inputs()[0].name
     n_feat, rows, cols = features.shape
-    table = features.reshape(n_feat, -1)
-    out = np.empty(rows * cols, dtype="float32")
-    starts = range(0, rows * cols, TREE_CHUNK)
-    for i, start in enumerate(starts):
-        chunk = np.ascontiguousarray(table[:, start : start + TREE_CHUNK].T)
-        out[start : start + len(chunk)] = session.run(None, {name: chunk})[0][:, 0]
+    out = np.empty((rows, cols), dtype="float32")
+    step = max(1, TREE_CHUNK // max(cols, 1))
+    starts = range(0, rows, step)
+    for i, top in enumerate(starts):
+        block = features[:, top : top + step]
+        chunk = np.ascontiguousarray(block.reshape(n_feat, -1).T)
+        out[top : top + step] = session.run(None, {name: chunk})[0][:, 0].reshape(-1, cols)
         if progress is not None:
             progress(i + 1, len(starts))
-    return out.reshape(rows, cols)
+    return out
 
 
 def tree_probability(
@@ -576,7 +583,7 @@ def tree_probability(
         bottom = min(rows, top + step)
         lo, hi = max(0, top - CONTEXT), min(rows, bottom + CONTEXT)
         feats = pair_features(x[:, lo:hi], floor=floor)
-        out[top:bottom] = predict_trees(feats, model)[top - lo : bottom - lo]
+        out[top:bottom] = predict_trees(feats[:, top - lo : bottom - lo], model)
         if progress is not None:
             progress(i + 1, len(starts))
     return out

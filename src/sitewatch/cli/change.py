@@ -99,7 +99,11 @@ def change_cmd(
         emit_json(summary)
         return
     area = summary["changed_area_m2"]
-    click.echo(f"method {summary['method']} (threshold {summary['threshold']}); {cmp.align_note}")
+    model = summary["details"].get("model")
+    click.echo(
+        f"method {summary['method']}" + (f" {model}" if model else "")
+        + f" (threshold {summary['threshold']}); {cmp.align_note}"
+    )  # fmt: skip
     click.echo(
         f"changed {summary['changed_fraction']:.2%} of valid pixels, {len(objects)} object(s)"
         + (f", {area:,.0f} m2" if area is not None else "")

@@ -6,8 +6,13 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from sitewatch.change.detect import detect_change
-from sitewatch.change.models import load_manifest, model_info, predict_probability
-from sitewatch.errors import ModelNotFoundError
+from sitewatch.change.models import (
+    default_model,
+    load_manifest,
+    model_info,
+    predict_probability,
+)
+from sitewatch.errors import MissingBandError, ModelNotFoundError
 from sitewatch.evaluation.metrics import Counts, bootstrap_f1, confusion
 
 if TYPE_CHECKING:
@@ -21,9 +26,11 @@ def protocol_text(dataset: str, protocol: str, method: str) -> str:
     """How the scores were obtained, for the output of ``sitewatch eval change``."""
     if method == "auto":
         return (
-            "what `sitewatch change` uses by default on such imagery: the shipped models, "
-            "trained on all their data (including SZTAKI Szada and OSCD; never on DSIFN, "
-            "NCC or CDD)"
+            "what `sitewatch change` uses by default on such imagery: the shipped models "
+            "(the aerial ensemble, trained on SZTAKI Szada and OSCD, never on DSIFN, NCC or "
+            "CDD; vhr-trees for true colour finer than 1 m), each pair scored by the fold of "
+            "the chosen family that never saw its source where there is one (`model` per "
+            "pair; `seen` lists pairs scored by a model that trained on them)"
         )
     if method != "model":
         return f"{method} with an automatic (Otsu) threshold; unsupervised, no training data"
@@ -80,6 +87,24 @@ def model_entry_for(
     )
 
 
+def auto_choice(manifest: dict[str, Any], pair: ChangePair) -> tuple[str | None, bool]:
+    """For ``--method auto``: the fold of the family `sitewatch change` would pick for
+    ``pair`` that never saw its source (None when the family has none, or no model fits),
+    and whether the model used instead trained on the pair."""
+    try:
+        chosen = default_model(pair.before, pair.after, pair.gsd)
+    except (ModelNotFoundError, MissingBandError):
+        return None, False
+    family = chosen.meta.get("family")
+    for name, entry in manifest.get("models", {}).items():
+        if entry.get("family") == family and pair.source in entry.get("held_out_sources", []):
+            return str(name), False
+    seen = pair.name in chosen.meta.get("trained_on_pairs", []) or pair.dataset in (
+        chosen.meta.get("trained_on", [])
+    )
+    return None, seen
+
+
 def pick_family(manifest: dict[str, Any], dataset: str, protocol: str, family: str) -> str:
     """``auto``: what ``sitewatch change`` would use on such imagery, when installed: the
     Sentinel-2 six-band networks for OSCD, the aerial ensemble for SZTAKI's aerial
@@ -108,7 +133,8 @@ def evaluate_change(
 
     if protocol not in PROTOCOLS:
         raise ValueError(f"unknown protocol {protocol!r}; choose {', '.join(PROTOCOLS)}")
-    manifest = load_manifest() if method == "model" else {}
+    manifest = load_manifest() if method in ("model", "auto") else {}
+    seen: list[str] = []
     dataset = pairs[0].dataset if pairs else ""
     family = pick_family(manifest, dataset, protocol, family) if method == "model" else ""
     not_scored: list[str] = []
@@ -129,7 +155,7 @@ def evaluate_change(
             )
     per_pair: dict[str, dict[str, Any]] = {}
     by_source: dict[str, list[tuple[Counts, Counts]]] = {}
-    total = Counts()
+    total = unseen = Counts()
     for pair in pairs:
         if progress is not None:
             progress(pair.name)
@@ -141,10 +167,16 @@ def evaluate_change(
             pred = prob >= info.threshold
             used = info.name
         else:
-            pred = detect_change(pair.before, pair.after, method, gsd=pair.gsd).mask
-            used = method
+            fold, trained = auto_choice(manifest, pair) if method == "auto" else (None, False)
+            result = detect_change(pair.before, pair.after, method, gsd=pair.gsd, model_name=fold)
+            pred = result.mask
+            used = str(result.details.get("model", result.method))
+            if trained:
+                seen.append(pair.name)
         counts = confusion(pred, pair.label, valid)
         total = total + counts
+        if pair.name not in seen:
+            unseen = unseen + counts
         per_pair[pair.name] = {**counts.scores(), "model": used}
         everything = confusion(valid, pair.label, valid)
         by_source.setdefault(pair.source, []).append((counts, everything))
@@ -157,6 +189,7 @@ def evaluate_change(
         "sources": {source: _source_scores(rows) for source, rows in sorted(by_source.items())},
         "overall": total.scores(),
         **({"not_scored": not_scored} if not_scored else {}),
+        **({"seen": seen, "overall_unseen": unseen.scores()} if seen else {}),
     }
 
 
