@@ -229,3 +229,23 @@ def test_thread_map_keeps_order_and_raises(monkeypatch: pytest.MonkeyPatch, thre
 
     with pytest.raises(ValueError, match="three"):
         thread_map(fail_on_three, range(5))
+
+
+def test_plain_images_are_read_and_written_on_many_threads(tmp_path: Path) -> None:
+    """Reading and writing plain (ungeoreferenced) images silences rasterio's warning with
+    warnings.catch_warnings, which is not thread-safe: without a lock around it, threads
+    let each other's warning through (an error under this suite's warning filter)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sitewatch.geo.grid import GeoImage
+    from sitewatch.imagery.raster import read_image, write_mask
+
+    like = GeoImage(np.zeros((1, 8, 8), dtype="uint8"), np.ones((8, 8), dtype=bool), ("b1",))
+
+    def write_then_read(i: int) -> tuple[int, int]:
+        path = write_mask(np.eye(8, dtype=bool), tmp_path / f"m{i % 16}-{i}.png", like)
+        return read_image(path).shape
+
+    with ThreadPoolExecutor(4) as pool:
+        shapes = list(pool.map(write_then_read, range(600)))
+    assert shapes == [(8, 8)] * 600

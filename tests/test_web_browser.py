@@ -1,22 +1,23 @@
 """The page in a real browser: Debian's headless Chromium driven by Playwright, against
-``sitewatch serve``'s app on 127.0.0.1.  The watchlist map shows the sites, the date
-slider and the swipe change what is shown, an alert is acknowledged with a token and
-not without, and no request leaves 127.0.0.1."""
+``sitewatch serve`` on 127.0.0.1 (a process of its own, as users run it: pytest's
+warnings-as-errors and its thread-unsafe warning filters stay out of the server).  The
+watchlist map shows the sites, the date slider and the swipe change what is shown, an
+alert is acknowledged with a token and not without, and no request leaves 127.0.0.1."""
 
 from __future__ import annotations
 
-import threading
+import subprocess
+import sys
 import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-import uvicorn
 from playwright.sync_api import Page, Route, sync_playwright
 
 from sitewatch.store import Store
-from sitewatch.web import WebSettings, create_app
 from tests.helpers import free_port
 from tests.webstore import SITE, build_web_store
 
@@ -30,23 +31,33 @@ pytestmark = pytest.mark.skipif(
 def server(
     tmp_path_factory: pytest.TempPathFactory, data_dir: Path
 ) -> Iterator[tuple[str, str, str]]:
-    """(base URL, database URL, token) of a served store of its own."""
-    db, token = build_web_store(tmp_path_factory.mktemp("browser"), data_dir)
+    """(base URL, database URL, token) of ``sitewatch serve`` on a store of its own."""
+    folder = tmp_path_factory.mktemp("browser")
+    db, token = build_web_store(folder, data_dir)
     port = free_port()
-    config = uvicorn.Config(create_app(WebSettings(db=db)), host="127.0.0.1", port=port,
-                            log_level="warning")  # fmt: skip
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not srv.started:
-        assert time.monotonic() < deadline, "server did not start"
-        time.sleep(0.05)
+    base = f"http://127.0.0.1:{port}"
+    log_path = folder / "serve.log"
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "sitewatch", "--db", db, "serve", "--port", str(port)],
+            stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
     try:
-        yield f"http://127.0.0.1:{port}", db, token
+        deadline = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"sitewatch serve exited:\n{log_path.read_text()}")
+            try:
+                with urllib.request.urlopen(f"{base}/api/sites", timeout=2):
+                    break
+            except OSError:
+                assert time.monotonic() < deadline, f"server did not start: {log_path.read_text()}"
+                time.sleep(0.1)
+        yield base, db, token
     finally:
-        srv.should_exit = True
-        thread.join(10)
+        proc.terminate()
+        proc.wait(10)
+    assert "Traceback" not in log_path.read_text(), log_path.read_text()
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ import logging
 import math
 import os
 import tempfile
+import threading
 import warnings
 from collections.abc import Iterator, Sequence
 from datetime import datetime
@@ -60,14 +61,21 @@ def gdal_path(href: str) -> str:
     return href
 
 
+_OPEN_LOCK = threading.Lock()
+
+
 @contextlib.contextmanager
 def open_raster(href: str) -> Iterator[Any]:
     """Open a raster for reading, mapping GDAL errors to SitewatchErrors."""
     path = gdal_path(href)
-    with rasterio.Env(**GDAL_READ_OPTIONS, **gdal_options()), warnings.catch_warnings():
-        warnings.simplefilter("ignore", NotGeoreferencedWarning)
+    with rasterio.Env(**GDAL_READ_OPTIONS, **gdal_options()):
         try:
-            ds = rasterio.open(path)
+            # Opening is where rasterio warns of a missing georeference (plain PNG/JPEG).
+            # warnings.catch_warnings changes process-wide state and is not thread-safe,
+            # so SiteWatch's threads take turns here; reading runs outside the lock.
+            with _OPEN_LOCK, warnings.catch_warnings():
+                warnings.simplefilter("ignore", NotGeoreferencedWarning)
+                ds = rasterio.open(path)
         except RasterioIOError as exc:
             raise CorruptImageError(
                 f"cannot read {href} as an image ({first_line(exc)}); "
@@ -304,12 +312,11 @@ def write_mask(mask: npt.NDArray[np.bool_], dest: str | os.PathLike[str], like: 
         if like.transform is not None and like.crs is not None:
             profile.update(crs=like.crs.to_wkt(), transform=like.transform, blocksize=256)
         data = mask.astype("uint8")
-    with (
-        atomic_path(dest) as tmp,
-        warnings.catch_warnings(),
-    ):
-        warnings.simplefilter("ignore", NotGeoreferencedWarning)
-        with rasterio.open(tmp, "w", **profile) as dst:
+    with atomic_path(dest) as tmp:
+        with _OPEN_LOCK, warnings.catch_warnings():  # see open_raster
+            warnings.simplefilter("ignore", NotGeoreferencedWarning)
+            dst = rasterio.open(tmp, "w", **profile)
+        with dst:
             dst.write(data, 1)
             if dest.suffix.lower() != ".png":
                 dst.set_band_description(1, "change")
