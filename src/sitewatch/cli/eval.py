@@ -66,8 +66,8 @@ def eval_group() -> None:
     show_default=True,
     help="Model family: rgb or s2 networks, trees (RGB features), aerial (network and "
     "trees averaged), vhr and vhr-trees (network and trees on true colour from many "
-    "sources); auto = s2 for OSCD, aerial for airchange, vhr for leave-source-out, else "
-    "rgb.",
+    "sources); auto = s2 for OSCD, aerial for airchange, vhr-trees (what change uses on "
+    "true colour finer than 1 m) for leave-source-out, else rgb.",
 )
 @json_option
 def eval_change(

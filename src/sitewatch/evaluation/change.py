@@ -66,10 +66,14 @@ def model_entry_for(
         for entry in models.values():
             if entry.get("family") == family and source in entry.get("held_out_sources", []):
                 return entry
-        raise ModelNotFoundError(
-            f"no {family} model holds out the source {source!r}; train the vhr family "
-            "with `python -m sitewatch.train.change --only vhr-fold-szada,vhr-fold-dsifn,"
+        how = (
+            "`python -m sitewatch.train.vhr_trees`"
+            if family == "vhr-trees"
+            else "`python -m sitewatch.train.change --only vhr-fold-szada,vhr-fold-dsifn,"
             "vhr-fold-ncc,vhr-all`"
+        )
+        raise ModelNotFoundError(
+            f"no {family} model holds out the source {source!r}; train the family with {how}"
         )
     if protocol == "cross":
         other = "airchange" if dataset == "oscd" else "oscd"
@@ -108,12 +112,13 @@ def auto_choice(manifest: dict[str, Any], pair: ChangePair) -> tuple[str | None,
 def pick_family(manifest: dict[str, Any], dataset: str, protocol: str, family: str) -> str:
     """``auto``: what ``sitewatch change`` would use on such imagery, when installed: the
     Sentinel-2 six-band networks for OSCD, the aerial ensemble for SZTAKI's aerial
-    photographs, else the true-colour networks."""
+    photographs, the vhr trees (its choice for true colour finer than 1 m) for
+    leave-source-out, else the true-colour networks."""
     if family != "auto":
         return family
     families = {e.get("family") for e in manifest.get("models", {}).values()}
     if protocol == "leave-source-out":
-        return "vhr"
+        return "vhr-trees" if "vhr-trees" in families else "vhr"
     if protocol == "cv" and dataset == "oscd" and "s2" in families:
         return "s2"
     if protocol == "cv" and dataset == "airchange" and "aerial" in families:
