@@ -55,6 +55,14 @@ def protocol_text(dataset: str, protocol: str, method: str) -> str:
     )
 
 
+def source_fold(models: dict[str, dict[str, Any]], family: str, source: str) -> str | None:
+    """The name of the ``family`` model that holds out ``source`` (None when none does)."""
+    for name, entry in models.items():
+        if entry.get("family") == family and source in entry.get("held_out_sources", []):
+            return name
+    return None
+
+
 def model_entry_for(
     manifest: dict[str, Any], pair_name: str, dataset: str, protocol: str, family: str
 ) -> dict[str, Any]:
@@ -63,9 +71,9 @@ def model_entry_for(
     models: dict[str, dict[str, Any]] = manifest.get("models", {})
     if protocol == "leave-source-out":
         source = pair_name.split("/", 1)[0]
-        for entry in models.values():
-            if entry.get("family") == family and source in entry.get("held_out_sources", []):
-                return entry
+        fold = source_fold(models, family, source)
+        if fold is not None:
+            return models[fold]
         how = (
             "`python -m sitewatch.train.vhr_trees`"
             if family == "vhr-trees"
@@ -99,10 +107,9 @@ def auto_choice(manifest: dict[str, Any], pair: ChangePair) -> tuple[str | None,
         chosen = default_model(pair.before, pair.after, pair.gsd)
     except (ModelNotFoundError, MissingBandError):
         return None, False
-    family = chosen.meta.get("family")
-    for name, entry in manifest.get("models", {}).items():
-        if entry.get("family") == family and pair.source in entry.get("held_out_sources", []):
-            return str(name), False
+    fold = source_fold(manifest.get("models", {}), str(chosen.meta.get("family")), pair.source)
+    if fold is not None:
+        return fold, False
     seen = pair.name in chosen.meta.get("trained_on_pairs", []) or pair.dataset in (
         chosen.meta.get("trained_on", [])
     )
@@ -165,6 +172,7 @@ def evaluate_change(
         if progress is not None:
             progress(pair.name)
         valid = pair.valid
+        trained = False  # scored by a model that trained on this pair
         if method == "model":
             entry = model_entry_for(manifest, pair.name, pair.dataset, protocol, family)
             info = model_info(entry, models=manifest["models"])
@@ -180,7 +188,7 @@ def evaluate_change(
                 seen.append(pair.name)
         counts = confusion(pred, pair.label, valid)
         total = total + counts
-        if pair.name not in seen:
+        if not trained:
             unseen = unseen + counts
         per_pair[pair.name] = {**counts.scores(), "model": used}
         everything = confusion(valid, pair.label, valid)
