@@ -249,3 +249,16 @@ def test_plain_images_are_read_and_written_on_many_threads(tmp_path: Path) -> No
     with ThreadPoolExecutor(4) as pool:
         shapes = list(pool.map(write_then_read, range(600)))
     assert shapes == [(8, 8)] * 600
+
+
+def test_onnx_sessions_follow_sitewatch_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """onnxruntime runs on SITEWATCH_THREADS intra-op threads unless told otherwise."""
+    from sitewatch.change.models import named_model
+    from sitewatch.inference import onnx_session
+
+    path = str(named_model("vhr-all").path)
+    for value in ("1", "3"):
+        monkeypatch.setenv("SITEWATCH_THREADS", value)
+        options = onnx_session(path).get_session_options()
+        assert options.intra_op_num_threads == int(value)
+    assert onnx_session(path, 2).get_session_options().intra_op_num_threads == 2

@@ -10,7 +10,9 @@ that would go past a limit is refused before the memory is asked for, with a
 * ``SITEWATCH_MAX_MATCHES`` (default 5 million): the most candidate pairs (objects
   within the gate of each other) ``movement`` considers between two dates.
 * ``SITEWATCH_THREADS`` (default 2): the threads one operation runs its array work on
-  (independent bands or dates of an image pair, see :func:`thread_map`).
+  (independent bands or dates of an image pair, see :func:`thread_map`) and its
+  onnxruntime models on (intra-op threads, see
+  :func:`sitewatch.inference.onnx_session`).
 """
 
 from __future__ import annotations

@@ -394,7 +394,7 @@ def predict_logits(
     *,
     overlap: int = 32,
     max_window: int = MAX_WINDOW,
-    threads: int = 2,
+    threads: int | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> FloatArray:
     """Change logit per pixel for a prepared (6, rows, cols) input, window by window.
@@ -536,7 +536,7 @@ def predict_trees(
     features: FloatArray,
     model: ModelInfo,
     *,
-    threads: int = 2,
+    threads: int | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> FloatArray:
     """Change probability per pixel from a (features, rows, cols) stack (a view of some

@@ -155,7 +155,7 @@ def _detect(
     info: DetectorInfo,
     classes: Sequence[str],
     min_score: float | None,
-    threads: int,
+    threads: int | None,
     progress: Callable[[int, int], None] | None,
 ) -> list[Detection]:
     """Detection over an image of ``shape`` (rows, cols) read through ``read``.
@@ -262,7 +262,7 @@ def detect_array(
     *,
     classes: Sequence[str] = CLASSES,
     min_score: float | None = None,
-    threads: int = 2,
+    threads: int | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> list[Detection]:
     """Detections in an in-memory (3, rows, cols) uint8 RGB image with pixel size ``gsd`` m."""
@@ -280,7 +280,7 @@ def detect_file(
     gsd: float | None = None,
     classes: Sequence[str] = CLASSES,
     min_score: float | None = None,
-    threads: int = 2,
+    threads: int | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> tuple[list[Detection], GeoImage]:
     """Detections in an image file, read window by window at the working scales.

@@ -5,10 +5,19 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+from sitewatch.limits import threads as default_threads
+
+
+def onnx_session(path: str, threads: int | None = None) -> Any:
+    """A CPU onnxruntime session for a model file, created once per (path, threads).
+
+    ``threads`` (onnxruntime's intra-op threads) defaults to ``SITEWATCH_THREADS``
+    (:func:`sitewatch.limits.threads`), like the array work around the model."""
+    return _session(path, threads or default_threads())
+
 
 @cache
-def onnx_session(path: str, threads: int) -> Any:
-    """A CPU onnxruntime session for a model file, created once per (path, threads)."""
+def _session(path: str, threads: int) -> Any:
     import onnxruntime as ort
 
     opts = ort.SessionOptions()
