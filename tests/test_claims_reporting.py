@@ -651,3 +651,30 @@ def test_extraction_stays_linear_on_adversarial_text(tmp_path: Path) -> None:
         times.append(time.perf_counter() - t0)
     assert times[2] < 3.5 * times[1] + 0.05
     assert times[1] < 3.5 * times[0] + 0.05
+
+
+def test_twenty_second_round_rules() -> None:
+    """Held-out round 22: a subordinator is not a speaker, an appositive expert and a
+    pronoun after "made the remarks" are, a restart outweighs an earlier stop, "nothing to
+    indicate" negates, and smoke put out is operation."""
+    text = "While previously reported repair work continues at Yongbyon, smoke is observed."
+    assert only(claims(text, publisher="38 North")).attribution == "38 North"
+    text = (
+        "IAEA chief Rafael Grossi made the remarks on Yongbyon in Vienna.\n\u201cThere are "
+        "indications that the plant at Yongbyon continues to operate,\u201d he said."
+    )
+    assert [c.attribution for c in claims(text, publisher="Korea Daily")] == ["Rafael Grossi"]
+    text = (
+        "A weapons expert, Jeffrey Lewis at the Middlebury Institute, told CNN that the "
+        "images show the North is repairing the Yongbyon reactor."
+    )
+    assert only(claims(text)).attribution == "Jeffrey Lewis"
+    text = (
+        "CNN reported that the reactor at Yongbyon is under construction again, work having "
+        "stopped in 1994."
+    )
+    assert only(claims(text)).polarity == "positive"
+    text = "The launch pad at Sohae appears quiet, with nothing to indicate a launch is imminent."
+    assert only(claims(text)).polarity == "negative"
+    c = only(claims("Satellite photos showed Yongbyon putting out mysterious smoke clouds."))
+    assert (c.activity, c.polarity) == ("operating", "positive")

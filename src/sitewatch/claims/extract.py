@@ -130,13 +130,15 @@ ACTIVITIES: dict[str, re.Pattern[str]] = {
         r"installed|lifted|raised|erected|mounted)|"
         r"(?:could|would|will|to) be (?:completed|finished|built)|"
         r"new (?:bridges?|rail (?:spurs?|lines?)|railways?)|"
-        r"(?:new|future|second|parallel) (?:[\w-]+ ){0,2}(?:quays?|jett(?:y|ies)|wharf|piers?|"
+        r"(?:new|future|second|parallel) (?:[\w-]+ ){0,3}(?:quays?|jett(?:y|ies)|wharf|piers?|"
         r"seaports?)|(?:has|have) been added|grading|modifications? (?:to|of)|"
         r"progress in (?:the )?(?:building|construction)|"
         r"develop(?:ing|ment of) (?:the |its )?(?:[\w-]+ ){0,3}(?:site|facility|complex|station)|"
         r"(?:covered|topped|capped) with (?:the |a |its )?(?:dome|roof)|"
         r"(?:concrete|foundation) (?:was |being )?poured|"
         r"switchyard|earth[- ]?moving|earthworks?|roofless|"
+        r"additions? to (?:the |its )?(?:[\w-]+ ){0,2}(?:infrastructure|facilit(?:y|ies)|complex|"
+        r"buildings?)|"
         r"roof(?:ing)? (?:of (?:[\w-]+ ){1,12}?)?(?:was|were|has been|had been) "
         r"(?:stripped|removed)|"
         r"remains? (?:pretty much |largely |essentially )?the same)\b",
@@ -144,6 +146,9 @@ ACTIVITIES: dict[str, re.Pattern[str]] = {
     ),
     "operating": re.compile(
         r"\b(operat(?:e|es|ing|ions?|ional|ed)|(kept|keep|keeps|remain\w*) (running|active|"
+        r"operating)|smoke clouds?|(?:putting|puts|put|giving|gives|gave) (?:out|off) "
+        r"(?:[\w-]+ ){0,2}(?:smoke|steam|vapou?r)|ramp(?:ed|ing)? up|undergoing maintenance|"
+        r"functioning|active since|(kept|keep|keeps|remain\w*) (running|active|"
         r"operating)|in operation|producing|production|enrich\w*|reprocess\w*|dormant|idle|"
         r"inactive|functional|resum\w*|restart\w*|reviv\w*|manufactur\w*|decommission\w*|"
         r"suspen(?:ded|sion)|shut(?:ting)?[ -]?down|mothball\w*|"
@@ -233,7 +238,8 @@ NEGATION = re.compile(
     r"(?:has|have|had) yet to be|mothball\w*|"
     r"campaign (?:[\w-]+ ){0,8}?(?:be |been |is |was )?(?:finished|over|completed|ended)|"
     r"none (?:has|have|was|were) been (?:observed|seen|detected|spotted)|"
-    r"little (?:to no )?(?:activity|signs?)|"
+    r"little (?:to no )?(?:activity|signs?)|nothing (?:to indicate|to suggest|indicat\w*|"
+    r"suggest\w*)|"
     r"(?:chose|chosen|decided|opted) not to|"
     r"(?<!once-)(?<!once )(?<!formerly )dormant|idle|inactive|without any|"
     r"(?:has|have|had|was|were|is|are|been|remains?|remained) (?:long |largely )?abandoned|"
@@ -324,13 +330,21 @@ _SAYS = (
     r"informed|claimed|claims|predicts|predicted|forecasts?|wrote|writes|"
     r"ran (?:a|an) (?:[\w-]+ )?(?:article|report|story|editorial)|"
     r"(?:was|were|has been|have been) quoted|"
-    r"shared exclusively|issued an? (?:\w+ )?(?:assessment|statement|report))"
+    r"shared exclusively|issued an? (?:\w+ )?(?:assessment|statement|report)|"
+    r"made (?:the|these|those|his|her|its) (?:remarks|comments)|"
+    r"delivered (?:a|an|the|his|her|its) (?:[\w-]+ ){0,2}statement)"
 )
 ATTRIBUTION = [
     # A headline that names its source before a colon ("VOA: Buildings Spotted Near ...")
     re.compile(
         r"^((?!(?:NOTE|UPDATE|VIDEO|PHOTOS?|WATCH|BREAKING|LIVE|READ|ALSO|EXCLUSIVE)\b)[A-Z]{2,6}|"
         r"\d{1,3} [A-Z][a-z]+):\s+\S"
+    ),
+    # "A weapons expert, Jeffrey Lewis at the Middlebury Institute, told CNN"
+    re.compile(
+        r"\b(?:[Aa]n?|[Tt]he) (?:[\w-]+ ){0,3}?(?:expert|analyst|researcher|scientist|specialist|"
+        r"official|professor|fellow), ([A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*){1,3})"
+        r"(?:\s+(?:at|of|from|with)\s+[^,;\u201c\u201d\"]{3,80})?,\s+(?:told|said|says)\b"
     ),
     # "analysts Joseph S. Bermudez Jr., Frank Pabian and Jack Li stated"
     re.compile(
@@ -638,6 +652,7 @@ _NOT_WHO = re.compile(
     r"^(?:(?:on|last|this|late|early)\s+)?(?:monday|tuesday|wednesday|thursday|friday|"
     r"saturday|sunday|today|yesterday|tonight|week|month|year|morning|evening|afternoon|"
     r"earlier|later|recently|that|in|it)\b|^" + _MONTH + r"|"
+    r"^(?:while|although|though|whereas|despite|because|since|unless|if|when|as)\b|"
     r"^\d{1,2}(?:st|nd|rd|th)?\s+" + _MONTH + r"|"
     r"^(?:new |recent |commercial |satellite |the |latest )*(?:imagery|images?|photos?|"
     r"pictures?|data|analysis|activit(?:y|ies)|construction|work|evidence)\b",
@@ -1028,7 +1043,8 @@ _CLAUSE = re.compile(
 _LEADING = re.compile(r"^\s*[\u201c\"]?(?:While|Although|Though|Whereas|Despite)\b[^,]*,")
 #: A restart outweighs the idleness it ends ("put back in operation after being idle").
 _RESUMED = re.compile(
-    r"\b(restart\w*|resum\w*|put back|back (?:in|into) operation|reactivat\w*|back to normal)\b",
+    r"\b(restart\w*|resum\w*|put back|back (?:in|into) operation|reactivat\w*|back to normal|"
+    r"(?:under construction|operating|operational|in operation|working|active) again)\b",
     re.I,
 )
 
@@ -1095,7 +1111,8 @@ _WATCHING = re.compile(
     r"(?:signs of )?activit(?:y|ies)\b|\bactivit(?:y|ies) (?:[\w-]+ ){0,6}?(?:is|are) "
     r"(?:closely |being |carefully )?(?:watched|monitored)\b|"
     r"\b(?:assess|review|analy[sz])\w* (?:the )?activit(?:y|ies)\b|"
-    r"\b(?:nature|status|purpose|meaning) of (?:the |these |those |this |any )?(?:[\w-]+ )?"
+    r"\b(?:nature|status|purpose|meaning) of (?:the |these |those |this |any )?"
+    r"(?!ongoing |continuing |continued )(?:[\w-]+ )?"
     r"(?:activit(?:y|ies)|excavations?|construction|work)\b|"
     r"\b(?:an? |the )?update on (?:the |these )?activit(?:y|ies)\b|"
     r"\bwhat (?:the |this )?(?:[\w-]+ )?activit(?:y|ies) (?:could|might|may) mean\b|"
