@@ -678,3 +678,28 @@ def test_twenty_second_round_rules() -> None:
     assert only(claims(text)).polarity == "negative"
     c = only(claims("Satellite photos showed Yongbyon putting out mysterious smoke clouds."))
     assert (c.activity, c.polarity) == ("operating", "positive")
+
+
+def test_twenty_third_round_rules() -> None:
+    """Held-out round 23: an anaphor after its verb ("said the institute") and one a few
+    words from it ("The report based on imagery taken April 20 said") name the source
+    named before, in a paragraph of its own; who runs a website is not a facility
+    operating."""
+    text = (
+        "North Korea appears to be running a new fuel plant in Yongbyon, a U.S. think tank "
+        'said Monday.\nThe resumed operation of the facilities in Yongbyon is "more '
+        'extensive than previously understood," said the institute.'
+    )
+    found = claims(text, publisher="Korea Herald")
+    assert [c.attribution for c in found] == ["U.S. think tank"] * 2
+    text = (
+        "38 North, a U.S. think tank, said Friday that construction goes on at Yongbyon.\nThe "
+        "report based on satellite imagery taken April 20 said construction has been "
+        "detected at Yongbyon."
+    )
+    assert [c.attribution for c in claims(text, publisher="Yonhap")] == ["38 North"] * 2
+    text = (
+        "The new information on Yongbyon was published by the website 38 North, which is "
+        "operated by the U.S.-Korea Institute."
+    )
+    assert claims(text) == []

@@ -305,10 +305,12 @@ _ANAPHOR = re.compile(
     r"(?:^|[,\u201d\"]\s*)(?:the|The) (?:(?:U\.S\.|US|American|UN|U\.N\.) )?(?:website|report|"
     r"group|think tank|institute|agency|analysis|assessment|study|"
     r"newspaper|outlet|watchdog|monitor|briefing|statement|academy|document|organi[sz]ation)\b"
-    r"(?:\s+\w+){0,3}?\s+"
+    r"(?:\s+\w+){0,8}?\s+"
     r"(?:said|says|added|noted|argued|reported|shared|assess(?:ed|es)|jots|stressed|reads|"
     r"highlight(?:s|ed)|"
     r"(?:has |have )?not ruled out|concluded|admitted|claimed|warned|cautioned|wrote)\b|"
+    r"\b(?:said|says|added|noted) the (?:website|report|group|think tank|institute|agency|"
+    r"analysis|study|newspaper|outlet|watchdog|monitor|organi[sz]ation)\b|"
     r"\b(?:it|It) (?:also )?(?:said|says|added|noted|concluded|argued|reported|"
     r"pointed (?:to|out))\b|"
     r"\b[Aa]ccording (?:to )?(?:the|\w+'s|\w+\u2019s) "
@@ -1131,6 +1133,15 @@ _PURPOSE = re.compile(
 )
 
 
+#: Who runs an organisation, not a facility operating ("the website 38 North, which is
+#: operated by the U.S.-Korea Institute").
+_RUN_BY = re.compile(
+    r"\b(?:which|that|who) (?:is|are|was|were) (?:also )?(?:run|operated|managed) by\b|"
+    r"\bwebsites? (?:[\w-]+ ){0,4}?(?:run|operated|managed) by\b",
+    re.I,
+)
+
+
 #: What a sign usually means, not what was seen ("Steam emissions typically indicate ...").
 _GENERIC = re.compile(
     r"\b(?:typically|usually|generally|normally)\s+(?:indicates?|signals?|means?|suggests?)\b", re.I
@@ -1143,6 +1154,7 @@ def activities_of(sentence: str) -> list[str]:
     if _GENERIC.search(sentence):
         return []
     masked = _PURPOSE.sub(" ", _WATCHING.sub(" ", FACILITY_NOUNS.sub(" ", sentence)))
+    masked = _RUN_BY.sub(" ", masked)
     return [a for a, p in ACTIVITIES.items() if p.search(masked)]
 
 
