@@ -148,9 +148,8 @@ ACTIVITIES: dict[str, re.Pattern[str]] = {
         r"\b(operat(?:e|es|ing|ions?|ional|ed)|(kept|keep|keeps|remain\w*) (running|active|"
         r"operating)|smoke clouds?|(?:putting|puts|put|giving|gives|gave) (?:out|off) "
         r"(?:[\w-]+ ){0,2}(?:smoke|steam|vapou?r)|ramp(?:ed|ing)? up|undergoing maintenance|"
-        r"functioning|active since|(kept|keep|keeps|remain\w*) (running|active|"
-        r"operating)|in operation|producing|production|enrich\w*|reprocess\w*|dormant|idle|"
-        r"inactive|functional|resum\w*|restart\w*|reviv\w*|manufactur\w*|decommission\w*|"
+        r"functioning|active since|in operation|producing|production|enrich\w*|reprocess\w*|"
+        r"dormant|idle|inactive|functional|resum\w*|restart\w*|reviv\w*|manufactur\w*|decommission\w*|"
         r"suspen(?:ded|sion)|shut(?:ting)?[ -]?down|mothball\w*|"
         r"(?:is|are|was|were|been) closed|closure of|"
         r"(?:re)?introduc\w* (?:\w+ )?nuclear material|"
@@ -1153,8 +1152,9 @@ def activities_of(sentence: str) -> list[str]:
     masked first; none in a statement of what a sign usually means)."""
     if _GENERIC.search(sentence):
         return []
-    masked = _PURPOSE.sub(" ", _WATCHING.sub(" ", FACILITY_NOUNS.sub(" ", sentence)))
-    masked = _RUN_BY.sub(" ", masked)
+    masked = FACILITY_NOUNS.sub(" ", sentence)
+    for mask in (_WATCHING, _PURPOSE, _RUN_BY):
+        masked = mask.sub(" ", masked)
     return [a for a, p in ACTIVITIES.items() if p.search(masked)]
 
 
