@@ -703,3 +703,69 @@ def test_twenty_third_round_rules() -> None:
         "operated by the U.S.-Korea Institute."
     )
     assert claims(text) == []
+
+
+def test_twenty_fourth_round_rules() -> None:
+    """Held-out round 24: a lead about "a rocket launchpad" is about the site the next
+    sentence names; "came to a halt" negates; a reporter's "said image analyst NAME" and
+    "a leading defence journal said" name the speaker, and so does "The IAEA statement
+    suggests"; trenching, a dome put in place and "the burning of the uranium fuel" are
+    activity, "iron scrap" and what a kind of facility is for are not; a negation before
+    ", citing" does not reach what is cited after it."""
+    lead = only(
+        claims(
+            "North Korea has completed upgrades to a rocket launchpad in the country's "
+            "northwest, sources said.\n\nThe cover at the launch site in Tongchang-ri is "
+            "meant to evade satellites."
+        )
+    )
+    assert (lead.site_id, lead.activity) == ("sohae", "construction/rebuilding")
+    halt = only(claims("Construction at Yongbyon began in 1985 and came to a halt in 1994."))
+    assert halt.polarity == "negative"
+    quoted = only(
+        claims(
+            '"North Korea has taken a major step to build a reactor at Yongbyon," said image '
+            "analyst Allison Puccioni.",
+            publisher="AFP",
+        )
+    )
+    assert quoted.attribution == "Allison Puccioni"
+    journal = only(
+        claims(
+            "North Korea has put a dome on its reactor at Yongbyon, a leading defence journal "
+            "said.",
+            publisher="AFP",
+        )
+    )
+    assert "defence journal" in journal.attribution
+    statement = claims(
+        "The IAEA statement suggests that Yongbyon's new building may expand enrichment.",
+        publisher="CSIS",
+    )
+    assert statement
+    assert {c.attribution for c in statement} == {"IAEA statement"}
+    assert {
+        c.activity
+        for text in (
+            "Some trenching work was observed at Yongbyon in April.",
+            "The dome, which had been lying on the ground at the Yongbyon complex, has now "
+            "been put in place.",
+            "At Yongbyon, the burning of the uranium fuel is believed to have gone on longer.",
+        )
+        for c in claims(text)
+    } == {"construction/rebuilding", "operating"}
+    assert claims('Officials called the Yongbyon reactor "ruined concrete and iron scrap".') == []
+    assert (
+        claims(
+            "Yongbyon is a nuclear site.\nA graphite-moderated reactor is a facility to produce "
+            "plutonium by burning uranium fuel."
+        )
+        == []
+    )
+    cited = claims(
+        "The shutdown of the reactor at Yongbyon appears to be temporary, 38 North said, "
+        "citing the lack of steam and a large excavation project along the riverbank."
+    )
+    assert {(c.activity, c.polarity) for c in cited} == {
+        ("operating", "negative"), ("construction/rebuilding", "positive")
+    }  # fmt: skip

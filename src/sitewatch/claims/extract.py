@@ -105,7 +105,7 @@ ACTIVITIES: dict[str, re.Pattern[str]] = {
         r"foundations? (?:for|of) (?:a |an |another |the )?(?:new )?(?:building|structure)|"
         r"expan\w*|restor\w*|reassembl\w*|dismantl\w*|excavat\w*|renovat\w*|"
         r"renew(?:s|ing|al)? (?:a |an |the |its |of )|raz(?:e|ed|ing)|reconstitut\w*|disassembl\w*|"
-        r"scrap(?:ped|ping)?|disabl(?:e|es|ed|ement|ing)|completion of|"
+        r"scrap(?:ped|ping)|to scrap\b|disabl(?:e|es|ed|ement|ing)|completion of|trenching|"
         r"work (?:has |had |was |is )?(?:been )?(?:done|carried out|performed) (?:at|on)|"
         r"work (?:on|at)\b|put (?:\w+ ){0,4}back|"
         r"putting back|(?<!state of )repairs?|repairing|(?:externally|nearly|almost) complete|"
@@ -126,8 +126,11 @@ ACTIVITIES: dict[str, re.Pattern[str]] = {
         r"cranes? (?:can be |could be |were |are |is |was )?(?:seen|visible|observed|present|"
         r"around|erected)|stripped off|(?:roof(?:ing)?|walls?) (?:was |were |has been |had been )?"
         r"(?:stripped|removed|added|installed)|"
-        r"(?:beams?|trusses|girders|dome|roof|steel structure|scaffold\w*)\b.{0,40}?\b(?:placed|"
-        r"installed|lifted|raised|erected|mounted)|"
+        r"(?:beams?|trusses|girders|dome|roof|steel structure|scaffold\w*)\b.{0,80}?\b(?:placed|"
+        r"installed|lifted|raised|erected|mounted|emplaced|put in place)|"
+        r"(?:put|placed|hoisted|lifted) (?:a|the) (?:[\w-]+ ){0,2}dome|"
+        r"(?:it|they) (?:is|are|was|were) building|working on (?:a|the) new|"
+        r"progress (?:[\w-]+ ){0,4}?towards? (?:the )?(?:operationali[sz]ation|completion)|"
         r"(?:could|would|will|to) be (?:completed|finished|built)|"
         r"new (?:bridges?|rail (?:spurs?|lines?)|railways?)|"
         r"(?:new|future|second|parallel) (?:[\w-]+ ){0,3}(?:quays?|jett(?:y|ies)|wharf|piers?|"
@@ -155,7 +158,7 @@ ACTIVITIES: dict[str, re.Pattern[str]] = {
         r"(?:re)?introduc\w* (?:\w+ )?nuclear material|"
         r"commission\w*|test-run\w*|running|(?:come|came|brought) online|"
         r"produc(?:e|es|ed) (?:[\w-]+ ){0,4}(?:plutonium|uranium|fissile|material|HEU|LEU)\b|"
-        r"in full swing|"
+        r"in full swing|burning of (?:the )?(?:uranium |nuclear )?fuel|"
         r"(?:unload|remov|extract|dump|discharg)\w* (?:[\w,]+ ){0,3}?(?:spent |used )?fuel rods|"
         r"shutter\w*|re-open\w*|re-start\w*|(?:went|go|goes|gone|going) (?:back )?online|"
         r"power(?:ed|ing)? (?:down|off)|"
@@ -202,6 +205,7 @@ ACTIVITIES: dict[str, re.Pattern[str]] = {
 FACILITY_NOUNS = re.compile(
     r"\b(?:(?:vertical |rocket |missile )?engine |rocket |missile )?test (?:stands?|sites?|"
     r"facilit(?:y|ies)|pads?|ranges?)\b|"
+    r"\blaunchpads?\b|"
     r"\blaunch(?:ing)? (?:pads?|stations?|sites?|facilit(?:y|ies)|towers?|complex(?:es)?|"
     r"gantr(?:y|ies))\b|"
     r"\bconstruction (?:support )?(?:yards?|areas?|sheds?)\b|"
@@ -224,7 +228,8 @@ NEGATION = re.compile(
     r"precludes?|prevent(?:s|ed|ing)?|zap(?:s|ped|ping)?|"
     r"(?:extremely |highly |very )?unlikely that|doubts? (?:about|over)|not at all|"
     r"difficult(?:y|ies) (?:in )?operating|decommission\w*|unchanged|died down|slowed down|"
-    r"wound down|tapered off|(?:is|are|was|were|seems?|looks?) (?:\w+ )?unlikely|"
+    r"wound down|tapered off|(?:came|comes|come|coming) to a (?:halt|standstill)|"
+    r"(?:is|are|was|were|seems?|looks?) (?:\w+ )?unlikely|"
     r"not appear to (?:have been |be )?|"
     r"remains? (?:pretty much |largely |essentially )?the same|"
     r"not (?:been |be |yet )?(?:\w+ed|operating|active|running)|"
@@ -295,7 +300,8 @@ _SPEAKER_NOUN = (
     r"(?:(?:['\u2019]s?)?(?:\s+(?:nuclear|atomic|state|top|senior|chief|defen[cs]e|foreign|"
     r"unification))?\s+(?:analysts|"
     r"researchers|experts|officials?|diplomats?|envoy|negotiator|chief|director|head|programm?e?|"
-    r"website|report|media|newspapers?|(?i:news agency|agency)|watchdog|ministry|intelligence|"
+    r"website|report|statement|media|newspapers?|(?i:news agency|agency)|watchdog|ministry|"
+    r"intelligence|"
     r"(?:analysis\s+|monitoring\s+|research\s+)?group|blog|"
     r"military|government)(?!\s+[A-Z]))?"
 )
@@ -524,6 +530,11 @@ ATTRIBUTION = [
         + r")"
     ),
     re.compile(r"\bsaid\s+(?:[a-z]+\s+)?((?:experts|analysts|researchers)\s+" + _ORG_BODY + r")"),
+    # "...,\u201d said image analyst Allison Puccioni."
+    re.compile(
+        r"\bsaid\s+(?:[a-z-]+\s+){0,3}?(?:analyst|expert|researcher|scientist|specialist|"
+        r"professor|fellow|director)\s+([A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*){1,3})(?=\s*(?:[.,;]|$))"
+    ),
     # "..., 38 North, a Washington-based monitoring group announced on Tuesday."
     re.compile(
         r"((?<![\w.'-])[A-Z0-9][\w.'-]*(?:\s+[A-Z][\w.'-]*){0,3}),\s+(?:a|an|the)\s+[^,;]{3,80}?\s+"
@@ -559,7 +570,7 @@ ATTRIBUTION = [
         r"((?:\b[Aa]n?|\b[Tt]he)\s+(?:U\.[SN]\.|[^,.;]){0,60}?(?:website|[Ww]eb site|think[- ]tank|"
         r"(?:nuclear |atomic )?agency(?: chief| head)?|monitor|"
         r"research cent(?:er|re)|"
-        r"monitoring group|institute|watchdog|outlet|newspaper|broadcaster|report))"
+        r"monitoring group|institute|watchdog|outlet|newspaper|broadcaster|journal|report))"
         r"\b[^,.;]{0,40}?\s(?:"
         + _ADVERB
         + r")*(?:said|says|reported|assessed|noted|concluded|argued|speculated|claimed|claims)\b"
@@ -613,7 +624,7 @@ ATTRIBUTION_TYPES = [
 _REFERS_BACK = re.compile(r"\b((?:the|this|these|both) (?:[\w-]+ ){0,3}?(sites?|facility|"
                           r"facilities|plant|factory|laborator(?:y|ies)|locations?|"
                           r"station|complex|compound|center|project|LWR|ELWR|UEP|"
-                          r"centre|launch pad|pad|(?:vertical )?(?:engine )?test stand|reactor|"
+                          r"centre|launch ?pad|pad|(?:vertical )?(?:engine )?test stand|reactor|"
                           r"enrichment (?:plant|facility)|assembly building|"
                           r"(?:centrifuge|cascade|turbine|generator) halls?|transfer "
                           r"(?:building|structure))|its|"
@@ -673,7 +684,7 @@ _WHOLE_QUOTE = re.compile(r"^\s*[\u201c\"][^\u201c\u201d\"]+[\u201d\"]\s*$")
 #: Refers forward to a place the next sentence names ("at a North Korean missile factory").
 _FORWARD = re.compile(
     r"(?:\b(?:a|an|the|its)|[\w-]+['\u2019]s) (?:[\w-]+ ){0,5}(?:factory|plant|site|facility|"
-    r"complex|station|cent(?:er|re)|launch pad)\b",
+    r"complex|station|cent(?:er|re)|launch ?pad)\b",
     re.I,
 )
 
@@ -1035,7 +1046,7 @@ def _other_places(sites: Sequence[Site]) -> list[str]:
 #: Clause boundaries that end a negation's reach ("vehicles moved, but do not show ...").
 _CLAUSE = re.compile(
     r"[;:]|,\s+so\b|,?\s+(?:but(?!\s+(?:then\s+)?(?:has\s+|had\s+|was\s+|were\s+)?(?:stopped|halted|"
-    r"ceased|suspended|paused))|although|though|whereas|however)\b|,\s*(?:while|yet|and)\b|"
+    r"ceased|suspended|paused))|although|though|whereas|however)\b|,\s*(?:while|yet|and|citing)\b|"
     r"\s(?:while|whereas)\s|"
     # "the shutdown of the reactor for maintenance": what the pause is for goes on
     r"\s(?=for (?:maintenance|repairs?|renovations?|refurbishment|refuel\w*|upgrades?)\b)"
@@ -1056,8 +1067,8 @@ _CONTINUED = re.compile(r"\b(?:never|not) (?:stopped|ceased|halted|paused|suspen
 _NOT_SAID = re.compile(
     r"\b(?:did|does|do|could|can|has|have|had)(?:n't| not) (?:specify|say|disclose|reveal|"
     r"mention|confirm|verify|comment|know|explain)\w*|\bnot un\w+|not out of the ordinary|"
-    r"\b(?:not possible|impossible|unable|not able)(?: for \w+)? to (?:\w+ )?(?:determine|confirm|"
-    r"verify|say|know|tell)\b|"
+    r"\b(?:not possible|impossible|unable|not able)(?: for \w+)? to (?:\w+ )?(?:determine|"
+    r"conclude|confirm|verify|say|know|tell)\b|"
     r"\b(?:a|the) (?:partially|partly|once|formerly) (?:decommissioned|dismantled|shut)\b|"
     r"\b(?:does|do|did|could|can|cannot|would)(?:n't| not)? (?:\w+ )?rule out\b|"
     r"\bnot (?:be |been )?ruled out\b|"
@@ -1127,7 +1138,10 @@ _WATCHING = re.compile(
 _PURPOSE = re.compile(
     r"\b(?:is|are|be) (?:also |mainly |primarily |mostly |typically )?used "
     r"(?:to|for)\b(?:(?!,\s+(?:and|but|while|which|although|though|whereas|yet)\b)"
-    r"[^.;()\u2013\u2014])*",
+    r"[^.;()\u2013\u2014])*|"
+    # what a kind of facility is ("A graphite-moderated reactor is a facility to produce ...")
+    r"^(?:A|An) [^,.;]{0,60}? (?:is|are) (?:a|an) (?:[\w-]+ ){0,3}?(?:facility|plant|"
+    r"installation|reactor) (?:to|for|that|which|used)\b[^.;]*",
     re.I,
 )
 
