@@ -142,8 +142,9 @@ def test_not_saying_is_not_negating_and_initials_do_not_end_a_sentence() -> None
     lead = "North Korea has secretly built a vast facility to enrich uranium.\n\n"
     hecker = claims(lead + "Professor Siegfried S. Hecker said centrifuges at the Yongbyon "
                            "complex were operated from a modern control room.")  # fmt: skip
-    assert [c.site_id for c in hecker] == ["yongbyon", "yongbyon"]
-    assert hecker[1].attribution == "Professor Siegfried S. Hecker"
+    # the lead's claims (building, enriching) and the professor's, all at Yongbyon
+    assert [c.site_id for c in hecker] == ["yongbyon"] * 3
+    assert hecker[-1].attribution == "Professor Siegfried S. Hecker"
 
 
 def test_denials_refusals_and_litotes() -> None:
@@ -769,3 +770,72 @@ def test_twenty_fourth_round_rules() -> None:
     assert {(c.activity, c.polarity) for c in cited} == {
         ("operating", "negative"), ("construction/rebuilding", "positive")
     }  # fmt: skip
+
+
+def test_twenty_fifth_round_rules() -> None:
+    """Held-out round 25: "has reportedly built", work "ongoing", a liquid effluent and
+    "generate ... plutonium" are activity; a headline's lead "at nuclear research center"
+    or "North Korea's Experimental Light Water Reactor" takes the site the next sentence
+    names, and ": 38 North" at its end is its source; "not indicative of" negates; what a
+    sign indicates "where" it appears is not a claim; "An American website ... announced"
+    and "U.S. intelligence estimates" name the speaker; an agency cited as agreeing ("This
+    is consistent with statements by the IAEA") does not speak for the sentences after."""
+    found = claims(
+        "North Korea finished work on secondary cooling system at nuclear research center: "
+        "38 North\n\nNorth Korea has reportedly built additional cooling system at its "
+        "Yongbyon Nuclear Scientific Research Center."
+    )
+    assert [(c.site_id, c.activity) for c in found] == [("yongbyon", "construction/rebuilding")] * 2
+    assert found[0].attribution == "38 North"
+    heading = claims(
+        "North Korea\u2019s Experimental Light Water Reactor: Possible Testing of Cooling "
+        "System\n\nImagery of the Yongbyon Nuclear Scientific Research Center shows activity "
+        "at the reactor."
+    )
+    assert heading[0].sentence.startswith("North Korea\u2019s Experimental")
+    assert {heading[0].site_id} == {"yongbyon"}
+    assert {
+        (c.activity, c.modality)
+        for text in (
+            "Work has also been ongoing for several months on a dam at Yongbyon.",
+            "Imagery reveals a steady liquid effluent from the reactor at Yongbyon.",
+            "Experts say the reactor at Yongbyon can generate enough plutonium for a bomb a year.",
+        )
+        for c in claims(text)
+    } == {
+        ("construction/rebuilding", "observed"), ("operating", "observed"),
+        ("operating", "capable"),
+    }  # fmt: skip
+    full = only(
+        claims('"The work at Yongbyon is not indicative of full-scale construction," she said.')
+    )
+    assert full.polarity == "negative"
+    assert (
+        claims(
+            "The pipe at Yongbyon is part of the cooling system where frequent discharge of "
+            "hot water indicates reactor operation."
+        )
+        == []
+    )
+    website = only(
+        claims(
+            "An American website devoted to analysis on North Korea announced Monday, "
+            "\u201cImagery of Yongbyon captured a discharge of cooling water.\u201d",
+            publisher="Dong-A",
+        )
+    )
+    assert website.attribution == "American website"
+    estimate = only(
+        claims(
+            "U.S. intelligence estimates the reactor at Yongbyon has produced enough plutonium "
+            "for nine weapons.",
+            publisher="Pravda",
+        )
+    )
+    assert estimate.attribution == "U.S. intelligence"
+    cited = claims(
+        "This is consistent with statements by the IAEA that the IAEA detected warm water at "
+        "Yongbyon. After months of operation, the reactor at Yongbyon could make plutonium.",
+        publisher="ISIS",
+    )
+    assert [c.attribution for c in cited] == ["IAEA", "ISIS"]

@@ -107,14 +107,15 @@ ACTIVITIES: dict[str, re.Pattern[str]] = {
         r"renew(?:s|ing|al)? (?:a |an |the |its |of )|raz(?:e|ed|ing)|reconstitut\w*|disassembl\w*|"
         r"scrap(?:ped|ping)|to scrap\b|disabl(?:e|es|ed|ement|ing)|completion of|trenching|"
         r"work (?:has |had |was |is )?(?:been )?(?:done|carried out|performed) (?:at|on)|"
-        r"work (?:on|at)\b|put (?:\w+ ){0,4}back|"
+        r"work (?:on|at)\b|work (?:has |had |is |was )?(?:also )?(?:been )?ongoing|"
+        r"put (?:\w+ ){0,4}back|"
         r"putting back|(?<!state of )repairs?|repairing|(?:externally|nearly|almost) complete|"
         r"nearing completion|install(?:ation|ing|ed)? (?:of )?(?:roof|equipment|new)|"
         r"(?:has been|have been|was|were|been) completed|"
         r"(?:new|restoration|construction|repair) work|(?:has|have|had|was|were|been) set up|"
         r"moderni[sz]\w*|development project|upgrad\w*|improvements?|dredging|addition of|"
         r"new (?:launch pads?|tunnels?|piers?|roads?)|ongoing development|unchanged|"
-        r"(?:has |have |had |was |were |been )"
+        r"(?:has |have |had |was |were |been )(?:\w+ly )?"
         r"(?:built|completed|finished|erected|enlarged|extended)|"
         r"completed (?:a |an |the |its )?"
         r"(?:[\w-]+ ){0,3}(?:tower|building|pad|road|hall|structure)|"
@@ -158,7 +159,8 @@ ACTIVITIES: dict[str, re.Pattern[str]] = {
         r"(?:re)?introduc\w* (?:\w+ )?nuclear material|"
         r"commission\w*|test-run\w*|running|(?:come|came|brought) online|"
         r"produc(?:e|es|ed) (?:[\w-]+ ){0,4}(?:plutonium|uranium|fissile|material|HEU|LEU)\b|"
-        r"in full swing|burning of (?:the )?(?:uranium |nuclear )?fuel|"
+        r"in full swing|(?:liquid |water |steady )?effluent|generat\w* (?:[\w-]+ ){0,4}plutonium|"
+        r"burning of (?:the )?(?:uranium |nuclear )?fuel|"
         r"(?:unload|remov|extract|dump|discharg)\w* (?:[\w,]+ ){0,3}?(?:spent |used )?fuel rods|"
         r"shutter\w*|re-open\w*|re-start\w*|(?:went|go|goes|gone|going) (?:back )?online|"
         r"power(?:ed|ing)? (?:down|off)|"
@@ -230,7 +232,7 @@ NEGATION = re.compile(
     r"difficult(?:y|ies) (?:in )?operating|decommission\w*|unchanged|died down|slowed down|"
     r"wound down|tapered off|(?:came|comes|come|coming) to a (?:halt|standstill)|"
     r"(?:is|are|was|were|seems?|looks?) (?:\w+ )?unlikely|"
-    r"not appear to (?:have been |be )?|"
+    r"not appear to (?:have been |be )?|not indicative of|"
     r"remains? (?:pretty much |largely |essentially )?the same|"
     r"not (?:been |be |yet )?(?:\w+ed|operating|active|running)|"
     r"(?:has|have|had|did|does|do|is|are|was|were)n't|(?:has|have|had|did|does|do|is|are|"
@@ -256,7 +258,8 @@ MODALITY: list[tuple[str, re.Pattern[str]]] = [
     (
         "capable",
         re.compile(
-            r"\b(capable of|capability to|able to|can (?:reach|produce|strike|hit|carry|launch)"
+            r"\b(capable of|capability to|able to|"
+            r"can (?:reach|produce|generate|strike|hit|carry|launch)"
             r"|(?:can|could) be (?:used|modified|adjusted|converted) to"
             r"|if (?:it is |they are )?\w+ed)\b",
             re.I,
@@ -342,6 +345,12 @@ _SAYS = (
     r"delivered (?:a|an|the|his|her|its) (?:[\w-]+ ){0,2}statement)"
 )
 ATTRIBUTION = [
+    # A headline that names its source after a colon ("N. Korea finished work on ...: 38 North")
+    re.compile(
+        r"^[^.:;\n]{10,200}:\s+((?:[A-Z0-9][\w.'\u2019&-]*\s+){0,3}(?:North|Parallel|News|Times|"
+        r"Post|Institute|Agency|Monitor|Ministry|Yonhap|Reuters|AFP|AP|VOA|NHK|KBS|CNN|IAEA|NIS|"
+        r"CSIS|KCNA))\s*$"
+    ),
     # A headline that names its source before a colon ("VOA: Buildings Spotted Near ...")
     re.compile(
         r"^((?!(?:NOTE|UPDATE|VIDEO|PHOTOS?|WATCH|BREAKING|LIVE|READ|ALSO|EXCLUSIVE)\b)[A-Z]{2,6}|"
@@ -573,9 +582,14 @@ ATTRIBUTION = [
         r"monitoring group|institute|watchdog|outlet|newspaper|broadcaster|journal|report))"
         r"\b[^,.;]{0,40}?\s(?:"
         + _ADVERB
-        + r")*(?:said|says|reported|assessed|noted|concluded|argued|speculated|claimed|claims)\b"
+        + r")*(?:said|says|reported|assessed|noted|concluded|argued|speculated|claimed|claims|"
+        r"announced)\b"
     ),
     re.compile(r"\bwith (" + _ORG_BODY + r"(?:\s+[Nn]ews)?)\s+saying\b"),
+    re.compile(
+        r"\b((?:U\.S\.|US|South Korean|American|Japanese)\s+intelligence)\s+"
+        r"(?:estimates?|believes?|assesse[sd]|suspects?)\b"
+    ),
     re.compile(
         r"\b((?:U\.S\.|US|South Korean|American|Japanese)?\s*(?:intelligence|military)\s+"
         r"(?:officials?|sources?|agenc(?:y|ies)|assessments?))",
@@ -679,12 +693,19 @@ _PRONOUN_SAID = re.compile(
 _REPORTED_KINDS = frozenset({"agency", "think tank", "official", "news outlet"})
 #: A sentence that only names the source of the one before ("This is according to 38 North").
 _SOURCE_AFTER = re.compile(r"(?:This|That|It)(?: is|'s| was)(?: all)? according to\b")
+#: A sentence that cites another source as agreeing ("This is consistent with statements by
+#: the IAEA that ..."): its source speaks for that sentence, not for the paragraph after it.
+_CORROBORATES = re.compile(
+    r"\W*(?:This|That|These|Which|It)\s+(?:is|are|was|were|appears?|seems?)\s+(?:\w+\s+){0,2}?"
+    r"(?:consistent with|in line with|corroborated by|confirmed by)\b"
+)
 #: A sentence that is all quotation ("\u201cThere are also indications ...\u201d").
 _WHOLE_QUOTE = re.compile(r"^\s*[\u201c\"][^\u201c\u201d\"]+[\u201d\"]\s*$")
 #: Refers forward to a place the next sentence names ("at a North Korean missile factory").
 _FORWARD = re.compile(
-    r"(?:\b(?:a|an|the|its)|[\w-]+['\u2019]s) (?:[\w-]+ ){0,5}(?:factory|plant|site|facility|"
-    r"complex|station|cent(?:er|re)|launch ?pad)\b",
+    r"(?:\b(?:a|an|the|its|at)|[\w-]+['\u2019]s) (?:[\w-]+ ){0,5}(?:factory|plant|site|facility|"
+    r"complex|station|cent(?:er|re)|launch ?pad)\b|"
+    r"[\w-]+['\u2019]s (?:[\w-]+ ){0,5}reactor\b",
     re.I,
 )
 
@@ -1157,7 +1178,9 @@ _RUN_BY = re.compile(
 
 #: What a sign usually means, not what was seen ("Steam emissions typically indicate ...").
 _GENERIC = re.compile(
-    r"\b(?:typically|usually|generally|normally)\s+(?:indicates?|signals?|means?|suggests?)\b", re.I
+    r"\b(?:typically|usually|generally|normally)\s+(?:indicates?|signals?|means?|suggests?)\b|"
+    r"\bwhere (?:[\w-]+ ){1,6}(?:indicates?|signals?|means?)\b",
+    re.I,
 )
 
 
@@ -1317,7 +1340,7 @@ def extract_claims(
                 reporting = previous_body
             if said_by[0]:  # the last speaker named, for "it said", "the website added"
                 previous_who = said_by
-                if said_by[1] in _REPORTED_KINDS:
+                if said_by[1] in _REPORTED_KINDS and not _CORROBORATES.match(sentence):
                     reporting = said_by
                 if said_by[1] != "other":
                     previous_body = said_by
