@@ -701,7 +701,8 @@ _CORROBORATES = re.compile(
 )
 #: A sentence that is all quotation ("\u201cThere are also indications ...\u201d").
 _WHOLE_QUOTE = re.compile(r"^\s*[\u201c\"][^\u201c\u201d\"]+[\u201d\"]\s*$")
-#: Refers forward to a place the next sentence names ("at a North Korean missile factory").
+#: Refers forward to a place the next sentence names ("at a North Korean missile factory", a
+#: headline's "at nuclear research center", "North Korea's Experimental Light Water Reactor").
 _FORWARD = re.compile(
     r"(?:\b(?:a|an|the|its|at)|[\w-]+['\u2019]s) (?:[\w-]+ ){0,5}(?:factory|plant|site|facility|"
     r"complex|station|cent(?:er|re)|launch ?pad)\b|"
@@ -1176,7 +1177,8 @@ _RUN_BY = re.compile(
 )
 
 
-#: What a sign usually means, not what was seen ("Steam emissions typically indicate ...").
+#: What a sign usually means, not what was seen ("Steam emissions typically indicate ...",
+#: "the cooling system where frequent discharge of hot water indicates reactor operation").
 _GENERIC = re.compile(
     r"\b(?:typically|usually|generally|normally)\s+(?:indicates?|signals?|means?|suggests?)\b|"
     r"\bwhere (?:[\w-]+ ){1,6}(?:indicates?|signals?|means?)\b",
