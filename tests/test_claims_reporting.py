@@ -839,3 +839,51 @@ def test_twenty_fifth_round_rules() -> None:
         publisher="ISIS",
     )
     assert [c.attribution for c in cited] == ["IAEA", "ISIS"]
+
+
+def test_twenty_sixth_round_rules() -> None:
+    """Held-out round 26: work "continuing", work that "moves to completion", a roof "being
+    built" and "[installed] a cover" are construction; a headline that "Preps For Launch",
+    "placed the rocket" and "a possible space launch" are launch preparation; a shipment
+    and a discharge "detected" are activity; "the researchers pointed to" names its
+    speaker and a relative clause's "that the North claimed" does not; "should not
+    preclude" negates nothing."""
+    construction = [
+        "Work is also continuing at the vertical engine-test stand at Sohae, the think tank said.",
+        "As work moves to completion at Sohae, a more definitive conclusion will be possible.",
+        "At Yongbyon, a new roof is being built north-west of the centrifuge building.",
+        "North Korea has [installed] a cover over the launch pad [at Sohae].",
+    ]
+    for text in construction:
+        assert [c.activity for c in claims(text)] == ["construction/rebuilding"], text
+    launch = [
+        "DigitalGlobe... Two Peeks @ Sohae As It Preps For Launch (Imagery)",
+        "Reports indicate that the DPRK has placed the rocket on the launch pad at Sohae.",
+        "Speculation grows given the buzz about a possible space launch from Sohae in October.",
+    ]
+    for text in launch:
+        assert "launch preparation" in {c.activity for c in claims(text)}, text
+    shipment = only(
+        claims("The researchers also suggested there may be an inbound shipment to Yongbyon.")
+    )
+    assert shipment.activity == "vehicle movement"
+    discharge = only(claims("At Yongbyon, the discharge was detected also in April imagery."))
+    assert discharge.activity == "operating"
+    pointed = only(
+        claims(
+            "In their assessment, the researchers pointed to imagery that shows three railcars "
+            "at Yongbyon.",
+            publisher="KBS",
+        )
+    )
+    assert pointed.attribution == "researchers"
+    relative = only(
+        claims(
+            "Sohae was used in February to launch a long-range rocket that the North claimed "
+            "put a satellite into orbit.",
+            publisher="Stars and Stripes",
+        )
+    )
+    assert relative.attribution == "Stars and Stripes"
+    preclude = claims("However, ongoing work at Sohae should not preclude an October launch.")
+    assert {c.polarity for c in preclude} == {"positive"}

@@ -40,7 +40,10 @@ ACTIVITIES: dict[str, re.Pattern[str]] = {
         r"\b(launch (preparations?|pad activity)|prepar\w* (for |to conduct |to )?(a |another )?"
         r"(satellite |rocket |missile )?launch|fuel(l)?ing|erect(ed|ing|or)|"
         r"on the (launch )?pad|conduct\w* (?:[\w-]+ ){0,3}launch(?:es)?|"
-        r"(?:pending|imminent|upcoming|forthcoming|planned) (?:[\w-]+ ){0,2}launch|"
+        r"(?:pending|imminent|upcoming|forthcoming|planned|possible) (?:[\w-]+ ){0,2}launch|"
+        r"preps? for (?:a |the )?(?:[\w-]+ )?launch|"
+        r"(?:placed|put|moved|installed|erected) (?:the |a |its )?(?:[\w-]+ )?"
+        r"(?:rocket|missile|SLV|launch vehicle)s?\b|"
         r"(?:will|plans? to|planning to) (?:\w+ )?launch|stack(?:ed|ing)|into position|"
         r"(?:launch vehicle|rocket|missile|SLV|stages?)s? (?:\w+ ){0,3}(?:loaded|mounted|installed|"
         r"placed)|preparations? (?:(?:may|might|could|appear to|seem to) )?(?:be |are |were |is )?"
@@ -96,7 +99,8 @@ ACTIVITIES: dict[str, re.Pattern[str]] = {
         r"vehic(?:le|ular) (?:[\w-]+ ){0,3}?(?:movements?|activit(?:y|ies)|traffic|tracks)|"
         r"(?:material|materials|fuel|equipment) (?:was|were|being|had been) (?:\w+ )?moved|"
         r"(?:vehicle |unusual |truck )?traffic|(?:their|its) movements?|"
-        r"transfer of (?:[\w-]+ ){0,2}(?:material|fuel|equipment|cargo))",
+        r"transfer of (?:[\w-]+ ){0,2}(?:material|fuel|equipment|cargo)|"
+        r"(?:inbound|outbound) shipments?|shipments? of)",
         re.I,
     ),
     "construction/rebuilding": re.compile(
@@ -112,7 +116,12 @@ ACTIVITIES: dict[str, re.Pattern[str]] = {
         r"putting back|(?<!state of )repairs?|repairing|(?:externally|nearly|almost) complete|"
         r"nearing completion|install(?:ation|ing|ed)? (?:of )?(?:roof|equipment|new)|"
         r"(?:has been|have been|was|were|been) completed|"
-        r"(?:new|restoration|construction|repair) work|(?:has|have|had|was|were|been) set up|"
+        r"(?:new|restoration|construction|repair|ongoing|continuing|continued) work|"
+        r"work (?:is |was |has been )?(?:also )?continu\w*|"
+        r"(?:moves?|moving|proceed\w*) (?:to|toward|towards) completion|"
+        r"(?:is|are|was|were) being (?:built|constructed|erected)|"
+        r"install(?:ed|ing)\]? (?:a |an |the )?(?:[\w-]+ )?(?:cover|roof|shelter|canopy)|"
+        r"(?:has|have|had|was|were|been) set up|"
         r"moderni[sz]\w*|development project|upgrad\w*|improvements?|dredging|addition of|"
         r"new (?:launch pads?|tunnels?|piers?|roads?)|ongoing development|unchanged|"
         r"(?:has |have |had |was |were |been )(?:\w+ly )?"
@@ -159,7 +168,10 @@ ACTIVITIES: dict[str, re.Pattern[str]] = {
         r"(?:re)?introduc\w* (?:\w+ )?nuclear material|"
         r"commission\w*|test-run\w*|running|(?:come|came|brought) online|"
         r"produc(?:e|es|ed) (?:[\w-]+ ){0,4}(?:plutonium|uranium|fissile|material|HEU|LEU)\b|"
-        r"in full swing|(?:liquid |water |steady )?effluent|generat\w* (?:[\w-]+ ){0,4}plutonium|"
+        r"in full swing|"
+        r"discharges? (?:was|were|is|are|has been|had been) (?:also )?"
+        r"(?:detected|observed|seen|spotted)|"
+        r"(?:liquid |water |steady )?effluent|generat\w* (?:[\w-]+ ){0,4}plutonium|"
         r"burning of (?:the )?(?:uranium |nuclear )?fuel|"
         r"(?:unload|remov|extract|dump|discharg)\w* (?:[\w,]+ ){0,3}?(?:spent |used )?fuel rods|"
         r"shutter\w*|re-open\w*|re-start\w*|(?:went|go|goes|gone|going) (?:back )?online|"
@@ -472,8 +484,8 @@ ATTRIBUTION = [
         r"(?:officials?|sources?|analysts|"
         r"diplomats?|experts|lawmakers|chief|director|inspectors?|"
         r"researchers|authors|spokes(?:man|woman|person)))\s+(?:also\s+|have\s+|has\s+|worldwide\s+|"
-        r"here\s+|\w+ly\s+){0,2}(?:said|say|says|told|suspect|suspected|pointed out|insisted|"
-        r"indicated|suggested|admitted|wrote|writes?|added|"
+        r"here\s+|\w+ly\s+){0,2}(?:said|say|says|told|suspect|suspected|pointed (?:out|to)|"
+        r"insisted|indicated|suggested|admitted|wrote|writes?|added|"
         r"reported|reports|"
         r"believe|"
         r"think)\b"
@@ -793,7 +805,7 @@ _NOT_SOURCE = re.compile(r"\bconsistent with (?:a |an |the )?(?:recent |latest )
 
 
 #: A speaker in a relative clause is an aside ("the reactor - which experts say is ...").
-_RELATIVE = re.compile(r"\b(?:which|who|whom|what)\s+$", re.I)
+_RELATIVE = re.compile(r"\b(?:which|who|whom|what|(?<=(?-i:[a-z]) )that)\s+(?:the\s+)?$", re.I)
 #: A name right after a preposition is a place or an object, not who says it.
 _PREPOSITION = re.compile(
     r"\b(?:of|near|in|at|from|to|for|on|with|about|over|outside)\s+(?:the\s+|a\s+|an\s+)?$", re.I
@@ -1094,7 +1106,7 @@ _NOT_SAID = re.compile(
     r"\b(?:a|the) (?:partially|partly|once|formerly) (?:decommissioned|dismantled|shut)\b|"
     r"\b(?:does|do|did|could|can|cannot|would)(?:n't| not)? (?:\w+ )?rule out\b|"
     r"\bnot (?:be |been )?ruled out\b|"
-    r"\bin order to prevent\b",
+    r"\bin order to prevent\b|\bnot preclude\b",
     re.I,
 )
 
