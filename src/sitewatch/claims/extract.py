@@ -804,7 +804,8 @@ def match_sites(sentence: str, names: Sequence[tuple[str, str]]) -> list[str]:
 _NOT_SOURCE = re.compile(r"\bconsistent with (?:a |an |the )?(?:recent |latest )?$", re.I)
 
 
-#: A speaker in a relative clause is an aside ("the reactor - which experts say is ...").
+#: A speaker in a relative clause is an aside ("the reactor - which experts say is ...", "a
+#: rocket that the North claimed put a satellite into orbit").
 _RELATIVE = re.compile(r"\b(?:which|who|whom|what|(?<=(?-i:[a-z]) )that)\s+(?:the\s+)?$", re.I)
 #: A name right after a preposition is a place or an object, not who says it.
 _PREPOSITION = re.compile(
