@@ -863,27 +863,18 @@ def test_twenty_sixth_round_rules() -> None:
     ]
     for text in launch:
         assert "launch preparation" in {c.activity for c in claims(text)}, text
-    shipment = only(
-        claims("The researchers also suggested there may be an inbound shipment to Yongbyon.")
-    )
-    assert shipment.activity == "vehicle movement"
-    discharge = only(claims("At Yongbyon, the discharge was detected also in April imagery."))
-    assert discharge.activity == "operating"
-    pointed = only(
-        claims(
-            "In their assessment, the researchers pointed to imagery that shows three railcars "
-            "at Yongbyon.",
-            publisher="KBS",
-        )
-    )
-    assert pointed.attribution == "researchers"
-    relative = only(
-        claims(
-            "Sohae was used in February to launch a long-range rocket that the North claimed "
-            "put a satellite into orbit.",
-            publisher="Stars and Stripes",
-        )
-    )
-    assert relative.attribution == "Stars and Stripes"
+    # (text, publisher, field of the one claim, its value)
+    single = [
+        ("The researchers also suggested there may be an inbound shipment to Yongbyon.", "",
+         "activity", "vehicle movement"),
+        ("At Yongbyon, the discharge was detected also in April imagery.", "", "activity",
+         "operating"),
+        ("In their assessment, the researchers pointed to imagery that shows three railcars at "
+         "Yongbyon.", "KBS", "attribution", "researchers"),
+        ("Sohae was used in February to launch a long-range rocket that the North claimed put a "
+         "satellite into orbit.", "Stars and Stripes", "attribution", "Stars and Stripes"),
+    ]  # fmt: skip
+    for text, publisher, field_name, value in single:
+        assert getattr(only(claims(text, publisher=publisher)), field_name) == value, text
     preclude = claims("However, ongoing work at Sohae should not preclude an October launch.")
     assert {c.polarity for c in preclude} == {"positive"}
