@@ -152,12 +152,8 @@ def evaluate_change(
     not_scored: list[str] = []
     if method == "model" and protocol == "leave-source-out":
         # Only sources some fold holds out can be scored (CDD's one pair only trains).
-        held = {
-            source
-            for entry in manifest.get("models", {}).values()
-            if entry.get("family") == family
-            for source in entry.get("held_out_sources", [])
-        }
+        models = manifest.get("models", {})
+        held = {p.source for p in pairs if source_fold(models, family, p.source) is not None}
         not_scored = sorted({p.source for p in pairs} - held)
         pairs = [p for p in pairs if p.source in held]
         if not pairs:
