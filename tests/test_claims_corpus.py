@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from collections import Counter
 from datetime import date
 from pathlib import Path
@@ -102,3 +105,31 @@ def test_eval_claims_cli_json_and_a_bad_corpus(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "is not a claims corpus" in result.output
     assert "Traceback" not in result.output
+
+
+def test_failures_come_out_in_the_same_order_whatever_the_string_hashing() -> None:
+    # Many failures over two sites and several sentences of one text; each run of a fresh
+    # interpreter hashes strings with another seed.
+    script = (
+        "import json; from datetime import date\n"
+        "from sitewatch.evaluation.claims import LabelledText, evaluate_claims\n"
+        "from sitewatch.sites.watchlist import builtin_sites\n"
+        "text = ' '.join(f'Trucks were seen at {s} on March {d}.' for d in range(1, 5)"
+        " for s in ('Sohae', 'Sanumdong', 'Yongbyon'))\n"
+        "t = LabelledText('t', 'https://example.org/t', 'P', date(2019, 3, 8), 'g', 'test',"
+        " text, ())\n"
+        "print(json.dumps(evaluate_claims([t], builtin_sites())['failures']))\n"
+    )
+    outputs = {
+        subprocess.run(
+            [sys.executable, "-c", script], check=True, capture_output=True, text=True,
+            env={**os.environ, "PYTHONHASHSEED": str(seed)},
+        ).stdout
+        for seed in range(4)
+    }  # fmt: skip
+    assert len(outputs) == 1
+    failures = json.loads(outputs.pop())
+    assert len(failures) == 12
+    assert [f["sentence"] for f in failures] == sorted(
+        (f["sentence"] for f in failures), key=lambda s: int(s.rstrip(".").split()[-1])
+    )

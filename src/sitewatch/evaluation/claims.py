@@ -177,6 +177,8 @@ def evaluate_claims(
     tp = sum(s.tp for s in scored)
     agree: Counter[str] = Counter()
     negated = Counter[str]()
+    # Failures in text order and, within a text, by sentence and site (sets of units
+    # would list them in an order that changes with Python's string hashing).
     failures: list[dict[str, Any]] = []
     kinds: Counter[str] = Counter()
     off_watchlist = {"texts": 0, "claims": 0}
@@ -187,7 +189,7 @@ def evaluate_claims(
         if not match_sites(s.text.text, names):
             off_watchlist["texts"] += 1
             off_watchlist["claims"] += len(s.predicted)
-        for unit in s.labels.keys() & s.predicted.keys():
+        for unit in sorted(s.labels.keys() & s.predicted.keys()):
             labels, preds = s.labels[unit], s.predicted[unit]
             who = {a for c in labels for a in c.attribution}
             agree["attribution"] += _who_matches(preds[0].attribution, sorted(who))
@@ -217,7 +219,7 @@ def evaluate_claims(
             if not _who_matches(preds[0].attribution, sorted(who)):
                 kinds["wrong attribution"] += 1
                 failures.append(_failure("wrong attribution", s, unit, sorted(who), preds[0]))
-        for unit in s.labels.keys() - s.predicted.keys():
+        for unit in sorted(s.labels.keys() - s.predicted.keys()):
             i, _ = unit
             if any(p == i for p, _ in s.predicted):
                 kind = "missed: claim put on another site"
@@ -227,7 +229,7 @@ def evaluate_claims(
                 kind = "missed: no activity found"
             kinds[kind] += 1
             failures.append(_failure(kind, s, unit, [], None))
-        for unit in s.predicted.keys() - s.labels.keys():
+        for unit in sorted(s.predicted.keys() - s.labels.keys()):
             i, _ = unit
             kind = (
                 "spurious: claim on the wrong site"
