@@ -878,3 +878,91 @@ def test_twenty_sixth_round_rules() -> None:
         assert getattr(only(claims(text, publisher=publisher)), field_name) == value, text
     preclude = claims("However, ongoing work at Sohae should not preclude an October launch.")
     assert {c.polarity for c in preclude} == {"positive"}
+
+
+def test_twenty_seventh_round_rules() -> None:
+    """Held-out round 27: fuel injected into a rocket and "the possibility of a launch" are
+    launch preparation; a tanker "close to" the pad and movement "around" an area are
+    vehicle movement; an altered roof is construction and the reactor's white foam is
+    operation; "forced ... to suspend", "ruled out", "low possibility" and "not much" negate,
+    "precludes determining whether" and a relative clause's "which was closed" do not;
+    what "will be observable" or "would be" done is not a claim; speakers: an organisation
+    and title before a name, "explained", "according to the military", "studied by", a
+    headline's capital, an aggregator's source line, "these reports" (not "These") and
+    "it said" (an organisation, not the official named since); "these sites" are all the
+    sites named together."""
+    # (text, activity, polarity of its claims)
+    found = [
+        ("A military insider said North Korea has begun injecting fuel into its rocket at "
+         "Sohae.", "launch preparation", "positive"),
+        ("At Sohae, fuel injection could begin Saturday.", "launch preparation", "positive"),
+        ("Seoul sees a low possibility of a missile launch from Sohae.", "launch preparation",
+         "negative"),
+        ("Officials ruled out the possibility of a launch from Sohae soon.",
+         "launch preparation", "negative"),
+        ("Snow may have forced the North to suspend its launch preparations at Sohae.",
+         "launch preparation", "negative"),
+        ("Sohae's launchpad has a tanker located close to it.", "vehicle movement",
+         "positive"),
+        ("The South detected a heightened degree of movement around the fuel area at Sohae.",
+         "vehicle movement", "positive"),
+        ("There is not much significant movement at the Sohae site, the minister said.",
+         "vehicle movement", "negative"),
+        ("At Sohae, the North Koreans appear to have altered the roof of the bunker.",
+         "construction/rebuilding", "positive"),
+        ("Imagery of Sohae from July 22 reveals a change in the roof's appearance.",
+         "construction/rebuilding", "positive"),
+        ("At Sohae, resolution precludes determining whether this is a structural modification "
+         "of the bunker.", "construction/rebuilding", "positive"),
+        ("The Yongbyon plant, which was closed in 2007, has also doubled in size.",
+         "construction/rebuilding", "positive"),
+        ("At Yongbyon, the white foam reappears on imagery from May 18.", "operating",
+         "positive"),
+        ("At Yongbyon, the assessment rests on the absence of white foam discharge.",
+         "operating", "negative"),
+    ]  # fmt: skip
+    for text, activity, polarity in found:
+        assert {c.polarity for c in claims(text) if c.activity == activity} == {polarity}, text
+    hypothetical = [
+        "Dismantlement of the Sohae facility will also be observable by commercial satellites.",
+        "The most important action at Sohae would be to demolish its foundation, which would "
+        "be difficult to reconstitute.",
+    ]
+    for text in hypothetical:
+        assert claims(text) == [], text
+    # (text, publisher, the speaker of every claim)
+    speakers = [
+        ("Snow may have halted launch preparations at Sohae, said 38 North image analyst Nick "
+         "Hansen in a report for the website.", "GSN", "Nick Hansen"),
+        ("The military explained that the North has almost finished restoring Sohae.", "KBS",
+         "military"),
+        ("According to the military, the North started restoring Sohae before the summit.",
+         "KBS", "military"),
+        ("Satellite photos studied by the US-Korea Institute at Johns Hopkins show hot water "
+         "discharged from Yongbyon.", "TIME", "US-Korea Institute"),
+        ("Sohae unlikely to be fully restored, low possibility of launch: Seoul", "Arirang",
+         "Seoul"),
+        ("These reports raise concerns that the North is preparing a launch at Sohae.",
+         "Arirang", "Arirang"),
+        ("Sohae: No New Dismantlement Activity\n\n38 North:\n\nNo dismantlement activity has "
+         "been observed at Sohae since August 3.", "MDAA", "38 North"),
+    ]  # fmt: skip
+    for text, publisher, speaker in speakers:
+        found_claims = claims(text, publisher=publisher)
+        assert found_claims, text
+        assert {c.attribution for c in found_claims} == {speaker}, text
+    asahi = claims(
+        "The newspaper Asahi Shimbun said the Yongbyon reactor was restarted. A U.S. official "
+        "told the newspaper that the steam could be a sign of operation at Yongbyon. It said "
+        "construction work may have resumed at Yongbyon.",
+        publisher="China Daily",
+    )
+    assert {c.attribution for c in asahi if c.sentence.startswith("It said")} == {"Asahi Shimbun"}
+    together = claims(
+        "Work is under way at Dongchang-ri and activity was detected at Saneum-dong. The "
+        "military said these sites are not likely to be fully functional."
+    )
+    assert {c.site_id for c in together if c.sentence.startswith("The military")} == {
+        "sohae",
+        "sanumdong",
+    }

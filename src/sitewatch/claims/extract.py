@@ -41,6 +41,7 @@ ACTIVITIES: dict[str, re.Pattern[str]] = {
         r"(satellite |rocket |missile )?launch|fuel(l)?ing|erect(ed|ing|or)|"
         r"on the (launch )?pad|conduct\w* (?:[\w-]+ ){0,3}launch(?:es)?|"
         r"(?:pending|imminent|upcoming|forthcoming|planned|possible) (?:[\w-]+ ){0,2}launch|"
+        r"possibility of (?:a |an )?(?:[\w-]+ ){0,2}launch|"
         r"preps? for (?:a |the )?(?:[\w-]+ )?launch|"
         r"(?:placed|put|moved|installed|erected) (?:the |a |its )?(?:[\w-]+ )?"
         r"(?:rocket|missile|SLV|launch vehicle)s?\b|"
@@ -51,6 +52,10 @@ ACTIVITIES: dict[str, re.Pattern[str]] = {
         r"launch|prepar\w* to (?:fire|launch)\b|"
         r"(?:building|structure|shelter)s? (?:\w+ ){0,2}moved|"
         r"(?:delivery of|delivering) (?:fuel|oxidizer|propellants?)|"
+        # "injecting fuel into its space rocket", "Fuel injection could begin", "supply the
+        # rocket with fuel"
+        r"inject\w* (?:[\w-]+ ){0,2}?fuel|fuel injection|"
+        r"suppl\w* (?:the |a |its )?(?:rocket|missile)s? with fuel|"
         r"(?:fuel|oxidizer|propellant) (?:tanks?|containers?|delivery|trucks?)|"
         r"launch(?:es)? (?:will|would|could) be conducted|launch is (?:in the offing|imminent)|"
         r"(?:rockets?|missiles?|launchers?) (?:is |are |was |were )?(?:present|visible|"
@@ -95,7 +100,8 @@ ACTIVITIES: dict[str, re.Pattern[str]] = {
         r"TELs?|trailers?|railcars?|tankers?|containers?)\b.{0,60}\b(mov\w*|arriv\w*|"
         r"depart\w*|seen|spotted|parked|observed|gather\w*|around|near|on|at|outside|enter\w*|"
         r"leav\w*|"
-        r"coming|going|remain\w*|visible|captured|present)|movements? of|arrival of|"
+        r"coming|going|remain\w*|visible|captured|present|close to|next to)|movements? of|"
+        r"arrival of|movements? (?:around|at|near|inside|outside|in and out of) (?:the|a|an|its)\b|"
         r"vehic(?:le|ular) (?:[\w-]+ ){0,3}?(?:movements?|activit(?:y|ies)|traffic|tracks)|"
         r"(?:material|materials|fuel|equipment) (?:was|were|being|had been) (?:\w+ )?moved|"
         r"(?:vehicle |unusual |truck )?traffic|(?:their|its) movements?|"
@@ -132,6 +138,8 @@ ACTIVITIES: dict[str, re.Pattern[str]] = {
         r"(?:[\w-]+ ){0,3}(?:tower|building|pad|road|hall|structure)|"
         r"(?:basically |largely |now )?finished|demoli\w*|destr(?:oy|oyed|oying|uction)|"
         r"changes to (?:the |this |its |that )?(?:[\w-]+ )?(?:building|structure|facility)|"
+        r"(?:alter|modifi|modify)\w* (?:the |its |a )?(?:[\w-]+ ){0,2}(?:roof|structure|building|"
+        r"bunker|wall|tower|gantry)s?|changes? (?:in|to) (?:the |its )?(?:[\w-]+ ){0,2}?roof|"
         r"(?:blown|blew) up|t(?:orn|ore|earing) down|"
         r"(?:work|construction|excavation) (?:has been |had been |is |was |are |were )?under ?way|"
         r"doubled in size|enlarg\w*|extension|(?:re)?pav(?:ed|ing)|new additions?|"
@@ -210,6 +218,8 @@ ACTIVITIES: dict[str, re.Pattern[str]] = {
         r"(?:discharges?|being discharged|outflow)|"
         r"(?:discharges?|release|outflow) of (?:\w+ )?water|"
         r"hot water|"
+        r"foam (?:discharges?|reappear\w*|(?:was |is |were |are )?(?:present|visible|observed|"
+        r"seen))|"
         r"personnel (?:\w+ ){0,3}(?:observed|seen|visible|present|activity))\b",
         re.I,
     ),
@@ -261,6 +271,9 @@ NEGATION = re.compile(
     r"little (?:to no )?(?:activity|signs?)|nothing (?:to indicate|to suggest|indicat\w*|"
     r"suggest\w*)|"
     r"(?:chose|chosen|decided|opted) not to|"
+    r"(?:forced|forcing|ordered|obliged) (?:[\w-]+ ){0,3}?to (?:suspend|stop|halt|cease|abandon)|"
+    r"ruled out|(?:low|slim|little) (?:possibility|likelihood|probability|chance)|"
+    r"not (?:much|many) (?:[\w-]+ ){0,2}?(?:activit(?:y|ies)|movements?|signs?|work|change)|"
     r"(?<!once-)(?<!once )(?<!formerly )dormant|idle|inactive|without any|"
     r"(?:has|have|had|was|were|is|are|been|remains?|remained) (?:long |largely )?abandoned|"
     r"without (?:actually )?(?:conducting|carrying out|doing|performing))\b",
@@ -351,7 +364,7 @@ _SAYS = (
     r"observed|concluded|argued|suggest(?:s|ed)?|speculated?|added|revealed|spotted|believes?|"
     r"presented|announced|confirmed|warned|stated|determined|briefed|expressed|released|"
     r"commented|spoke|called for|admitted|denied|denies|linked|urged|made the announcement|"
-    r"informed|claimed|claims|predicts|predicted|forecasts?|wrote|writes|"
+    r"informed|claimed|claims|predicts|predicted|forecasts?|wrote|writes|explained|"
     r"ran (?:a|an) (?:[\w-]+ )?(?:article|report|story|editorial)|"
     r"(?:was|were|has been|have been) quoted|"
     r"shared exclusively|issued an? (?:\w+ )?(?:assessment|statement|report)|"
@@ -363,7 +376,7 @@ ATTRIBUTION = [
     re.compile(
         r"^[^.:;\n]{10,200}:\s+((?:[A-Z0-9][\w.'\u2019&-]*\s+){0,3}(?:North|Parallel|News|Times|"
         r"Post|Institute|Agency|Monitor|Ministry|Yonhap|Reuters|AFP|AP|VOA|NHK|KBS|CNN|IAEA|NIS|"
-        r"CSIS|KCNA))\s*$"
+        r"CSIS|KCNA|Seoul|Washington|Tokyo|Beijing|Moscow))\s*$"
     ),
     # A headline that names its source before a colon ("VOA: Buildings Spotted Near ...")
     re.compile(
@@ -482,9 +495,9 @@ ATTRIBUTION = [
     re.compile(
         r"((?:(?<![\w.'-])(?:[A-Z][\w.'-]*|the|nuclear|atomic|agency|intelligence|military|"
         r"government|defen[cs]e|senior|state|foreign|administration|security|news|"
-        r"international|local)\s+){0,4}"
+        r"international|local|anonymous|unnamed|high-ranking|vice|deputy)\s+){0,4}"
         r"(?:officials?|sources?|analysts|"
-        r"diplomats?|experts|lawmakers|chief|director|inspectors?|"
+        r"diplomats?|experts|lawmakers|chief|director|inspectors?|insiders?|ministers?|"
         r"researchers|authors|spokes(?:man|woman|person)))\s+(?:also\s+|have\s+|has\s+|worldwide\s+|"
         r"here\s+|\w+ly\s+){0,2}(?:said|say|says|told|suspect|suspected|pointed (?:out|to)|"
         r"insisted|indicated|suggested|admitted|wrote|writes?|added|"
@@ -509,6 +522,11 @@ ATTRIBUTION = [
         + _SPEAKER_NOUN
         + ")"
     ),
+    # "According to the military, Pyongyang started restoring the site"
+    re.compile(
+        r"\b[Aa]ccording to the ((?:(?:South|North) Korean |U\.S\. |US |American |Japanese )?"
+        r"(?:military|government|ministry|authorities|army|navy|air force))\b"
+    ),
     # "according to a recent report from a U.S. think tank"
     re.compile(
         r"\b[Aa]ccording to (?:(?:a|the) )?(?:recent |new |latest )?"
@@ -519,7 +537,7 @@ ATTRIBUTION = [
     ),
     re.compile(
         r"\b(?:assessment|analysis|report|(?:was|were|is|been) reported|published|released|"
-        r"provided|shared|findings|study|analy[sz]ed|obtained|results?)"
+        r"provided|shared|findings|study|analy[sz]ed|studied|examined|obtained|results?)"
         r"(?:\s+of\s+(?:[\w-]+\s+){0,2}?(?:images?|imagery|photos?|pictures?|data))?"
         r"(?:\s+(?:first|on\s+\w+day|\w+day|recently|earlier))* (?:by|from) (?:the )?"
         r"(?:[a-z][\w-]*\s+){0,5}?(?:[A-Z][\w.]*(?:\s+[A-Z][\w.]*)*['\u2019]s\s+(?=[a-z])"
@@ -553,10 +571,12 @@ ATTRIBUTION = [
         + r")"
     ),
     re.compile(r"\bsaid\s+(?:[a-z]+\s+)?((?:experts|analysts|researchers)\s+" + _ORG_BODY + r")"),
-    # "...,\u201d said image analyst Allison Puccioni."
+    # "...,\u201d said image analyst Allison Puccioni."; "said 38 North image analyst Nick
+    # Hansen in a report for the website"
     re.compile(
-        r"\bsaid\s+(?:[a-z-]+\s+){0,3}?(?:analyst|expert|researcher|scientist|specialist|"
-        r"professor|fellow|director)\s+([A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*){1,3})(?=\s*(?:[.,;]|$))"
+        r"\bsaid\s+(?:[A-Z0-9][\w.'-]*\s+){0,3}(?:[a-z-]+\s+){0,3}?(?:analyst|expert|researcher|"
+        r"scientist|specialist|professor|fellow|director)\s+([A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*){1,3})"
+        r"(?=\s*(?:[.,;]|$)|\s+(?:in|of|at|from|with|for)\b)"
     ),
     # "..., 38 North, a Washington-based monitoring group announced on Tuesday."
     re.compile(
@@ -647,7 +667,12 @@ ATTRIBUTION_TYPES = [
             re.I,
         ),
     ),
-    ("news outlet", re.compile(r"news|Yonhap|Reuters|\bAP\b|AFP|NK News|Times|Post|CNN|NHK", re.I)),
+    (
+        "news outlet",
+        re.compile(
+            r"news|Yonhap|Reuters|\bAP\b|AFP|NK News|Times|Post|CNN|NHK|Shimbun|Ilbo|Herald", re.I
+        ),
+    ),
 ]
 _REFERS_BACK = re.compile(r"\b((?:the|this|these|both) (?:[\w-]+ ){0,3}?(sites?|facility|"
                           r"facilities|plant|factory|laborator(?:y|ies)|locations?|"
@@ -658,6 +683,13 @@ _REFERS_BACK = re.compile(r"\b((?:the|this|these|both) (?:[\w-]+ ){0,3}?(sites?|
                           r"(?:building|structure))|its|"
                           r"there(?!\s+(?:is|are|was|were|will|has|have|had|may|might|could|"
                           r"would|seems?|appears?)\b))\b", re.I)  # fmt: skip
+
+#: Sites named together before, referred to together ("these sites", "both facilities").
+_ALL_OF_THEM = re.compile(
+    r"\b(?:these|those|both|the two|the three|all three) (?:[\w-]+ ){0,2}?(?:sites|facilities|"
+    r"locations|complexes)\b",
+    re.I,
+)
 
 #: Month numbers by the first three letters of the name ("Feb." and "February" alike).
 MONTHS = {m: i for i, m in enumerate(
@@ -713,6 +745,22 @@ _CORROBORATES = re.compile(
     r"\W*(?:This|That|These|Which|It)\s+(?:is|are|was|were|appears?|seems?)\s+(?:\w+\s+){0,2}?"
     r"(?:consistent with|in line with|corroborated by|confirmed by)\b"
 )
+#: A line that names whose text follows, as aggregators reprint reports ("38 North:").
+_SOURCE_LINE = re.compile(r"^\s*(" + _ORG_BODY + r")\s*:\s*$")
+
+
+def _relayed_source(text: str) -> tuple[str, str]:
+    """The source a text reprints, when a line of its own names one (an agency, think tank,
+    official or outlet): the voice of the whole text, headline included."""
+    for line in text.splitlines():
+        m = _SOURCE_LINE.match(line)
+        if m is not None:
+            kind = next((k for k, p in ATTRIBUTION_TYPES if p.search(m.group(1))), "other")
+            if kind in _REPORTED_KINDS:
+                return m.group(1), kind
+    return "", ""
+
+
 #: A sentence that is all quotation ("\u201cThere are also indications ...\u201d").
 _WHOLE_QUOTE = re.compile(r"^\s*[\u201c\"][^\u201c\u201d\"]+[\u201d\"]\s*$")
 #: Refers forward to a place the next sentence names ("at a North Korean missile factory", a
@@ -877,6 +925,10 @@ _SEEN = re.compile(r"(?:observed|detected|spotted|seen|found)$")
 _PLACE_AFTER = re.compile(r"\s+(?:at|in|near|around|inside|outside|behind|along|on)\b")
 
 
+#: Pronouns and determiners, not names ("These reports are raising concerns").
+_NOT_A_SPEAKER = frozenset({"it", "he", "she", "they", "the", "this", "these", "those"})
+
+
 def _speaker(sentence: str, m: re.Match[str]) -> tuple[str, str] | None:
     """The speaker a pattern's match names, or None when the match is not one."""
     if _NOT_SOURCE.search(sentence[max(0, m.start() - 40) : m.start()]):
@@ -889,7 +941,7 @@ def _speaker(sentence: str, m: re.Match[str]) -> tuple[str, str] | None:
     ):
         return None
     text = re.sub(r"^(?:the|an?)\s+", "", m.group(1).strip(" ,."), flags=re.I)
-    if len(text) < 2 or text.lower() in {"it", "he", "she", "they", "the", "this"}:
+    if len(text) < 2 or text.lower() in _NOT_A_SPEAKER:
         return None
     if _RELATIVE.search(before):  # "- which experts say -": an aside, not the source
         return None
@@ -1109,17 +1161,26 @@ _NOT_SAID = re.compile(
     r"\b(?:a|the) (?:partially|partly|once|formerly) (?:decommissioned|dismantled|shut)\b|"
     r"\b(?:does|do|did|could|can|cannot|would)(?:n't| not)? (?:\w+ )?rule out\b|"
     r"\bnot (?:be |been )?ruled out\b|"
-    r"\bin order to prevent\b|\bnot preclude\b",
+    r"\bin order to prevent\b|\bnot preclude\b|"
+    r"\bprecludes? (?:\w+ )?(?:determining|confirming|knowing|concluding|saying|telling)\b",
     re.I,
 )
 
 
+#: A relative clause set off by commas ("The plant, which was closed in 2007, has also
+#: doubled in size") is a clause of its own, after the main clause: its negation is not
+#: the main clause's.
+_ASIDE = re.compile(r",\s+(?:which|who)\b[^,;]*,")
+
+
 def _clauses(sentence: str) -> list[str]:
     text = _NOT_SAID.sub(" ", _CONTINUED.sub(" continued ", FACILITY_NOUNS.sub(" ", sentence)))
+    asides = [m.group(0).strip(", ") for m in _ASIDE.finditer(text)]
+    text = _ASIDE.sub(" ", text)
     leading = _LEADING.match(text)
     if leading is None:
-        return _CLAUSE.split(text)
-    return [leading.group(0), *_CLAUSE.split(text[leading.end() :])]
+        return [*_CLAUSE.split(text), *asides]
+    return [leading.group(0), *_CLAUSE.split(text[leading.end() :]), *asides]
 
 
 def _clause_polarity(clause: str) -> str:
@@ -1201,6 +1262,24 @@ _GENERIC = re.compile(
 )
 
 
+#: What could be seen or done, not what was ("dismantlement ... will also be observable by
+#: commercial satellites", "the most important action would be to demolish its foundation"):
+#: the clause that says it is masked.
+_OBSERVABLE = re.compile(
+    r"\b(?:will|would|should|could) (?:also )?be (?:easily )?(?:observable|visible|verifiable|"
+    r"detectable)\b",
+    re.I,
+)
+_WOULD_BE_TO = re.compile(r"\bwould be to \w+[^.;]*", re.I)
+
+
+def _mask_hypothetical(text: str) -> str:
+    # split at punctuation first: a pattern reaching back over the clause would make long
+    # runs of words without punctuation quadratic
+    text = _WOULD_BE_TO.sub(" ", text)
+    return "".join(" " if _OBSERVABLE.search(part) else part for part in re.split(r"([,;.])", text))
+
+
 def activities_of(sentence: str) -> list[str]:
     """The kinds of activity a sentence speaks of (facility names, watching and purposes
     masked first; none in a statement of what a sign usually means)."""
@@ -1209,6 +1288,7 @@ def activities_of(sentence: str) -> list[str]:
     masked = FACILITY_NOUNS.sub(" ", sentence)
     for mask in (_WATCHING, _PURPOSE, _RUN_BY):
         masked = mask.sub(" ", masked)
+    masked = _mask_hypothetical(masked)
     return [a for a, p in ACTIVITIES.items() if p.search(masked)]
 
 
@@ -1242,6 +1322,7 @@ def extract_claims(
     others = _other_places(sites)
     claims: list[Claim] = []
     last_sites: list[str] = []
+    named_together: list[str] = []  # the sites the last sentence naming several named
     previous_named = False
     previous_who = ("", "")
     previous_body = ("", "")  # the last organisation named, for "it said", "the agency added"
@@ -1252,6 +1333,10 @@ def extract_claims(
     pending: list[tuple[str, str, list[str], bool, set[str]]] = []
     last_sentence_claims = 0  # where the previous sentence's claims start
     quoted: list[Claim] = []  # claims of a quotation whose speaker is not yet named
+    # The text's own voice: the source it reprints, else its publisher, else (below) the
+    # agency of its dateline.
+    relayed = _relayed_source(text)
+    voice = relayed if relayed[0] else (publisher, "publication") if publisher else ("", "")
     for paragraph in paragraphs(text):
         straight_open = False  # a straight-quoted quotation is open at the sentence's start
         in_paragraph = False  # a watched site was named earlier in this paragraph
@@ -1265,8 +1350,8 @@ def extract_claims(
                 wire = dateline.group("agency").strip()
             # Who says what the text says in its own voice: the source the paragraph
             # reports (an agency, think tank, official or outlet named earlier in it), else
-            # the publisher, else the wire.
-            own = (publisher, "publication") if publisher else (wire, "news outlet")
+            # the text's own voice.
+            own = voice if voice[0] else (wire, "news outlet")
             fallback = reporting if reporting[0] else own
             # A dateline names where and when the report was filed, not a site or a date
             # of activity.
@@ -1290,8 +1375,11 @@ def extract_claims(
             other_kind = bool(last_sites) and _names_other_kind(sentence, kinds[last_sites[-1]])
             if other_kind and not named:  # the text has moved on to another place
                 in_paragraph = previous_named = False
+            if len(named) > 1:
+                named_together = named
             if not named and activities and last_sites and refers_back and not other_kind:
-                named = last_sites[-1:]
+                plural = named_together if _ALL_OF_THEM.search(sentence) else []
+                named = plural if set(last_sites) <= set(plural) else last_sites[-1:]
             # A sentence whose claims are on a site, named or carried over, lets the next one
             # carry it on ("... at the site. Personnel and vehicles were observed ..."); a
             # sentence with neither a place nor an activity ("VOA said the images were taken
@@ -1359,7 +1447,7 @@ def extract_claims(
                 previous_who = said_by
                 if said_by[1] in _REPORTED_KINDS and not _CORROBORATES.match(sentence):
                     reporting = said_by
-                if said_by[1] != "other":
+                if said_by[1] not in ("other", "official"):  # "it said" is not a person
                     previous_body = said_by
                 if _SOURCE_AFTER.match(sentence):  # "No new activity at X. This is according
                     for c in claims[last_sentence_claims:before]:  # to 38 North."
