@@ -31,6 +31,25 @@ def only(found: list[Claim]) -> Claim:
     return found[0]
 
 
+def assert_polarities(rows: list[tuple[str, str, str]]) -> None:
+    """Each (text, activity, polarity): the text's claims of that activity have that polarity."""
+    for text, activity, polarity in rows:
+        assert {c.polarity for c in claims(text) if c.activity == activity} == {polarity}, text
+
+
+def assert_no_claims(texts: list[str]) -> None:
+    for text in texts:
+        assert claims(text) == [], text
+
+
+def assert_speakers(rows: list[tuple[str, str, str]]) -> None:
+    """Each (text, publisher, speaker): the text has claims, and all have that speaker."""
+    for text, publisher, speaker in rows:
+        found = claims(text, publisher=publisher)
+        assert found, text
+        assert {c.attribution for c in found} == {speaker}, text
+
+
 def test_negated_and_dormant_activity_is_negative() -> None:
     stopped = only(claims("North Korea stopped the operation of its 5-megawatt reactor at "
                           "Yongbyon in 2018."))  # fmt: skip
@@ -921,15 +940,13 @@ def test_twenty_seventh_round_rules() -> None:
         ("At Yongbyon, the assessment rests on the absence of white foam discharge.",
          "operating", "negative"),
     ]  # fmt: skip
-    for text, activity, polarity in found:
-        assert {c.polarity for c in claims(text) if c.activity == activity} == {polarity}, text
+    assert_polarities(found)
     hypothetical = [
         "Dismantlement of the Sohae facility will also be observable by commercial satellites.",
         "The most important action at Sohae would be to demolish its foundation, which would "
         "be difficult to reconstitute.",
     ]
-    for text in hypothetical:
-        assert claims(text) == [], text
+    assert_no_claims(hypothetical)
     # (text, publisher, the speaker of every claim)
     speakers = [
         ("Snow may have halted launch preparations at Sohae, said 38 North image analyst Nick "
@@ -947,10 +964,7 @@ def test_twenty_seventh_round_rules() -> None:
         ("Sohae: No New Dismantlement Activity\n\n38 North:\n\nNo dismantlement activity has "
          "been observed at Sohae since August 3.", "MDAA", "38 North"),
     ]  # fmt: skip
-    for text, publisher, speaker in speakers:
-        found_claims = claims(text, publisher=publisher)
-        assert found_claims, text
-        assert {c.attribution for c in found_claims} == {speaker}, text
+    assert_speakers(speakers)
     asahi = claims(
         "The newspaper Asahi Shimbun said the Yongbyon reactor was restarted. A U.S. official "
         "told the newspaper that the steam could be a sign of operation at Yongbyon. It said "
@@ -966,3 +980,78 @@ def test_twenty_seventh_round_rules() -> None:
         "sohae",
         "sanumdong",
     }
+
+
+def test_twenty_eighth_round_rules() -> None:
+    """Held-out round 28: an impending, planned-then-canceled or delayed launch, propellants
+    moved, a rocket to assemble and "Preparations ... for U\u2019nha-3 Launch" are launch
+    preparation; trucks "pulling up" and rods being transported are vehicle movement; progress
+    on a new launch pad is construction; a clause after "suggests that" has its own polarity;
+    what is demanded, what a camera or a ban does, monitoring that resumed, what a facility
+    was used for, watching activities, a technology not possessed, modernised capabilities
+    and a renewed panel are not claims; speakers: a president, a prime minister who issued, a
+    think-tank report that revealed, officials who stated, analysts who have seen, "IAEA`s
+    spokesperson stressed", a speaker before a quotation before one inside it, and the
+    speaker of a quotation for the sentences wholly inside it."""
+    # (text, activity, polarity of its claims of that activity)
+    found = [
+        ("Japan warned of the impending satellite launch from Sohae.", "launch preparation",
+         "positive"),
+        ("At Sohae, the launch was planned but was canceled for unknown reasons.",
+         "launch preparation", "negative"),
+        ("Movement observed at the VIP facility at Sohae suggests that a launch was planned but "
+         "was canceled.", "vehicle movement", "positive"),
+        ("Officials said propellants were moved to Sohae after combustion tests.",
+         "launch preparation", "positive"),
+        ("Officials said propellants were moved to Sohae after combustion tests.", "test",
+         "positive"),
+        ("Preparations Continue at Sohae for U\u2019nha-3 Launch", "launch preparation",
+         "positive"),
+        ("It appears North Korea could assemble a three-stage rocket at Sohae.",
+         "launch preparation", "positive"),
+        ("At Yongbyon, some trucks were pulling up to the storage building.",
+         "vehicle movement", "positive"),
+        ("Analysts said workers were transporting the rods at Yongbyon.", "vehicle movement",
+         "positive"),
+        ("Imagery revealed significant progress at a remarkable pace on a new launch pad at "
+         "Sohae.", "construction/rebuilding", "positive"),
+        ("The new launch pad at Sohae includes a rail-mounted structure.",
+         "construction/rebuilding", "positive"),
+    ]  # fmt: skip
+    assert_polarities(found)
+    not_claims = [
+        "Kim highlighted the Sohae station in a plan to modernize the country's military "
+        "capabilities.",
+        "Russia vetoed the resolution renewing the panel of experts on Sohae.",
+        "The IAEA demanded that the regime at Yongbyon should not take further actions for "
+        "reactivation.",
+        "North Korea hindered the operation of the inspection cameras at Yongbyon.",
+        "The ban was extended to all installations at Yongbyon.",
+        "An official said the process of monitoring Yongbyon had resumed.",
+        "The Yongbyon laboratory was used to produce plutonium in the 1990s.",
+        "The U.S. is keeping its eyes and ears alert on activities taking place in Yongbyon.",
+        "North Korea doesn't possess the technology to hoist rockets on the pad at Sohae after "
+        "assembling them.",
+    ]
+    assert_no_claims(not_claims)
+    # (text, the speaker of every claim, published by "The Paper")
+    speakers = [
+        ("The US president later confirmed that the test site at Sohae had been dismantled.",
+         "US president"),
+        ("The Japanese prime minister issued a warning about the impending launch from Sohae.",
+         "Japanese prime minister"),
+        ("A U.S.-based think tank report revealed that construction at Sohae had hit a new "
+         "level of urgency.", "U.S.-based think tank"),
+        ("South Korean government officials stated that the launch from Sohae was delayed.",
+         "South Korean government officials"),
+        ("Throughout January, intelligence analysts have seen extensive activity at Yongbyon.",
+         "intelligence analysts"),
+        ('IAEA`s spokesperson stressed, "We need to determine whether North Korea has '
+         'extracted plutonium at Yongbyon."', "IAEA's spokesperson"),
+        ("Kyunghyang Shinmun reported that \u201cNorth Korea made public its plans to launch "
+         "from Sohae through a report by the Korean Central News Agency.\u201d",
+         "Kyunghyang Shinmun"),
+        ("Hanyoreh reported that \u201cPreparations for a launch at Sohae are under way. Trucks "
+         "were seen near the pad at Sohae. It will take three days to finish.\u201d", "Hanyoreh"),
+    ]  # fmt: skip
+    assert_speakers([(text, "The Paper", speaker) for text, speaker in speakers])

@@ -40,7 +40,10 @@ ACTIVITIES: dict[str, re.Pattern[str]] = {
         r"\b(launch (preparations?|pad activity)|prepar\w* (for |to conduct |to )?(a |another )?"
         r"(satellite |rocket |missile )?launch|fuel(l)?ing|erect(ed|ing|or)|"
         r"on the (launch )?pad|conduct\w* (?:[\w-]+ ){0,3}launch(?:es)?|"
-        r"(?:pending|imminent|upcoming|forthcoming|planned|possible) (?:[\w-]+ ){0,2}launch|"
+        r"(?:pending|impending|imminent|upcoming|forthcoming|planned|possible|delayed|postponed) "
+        r"(?:[\w-]+ ){0,3}launch|"
+        r"launch (?:was |is |had been |has been )?(?:planned|scheduled|cancell?ed|postponed|"
+        r"delayed)|"
         r"possibility of (?:a |an )?(?:[\w-]+ ){0,2}launch|"
         r"preps? for (?:a |the )?(?:[\w-]+ )?launch|"
         r"(?:placed|put|moved|installed|erected) (?:the |a |its )?(?:[\w-]+ )?"
@@ -50,6 +53,7 @@ ACTIVITIES: dict[str, re.Pattern[str]] = {
         r"placed)|preparations? (?:(?:may|might|could|appear to|seem to) )?(?:be |are |were |is )?"
         r"(?:at|under ?way)|preparations? (?:[\w-]+ ){0,4}?for (?:a |an |the )?(?:[\w-]+ ){0,3}"
         r"launch|prepar\w* to (?:fire|launch)\b|"
+        r"preparations? (?:[\w-]+ ){0,4}?for (?:a |an |the )?[\w'\u2019-]+ launch|"
         r"(?:building|structure|shelter)s? (?:\w+ ){0,2}moved|"
         r"(?:delivery of|delivering) (?:fuel|oxidizer|propellants?)|"
         # "injecting fuel into its space rocket", "Fuel injection could begin", "supply the
@@ -57,6 +61,8 @@ ACTIVITIES: dict[str, re.Pattern[str]] = {
         r"inject\w* (?:[\w-]+ ){0,2}?fuel|fuel injection|"
         r"suppl\w* (?:the |a |its )?(?:rocket|missile)s? with fuel|"
         r"(?:fuel|oxidizer|propellant) (?:tanks?|containers?|delivery|trucks?)|"
+        r"(?:fuel|oxidizer|propellants?) (?:was |were |had been |being )?(?:moved|transported|"
+        r"delivered)|assemble (?:a |the )?(?:[\w-]+ ){0,2}rocket|"
         r"launch(?:es)? (?:will|would|could) be conducted|launch is (?:in the offing|imminent)|"
         r"(?:rockets?|missiles?|launchers?) (?:is |are |was |were )?(?:present|visible|"
         r"being moved|moved to)|prevent\w* (?:[\w-]+ ){0,2}launch(?:es)?)\b",
@@ -70,7 +76,7 @@ ACTIVITIES: dict[str, re.Pattern[str]] = {
         r"(?:carried out|conducted) (?:a |an |the |another )?"
         r"(?:[\w\u201c\u201d\"-]+ ){0,3}tests?|tests? (?:\w+ ){0,2}(?:carried out|conducted|"
         r"taken place|took place|performed)|tests?, (?:\w+ ){0,2}(?:carried out|conducted)|test at|"
-        r"testing|(?:engine|seconds?|prolonged|long) burn\b|"
+        r"testing|(?:engine|seconds?|prolonged|long) burn\b|combustion tests?|"
         r"tests? (?:the|a|an|its) (?:[\w-]+ ){0,2}(?:rocket|missile|engine)s?\b|"
         r"(?:more|several|further|new) (?:[\w-]+ ){0,2}launches\b|"
         r"-based tests?|launched|launch exercises?|"
@@ -100,7 +106,11 @@ ACTIVITIES: dict[str, re.Pattern[str]] = {
         r"TELs?|trailers?|railcars?|tankers?|containers?)\b.{0,60}\b(mov\w*|arriv\w*|"
         r"depart\w*|seen|spotted|parked|observed|gather\w*|around|near|on|at|outside|enter\w*|"
         r"leav\w*|"
-        r"coming|going|remain\w*|visible|captured|present|close to|next to)|movements? of|"
+        r"coming|going|remain\w*|visible|captured|present|close to|next to|pull\w* up)|"
+        r"movements? of|"
+        r"movements? (?:observed|seen|detected|spotted) (?:at|near|around)|"
+        r"transport(?:ing|ed)? (?:the |its )?(?:[\w-]+ ){0,2}(?:rods|fuel|material|equipment|"
+        r"cargo)|"
         r"arrival of|movements? (?:around|at|near|inside|outside|in and out of) (?:the|a|an|its)\b|"
         r"vehic(?:le|ular) (?:[\w-]+ ){0,3}?(?:movements?|activit(?:y|ies)|traffic|tracks)|"
         r"(?:material|materials|fuel|equipment) (?:was|were|being|had been) (?:\w+ )?moved|"
@@ -114,7 +124,8 @@ ACTIVITIES: dict[str, re.Pattern[str]] = {
         r"(buildings?|structures?)|built in \d{4}|installation of|refurbish\w*|dug|digging|"
         r"foundations? (?:for|of) (?:a |an |another |the )?(?:new )?(?:building|structure)|"
         r"expan\w*|restor\w*|reassembl\w*|dismantl\w*|excavat\w*|renovat\w*|"
-        r"renew(?:s|ing|al)? (?:a |an |the |its |of )|raz(?:e|ed|ing)|reconstitut\w*|disassembl\w*|"
+        r"renew(?:s|ing|al)? (?:a |an |the |its |of )(?!(?:panel|mandate|resolution|sanctions|"
+        r"agreement|call|pledge|commitment)\b)|raz(?:e|ed|ing)|reconstitut\w*|disassembl\w*|"
         r"scrap(?:ped|ping)|to scrap\b|disabl(?:e|es|ed|ement|ing)|completion of|trenching|"
         # work done, under way or going on: "work was carried out at", "Work has also been
         # ongoing", "Work is also continuing at"
@@ -130,7 +141,9 @@ ACTIVITIES: dict[str, re.Pattern[str]] = {
         r"(?:is|are|was|were) being (?:built|constructed|erected)|"
         r"install(?:ed|ing)\]? (?:a |an |the )?(?:[\w-]+ )?(?:cover|roof|shelter|canopy)|"
         r"(?:has|have|had|was|were|been) set up|"
-        r"moderni[sz]\w*|development project|upgrad\w*|improvements?|dredging|addition of|"
+        r"moderni[sz]\w*(?! (?:the |its |their )?(?:country's |nation's )?"
+        r"(?:military |defen[cs]e |nuclear )?(?:capabilit|forces|arsenal))|development project|"
+        r"upgrad\w*|improvements?|dredging|addition of|"
         r"new (?:launch pads?|tunnels?|piers?|roads?)|ongoing development|unchanged|"
         r"(?:has |have |had |was |were |been )(?:\w+ly )?"
         r"(?:built|completed|finished|erected|enlarged|extended)|"
@@ -156,6 +169,7 @@ ACTIVITIES: dict[str, re.Pattern[str]] = {
         r"(?:new|future|second|parallel) (?:[\w-]+ ){0,3}(?:quays?|jett(?:y|ies)|wharf|piers?|"
         r"seaports?)|(?:has|have) been added|grading|modifications? (?:to|of)|"
         r"progress in (?:the )?(?:building|construction)|"
+        r"progress (?:[\w\u201c\u201d\"-]+ ){0,6}?on (?:a|an|the) new\b|"
         r"develop(?:ing|ment of) (?:the |its )?(?:[\w-]+ ){0,3}(?:site|facility|complex|station)|"
         r"(?:covered|topped|capped) with (?:the |a |its )?(?:dome|roof)|"
         r"(?:concrete|foundation) (?:was |being )?poured|"
@@ -231,8 +245,8 @@ ACTIVITIES: dict[str, re.Pattern[str]] = {
 FACILITY_NOUNS = re.compile(
     r"\b(?:(?:vertical |rocket |missile )?engine |rocket |missile )?test (?:stands?|sites?|"
     r"facilit(?:y|ies)|pads?|ranges?)\b|"
-    r"\blaunchpads?\b|"
-    r"\blaunch(?:ing)? (?:pads?|stations?|sites?|facilit(?:y|ies)|towers?|complex(?:es)?|"
+    r"\b(?<!new )launchpads?\b|"
+    r"\b(?<!new )launch(?:ing)? (?:pads?|stations?|sites?|facilit(?:y|ies)|towers?|complex(?:es)?|"
     r"gantr(?:y|ies))\b|"
     r"\bconstruction (?:support )?(?:yards?|areas?|sheds?)\b|"
     r"\b(?:uranium )?enrichment (?:plants?|facilit(?:y|ies)|complex(?:es)?|sites?|"
@@ -270,7 +284,7 @@ NEGATION = re.compile(
     r"none (?:has|have|was|were) been (?:observed|seen|detected|spotted)|"
     r"little (?:to no )?(?:activity|signs?)|nothing (?:to indicate|to suggest|indicat\w*|"
     r"suggest\w*)|"
-    r"(?:chose|chosen|decided|opted) not to|"
+    r"(?:chose|chosen|decided|opted) not to|cancell?ed|called off|"
     r"(?:forced|forcing|ordered|obliged) (?:[\w-]+ ){0,3}?to (?:suspend|stop|halt|cease|abandon)|"
     r"ruled out|(?:low|slim|little) (?:possibility|likelihood|probability|chance)|"
     r"not (?:much|many) (?:[\w-]+ ){0,2}?(?:activit(?:y|ies)|movements?|signs?|work|change)|"
@@ -333,7 +347,7 @@ _SPEAKER_NOUN = (
     r"website|report|statement|media|newspapers?|(?i:news agency|agency)|watchdog|ministry|"
     r"intelligence|"
     r"(?:analysis\s+|monitoring\s+|research\s+)?group|blog|"
-    r"military|government)(?!\s+[A-Z]))?"
+    r"military|government|spokes(?:man|woman|person))(?!\s+[A-Z]))?"
 )
 #: Who an anaphor ("the website said", "it added") points back to: the last speaker named.
 _ANAPHOR = re.compile(
@@ -364,7 +378,7 @@ _SAYS = (
     r"observed|concluded|argued|suggest(?:s|ed)?|speculated?|added|revealed|spotted|believes?|"
     r"presented|announced|confirmed|warned|stated|determined|briefed|expressed|released|"
     r"commented|spoke|called for|admitted|denied|denies|linked|urged|made the announcement|"
-    r"informed|claimed|claims|predicts|predicted|forecasts?|wrote|writes|explained|"
+    r"informed|claimed|claims|predicts|predicted|forecasts?|wrote|writes|explained|stressed|"
     r"ran (?:a|an) (?:[\w-]+ )?(?:article|report|story|editorial)|"
     r"(?:was|were|has been|have been) quoted|"
     r"shared exclusively|issued an? (?:\w+ )?(?:assessment|statement|report)|"
@@ -495,11 +509,13 @@ ATTRIBUTION = [
     re.compile(
         r"((?:(?<![\w.'-])(?:[A-Z][\w.'-]*|the|nuclear|atomic|agency|intelligence|military|"
         r"government|defen[cs]e|senior|state|foreign|administration|security|news|"
-        r"international|local|anonymous|unnamed|high-ranking|vice|deputy)\s+){0,4}"
+        r"international|local|anonymous|unnamed|high-ranking|vice|deputy|prime)\s+){0,4}"
         r"(?:officials?|sources?|analysts|"
-        r"diplomats?|experts|lawmakers|chief|director|inspectors?|insiders?|ministers?|"
+        r"diplomats?|experts|lawmakers|chief|director|inspectors?|insiders?|ministers?|president|"
         r"researchers|authors|spokes(?:man|woman|person)))\s+(?:also\s+|have\s+|has\s+|worldwide\s+|"
-        r"here\s+|\w+ly\s+){0,2}(?:said|say|says|told|suspect|suspected|pointed (?:out|to)|"
+        r"here\s+|\w+ly\s+|later\s+|earlier\s+){0,2}(?:said|say|says|told|suspect|suspected|"
+        r"pointed (?:out|to)|stated|"
+        r"issued|confirmed|(?:have |has )?seen|concluded|"
         r"insisted|indicated|suggested|admitted|wrote|writes?|added|"
         r"reported|reports|"
         r"believe|"
@@ -617,7 +633,7 @@ ATTRIBUTION = [
         r"\b[^,.;]{0,40}?\s(?:"
         + _ADVERB
         + r")*(?:said|says|reported|assessed|noted|concluded|argued|speculated|claimed|claims|"
-        r"announced)\b"
+        r"announced|revealed)\b"
     ),
     re.compile(r"\bwith (" + _ORG_BODY + r"(?:\s+[Nn]ews)?)\s+saying\b"),
     re.compile(
@@ -884,6 +900,7 @@ _TRAILING_SOURCE = re.compile(
 )
 
 
+_BACKTICK = re.compile(r"(?<=\w)`(?=\w)")
 #: A name in single quotation marks ("a monitoring group called '38 North'").
 _SINGLE_QUOTED = re.compile(
     r"(?<![\w'\u2019])['\u2018]([A-Z0-9][^'\u2018\u2019]{0,40}?)['\u2019](?!\w)"
@@ -892,8 +909,10 @@ _SINGLE_QUOTED = re.compile(
 
 def _attribution(sentence: str) -> tuple[str, str]:
     """Who a sentence says said it: a speaker after the quotation's close ("...,\u201d said
-    X") before one inside or ahead of it, else the first pattern that matches."""
+    X") before one ahead of it ("X reported that \u201c...") before one inside it, else the
+    first pattern that matches."""
     sentence = _SINGLE_QUOTED.sub(r"\1", sentence)
+    sentence = _BACKTICK.sub("'", sentence)  # "IAEA`s spokesperson": a typed apostrophe
     trailing = _TRAILING_SOURCE.search(sentence)
     if trailing:  # "North Korea said it plans ..., Yonhap News reports."
         who = _first_speaker(trailing.group(0).lstrip(", "))
@@ -905,6 +924,11 @@ def _attribution(sentence: str) -> tuple[str, str]:
         after = _first_speaker(between.group(0))
         if after[0]:
             return after
+    opening = sentence.find("\u201c")
+    if opening > 0:  # "Kyunghyang Shinmun reported that \u201c... a report by KCNA ...\u201d"
+        ahead = _first_speaker(sentence[:opening])
+        if ahead[0]:
+            return ahead
     return _first_speaker(sentence)
 
 
@@ -1135,8 +1159,12 @@ def _other_places(sites: Sequence[Site]) -> list[str]:
 #: Clause boundaries that end a negation's reach ("vehicles moved, but do not show ...").
 _CLAUSE = re.compile(
     r"[;:]|,\s+so\b|,?\s+(?:but(?!\s+(?:then\s+)?(?:has\s+|had\s+|was\s+|were\s+)?(?:stopped|halted|"
-    r"ceased|suspended|paused))|although|though|whereas|however)\b|,\s*(?:while|yet|and|citing)\b|"
+    r"ceased|suspended|paused|cancell?ed|called off))|although|though|whereas|however)\b|"
+    r",\s*(?:while|yet|and|citing)\b|"
     r"\s(?:while|whereas)\s|"
+    # what a sign suggests is a clause of its own ("Movement observed at X suggests that a
+    # launch was planned but was canceled")
+    r"\s(?=(?:suggests?|suggested|indicates?|indicated) that\b)|"
     # "the shutdown of the reactor for maintenance": what the pause is for goes on
     r"\s(?=for (?:maintenance|repairs?|renovations?|refurbishment|refuel\w*|upgrades?)\b)"
 )
@@ -1170,7 +1198,7 @@ _NOT_SAID = re.compile(
 #: A relative clause set off by commas ("The plant, which was closed in 2007, has also
 #: doubled in size") is a clause of its own, after the main clause: its negation is not
 #: the main clause's.
-_ASIDE = re.compile(r",\s+(?:which|who)\b[^,;]*,")
+_ASIDE = re.compile(r",\s+(?:which|who)\b[^,;]{0,200},")
 
 
 def _clauses(sentence: str) -> list[str]:
@@ -1253,6 +1281,26 @@ _RUN_BY = re.compile(
 )
 
 
+#: What someone demands or watches, what a tool does and what a facility was for, not
+#: activity at the site: "demanded that the regime should not take further actions for
+#: reactivation", "urged, \u201cNorth Korea should ... not reactivate\u201d", "the operation of the
+#: inspection cameras", "The ban was extended", "the process of monitoring ... had resumed",
+#: "which was used to produce plutonium", "keeping its eyes and ears alert on activities",
+#: "doesn't possess the technology to hoist rockets".
+_NOT_ACTIVITY = re.compile(
+    r"\b(?:demand(?:ed|s)?|urg(?:ed|es))(?:,| that)[^.;]{0,200}?\bshould\b[^.;]{0,300}|"
+    r"\boperation of (?:the |its )?(?:[\w-]+ ){0,2}(?:cameras?|devices?|seals?|equipment)\b|"
+    r"\b(?:ban|deadline|moratorium|mandate|sanctions?|talks|invitation|offer)s? (?:was|were|"
+    r"has been|had been|is|are) (?:\w+ly )?(?:extended|renewed|lifted|expanded)\b|"
+    r"\b(?:monitoring|inspections?|verification|talks|negotiations|dialogue)\b[^.;]{0,60}?"
+    r"\b(?:resum\w*|restart\w*)|"
+    r"\b(?:was|were) used to (?:produce|make|extract|separate|reprocess)\b[^.;,]{0,300}|"
+    r"\b(?:eyes|ears) (?:and ears )?(?:alert )?on (?:the )?activit(?:y|ies)\b|"
+    r"\b(?:possess(?:es)?|have|has|lacks?) (?:the )?(?:technology|means|know-how) to\b[^.;]{0,300}",
+    re.I,
+)
+
+
 #: What a sign usually means, not what was seen ("Steam emissions typically indicate ...",
 #: "the cooling system where frequent discharge of hot water indicates reactor operation").
 _GENERIC = re.compile(
@@ -1270,7 +1318,7 @@ _OBSERVABLE = re.compile(
     r"detectable)\b",
     re.I,
 )
-_WOULD_BE_TO = re.compile(r"\bwould be to \w+[^.;]*", re.I)
+_WOULD_BE_TO = re.compile(r"\bwould be to \w+[^.;]{0,300}", re.I)
 
 
 def _mask_hypothetical(text: str) -> str:
@@ -1286,7 +1334,7 @@ def activities_of(sentence: str) -> list[str]:
     if _GENERIC.search(sentence):
         return []
     masked = FACILITY_NOUNS.sub(" ", sentence)
-    for mask in (_WATCHING, _PURPOSE, _RUN_BY):
+    for mask in (_WATCHING, _PURPOSE, _RUN_BY, _NOT_ACTIVITY):
         masked = mask.sub(" ", masked)
     masked = _mask_hypothetical(masked)
     return [a for a, p in ACTIVITIES.items() if p.search(masked)]
@@ -1339,6 +1387,8 @@ def extract_claims(
     voice = relayed if relayed[0] else (publisher, "publication") if publisher else ("", "")
     for paragraph in paragraphs(text):
         straight_open = False  # a straight-quoted quotation is open at the sentence's start
+        depth = 0  # quotations open at the sentence's start
+        quote_speaker = ("", "")  # who the sentence that opened the quotation named
         in_paragraph = False  # a watched site was named earlier in this paragraph
         reporting = ("", "")  # the source this paragraph reports, once named
         #: The paragraph has moved to a place not watched ("... at Tonghae. Those facilities
@@ -1428,10 +1478,18 @@ def extract_claims(
                     sentence, raw, named, activities, pub, source, fallback,
                     (previous_who, previous_body), closes > opens, said_by,
                 )  # fmt: skip
+            own_voice = [
+                c for c in claims[before:] if (c.attribution, c.attribution_type) == fallback
+            ]
+            if depth and not opens and not closes:  # wholly inside a quotation opened before
+                if quote_speaker[0]:  # "X reported that \u201c... . [this] . ...\u201d"
+                    for c in own_voice:
+                        c.attribution, c.attribution_type = quote_speaker
+                else:
+                    quoted += own_voice
             if opens > closes:  # a quotation opens: its speaker may be named where it closes
-                quoted = [
-                    c for c in claims[before:] if (c.attribution, c.attribution_type) == fallback
-                ]
+                quoted = own_voice
+                quote_speaker = said_by
             elif closes > opens and quoted:
                 speaker = (
                     said_by if said_by[0] else _earlier_speaker(raw, previous_who, previous_body)
@@ -1440,6 +1498,7 @@ def extract_claims(
                     for c in quoted:
                         c.attribution, c.attribution_type = speaker
                 quoted = []
+            depth = max(0, depth + opens - closes)
             if not said_by[0] and previous_body[1] in _REPORTED_KINDS and _points_to_body(sentence):
                 # "..., the website admitted.": the paragraph goes on relaying it
                 reporting = previous_body
