@@ -51,9 +51,9 @@ ACTIVITIES: dict[str, re.Pattern[str]] = {
         r"(?:will|plans? to|planning to) (?:\w+ )?launch|stack(?:ed|ing)|into position|"
         r"(?:launch vehicle|rocket|missile|SLV|stages?)s? (?:\w+ ){0,3}(?:loaded|mounted|installed|"
         r"placed)|preparations? (?:(?:may|might|could|appear to|seem to) )?(?:be |are |were |is )?"
-        r"(?:at|under ?way)|preparations? (?:[\w-]+ ){0,4}?for (?:a |an |the )?(?:[\w-]+ ){0,3}"
+        r"(?:at|under ?way)|preparations? (?:[\w-]+ ){0,4}?for (?:a |an |the )?"
+        r"(?:[\w'\u2019-]+ ){0,3}"
         r"launch|prepar\w* to (?:fire|launch)\b|"
-        r"preparations? (?:[\w-]+ ){0,4}?for (?:a |an |the )?[\w'\u2019-]+ launch|"
         r"(?:building|structure|shelter)s? (?:\w+ ){0,2}moved|"
         r"(?:delivery of|delivering) (?:fuel|oxidizer|propellants?)|"
         # "injecting fuel into its space rocket", "Fuel injection could begin", "supply the
