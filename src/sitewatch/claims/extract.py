@@ -900,6 +900,7 @@ _TRAILING_SOURCE = re.compile(
 )
 
 
+#: A backtick typed for an apostrophe ("IAEA`s spokesperson", "North`s").
 _BACKTICK = re.compile(r"(?<=\w)`(?=\w)")
 #: A name in single quotation marks ("a monitoring group called '38 North'").
 _SINGLE_QUOTED = re.compile(
