@@ -1055,3 +1055,51 @@ def test_twenty_eighth_round_rules() -> None:
          "were seen near the pad at Sohae. It will take three days to finish.\u201d", "Hanyoreh"),
     ]  # fmt: skip
     assert_speakers([(text, "The Paper", speaker) for text, speaker in speakers])
+
+
+def test_twenty_ninth_round_rules() -> None:
+    """Held-out round 29: activity weeks "prior to a launch" is launch preparation; a
+    structure "being built" without its auxiliary, "significant changes at" a place and a
+    tower to be raised are construction; a train that departs, tire tracks and unloaded
+    materials are vehicle movement; combustion experiments and the latest launch are tests;
+    information "not sufficient to determine" the reasons does not negate the activity;
+    speakers: not a province named before the speaker, a high-ranking official, state
+    television, a spy agency that confirms, sources who analyzed images, a name before
+    "however," and a site that images were analyzed on."""
+    # (text, activity, polarity of its claims of that activity)
+    found = [
+        ("Such trucks were seen at Sohae two weeks prior to a launch event.",
+         "launch preparation", "positive"),
+        ("Imagery of Yongbyon shows a large hall being built.", "construction/rebuilding",
+         "positive"),
+        ("Analysts saw significant changes at the rail yard at Sohae.", "construction/rebuilding",
+         "positive"),
+        ("The 50-meter tower at Sohae may be raised to hold larger rockets.",
+         "construction/rebuilding", "positive"),
+        ("A train with rocket stages departed for Sohae.", "vehicle movement", "positive"),
+        ("Tire tracks led to the fuel storage at Yongbyon.", "vehicle movement", "positive"),
+        ("Workers were unloading equipment at Yongbyon.", "vehicle movement", "positive"),
+        ("Officials said North Korea conducted combustion experiments at Sohae.", "test",
+         "positive"),
+        ("Officials said the latest long-range rocket launch from Sohae was a success.", "test",
+         "positive"),
+        ("The imagery was not sufficient to determine the purpose of operations at Yongbyon.",
+         "operating", "positive"),
+    ]  # fmt: skip
+    assert_polarities(found)
+    # (text, the speaker of every claim, published by "The Paper")
+    speakers = [
+        ("Trucks were seen near the pad at Sohae in Cholsan County, said a high-ranking "
+         "government official in Seoul on Monday.", "high-ranking government official"),
+        ("North Korea's state television said the launch from Sohae was a success.",
+         "North Korea's state television"),
+        ("Japan's spy agency confirms that the reactor at Yongbyon restarted.",
+         "Japan's spy agency"),
+        ("Two foreign sources who analyzed the images have speculated that the reactor at "
+         "Yongbyon is operating.", "Two foreign sources"),
+        ("Pyongyang, however, announced that it would restart the reactor at Yongbyon.",
+         "Pyongyang"),
+        ("Images analyzed on Beyond Parallel, a website of the CSIS, show vehicles at the "
+         "Yongbyon reactor.", "Beyond Parallel"),
+    ]  # fmt: skip
+    assert_speakers([(text, "The Paper", speaker) for text, speaker in speakers])

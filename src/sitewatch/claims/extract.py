@@ -64,6 +64,8 @@ ACTIVITIES: dict[str, re.Pattern[str]] = {
         r"(?:fuel|oxidizer|propellants?) (?:was |were |had been |being )?(?:moved|transported|"
         r"delivered)|assemble (?:a |the )?(?:[\w-]+ ){0,2}rocket|"
         r"launch(?:es)? (?:will|would|could) be conducted|launch is (?:in the offing|imminent)|"
+        # "such activity has occurred 1-2 weeks prior to a launch event"
+        r"(?:prior to|ahead of) (?:a|an|the|its) (?:[\w-]+ ){0,2}?launch|"
         r"(?:rockets?|missiles?|launchers?) (?:is |are |was |were )?(?:present|visible|"
         r"being moved|moved to)|prevent\w* (?:[\w-]+ ){0,2}launch(?:es)?)\b",
         re.I,
@@ -76,11 +78,12 @@ ACTIVITIES: dict[str, re.Pattern[str]] = {
         r"(?:carried out|conducted) (?:a |an |the |another )?"
         r"(?:[\w\u201c\u201d\"-]+ ){0,3}tests?|tests? (?:\w+ ){0,2}(?:carried out|conducted|"
         r"taken place|took place|performed)|tests?, (?:\w+ ){0,2}(?:carried out|conducted)|test at|"
-        r"testing|(?:engine|seconds?|prolonged|long) burn\b|combustion tests?|"
+        r"testing|(?:engine|seconds?|prolonged|long) burn\b|combustion (?:tests?|experiments?)|"
         r"tests? (?:the|a|an|its) (?:[\w-]+ ){0,2}(?:rocket|missile|engine)s?\b|"
         r"(?:more|several|further|new) (?:[\w-]+ ){0,2}launches\b|"
         r"-based tests?|launched|launch exercises?|"
         r"(?:the|these|this|that|recent|next) (?:[\w-]+ )?launch(?:es)?\b|launch attempts?|"
+        r"(?:latest|last) (?:[\w-]+ ){0,2}launch(?:es)?\b|"
         r"launches of\b|"
         r"of (?:[\w-]+ )?launches\b|"
         r"(?:the|this|that|its|an?) (?:[\w-]+ ){0,2}?tests?\b(?! (?:sites?|stands?|facilit))|"
@@ -103,7 +106,8 @@ ACTIVITIES: dict[str, re.Pattern[str]] = {
     ),
     "vehicle movement": re.compile(
         r"\b((cargo |military |large |heavy )?(vehicles?|trucks?|convoys?|transporters?|"
-        r"TELs?|trailers?|railcars?|tankers?|containers?)\b.{0,60}\b(mov\w*|arriv\w*|"
+        r"TELs?|trailers?|railcars?|tankers?|containers?|(?<!to )trains?)\b.{0,60}\b(mov\w*|"
+        r"arriv\w*|"
         r"depart\w*|seen|spotted|parked|observed|gather\w*|around|near|on|at|outside|enter\w*|"
         r"leav\w*|"
         r"coming|going|remain\w*|visible|captured|present|close to|next to|pull\w* up)|"
@@ -116,7 +120,8 @@ ACTIVITIES: dict[str, re.Pattern[str]] = {
         r"(?:material|materials|fuel|equipment) (?:was|were|being|had been) (?:\w+ )?moved|"
         r"(?:vehicle |unusual |truck )?traffic|(?:their|its) movements?|"
         r"transfer of (?:[\w-]+ ){0,2}(?:material|fuel|equipment|cargo)|"
-        r"(?:inbound|outbound) shipments?|shipments? of)",
+        r"(?:inbound|outbound) shipments?|shipments? of|(?:tire|tyre|wheel) tracks|"
+        r"unload\w* (?:[\w-]+ ){0,2}?(?:materials?|cargo|equipment))",
         re.I,
     ),
     "construction/rebuilding": re.compile(
@@ -138,7 +143,8 @@ ACTIVITIES: dict[str, re.Pattern[str]] = {
         r"(?:has been|have been|was|were|been) completed|"
         r"(?:new|restoration|construction|repair|ongoing|continuing|continued) work|"
         r"(?:moves?|moving|proceed\w*) (?:to|toward|towards) completion|"
-        r"(?:is|are|was|were) being (?:built|constructed|erected)|"
+        r"(?:(?:is|are|was|were) )?being (?:built|constructed|erected)|"
+        r"(?:significant|notable|major|visible|substantial) changes? (?:at|to|on)\b|"
         r"install(?:ed|ing)\]? (?:a |an |the )?(?:[\w-]+ )?(?:cover|roof|shelter|canopy)|"
         r"(?:has|have|had|was|were|been) set up|"
         r"moderni[sz]\w*(?! (?:the |its |their )?(?:country's |nation's )?"
@@ -159,7 +165,8 @@ ACTIVITIES: dict[str, re.Pattern[str]] = {
         r"cranes? (?:can be |could be |were |are |is |was )?(?:seen|visible|observed|present|"
         r"around|erected)|stripped off|(?:roof(?:ing)?|walls?) (?:was |were |has been |had been )?"
         r"(?:stripped|removed|added|installed)|"
-        r"(?:beams?|trusses|girders|dome|roof|steel structure|scaffold\w*)\b.{0,80}?\b(?:placed|"
+        r"(?:beams?|trusses|girders|dome|roof|steel structure|scaffold\w*|tower)\b.{0,80}?\b"
+        r"(?:placed|"
         r"installed|lifted|raised|erected|mounted|emplaced|put in place)|"
         r"(?:put|placed|hoisted|lifted) (?:a|the) (?:[\w-]+ ){0,2}dome|"
         r"(?:it|they) (?:is|are|was|were) building|working on (?:a|the) new|"
@@ -345,6 +352,7 @@ _SPEAKER_NOUN = (
     r"unification))?\s+(?:analysts|"
     r"researchers|experts|officials?|diplomats?|envoy|negotiator|chief|director|head|programm?e?|"
     r"website|report|statement|media|newspapers?|(?i:news agency|agency)|watchdog|ministry|"
+    r"television|TV|radio|"
     r"intelligence|"
     r"(?:analysis\s+|monitoring\s+|research\s+)?group|blog|"
     r"military|government|spokes(?:man|woman|person))(?!\s+[A-Z]))?"
@@ -450,6 +458,12 @@ ATTRIBUTION = [
         r"((?:[A-Z][\w'-]+\s+){1,2}[A-Z][\w'-]+)\s+(?:said|says|told|called|described|added|"
         r"claimed|claims|noted)\b"
     ),
+    # "Pyongyang, however, announced in early April"
+    re.compile(
+        r"^((?:[A-Z][\w.'-]*\s+){0,3}[A-Z][\w.'-]*),\s+(?:however|meanwhile|in turn|"
+        r"for (?:its|his|her|their) part),\s+(?:also\s+)?(?:said|says|announced|claimed|claims|"
+        r"insisted|insists|stated|declared|reported)\b"
+    ),
     # "One of the report's authors, Victor Cha, said"
     re.compile(
         r"(?:^|,\s+)(?:the\s+[a-z-]+['\u2019]s\s+|the\s+)?([A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*){1,3}),"
@@ -493,8 +507,8 @@ ATTRIBUTION = [
     # "Lawmakers briefed by Seoul's intelligence service said"
     re.compile(
         r"^((?:[A-Z][\w'.-]*\s+){0,3}(?i:lawmakers|officials|analysts|experts|researchers|"
-        r"sources|diplomats|technicians|engineers|scientists|inspectors))\b[^.;]{0,120}?\b"
-        r"(?:said|say|says|told|insisted|suspect|suspected|pointed out)\b"
+        r"sources|diplomats|technicians|engineers|scientists|inspectors|authorities))\b"
+        r"[^.;]{0,120}?\b(?:said|say|says|told|insisted|suspect|suspected|pointed out|judged)\b"
     ),
     # "KCNA quoted a spokesman at its atomic energy agency as saying"
     re.compile(_ORG_BODY + r"\s+quoted\s+((?:a|an|the)\s+[^.;]{0,80}?)\s+as\s+saying"),
@@ -504,7 +518,7 @@ ATTRIBUTION = [
         r"unification|state|news|military|nuclear)\s+(?:agency|service|ministry|media|outlet|"
         r"authorities|officials?|watchdog)(?:\s+\([A-Z]{2,6}\))?)\s+(?:also\s+|has\s+|have\s+)?"
         r"(?:said|says|told|reported|reports|assessed|believes?|was quoted|were quoted|detected|"
-        r"spotted|noted|confirmed)\b"
+        r"spotted|noted|confirmed|confirms)\b"
     ),
     re.compile(
         r"((?:(?<![\w.'-])(?:[A-Z][\w.'-]*|the|nuclear|atomic|agency|intelligence|military|"
@@ -512,8 +526,12 @@ ATTRIBUTION = [
         r"international|local|anonymous|unnamed|high-ranking|vice|deputy|prime)\s+){0,4}"
         r"(?:officials?|sources?|analysts|"
         r"diplomats?|experts|lawmakers|chief|director|inspectors?|insiders?|ministers?|president|"
-        r"researchers|authors|spokes(?:man|woman|person)))\s+(?:also\s+|have\s+|has\s+|worldwide\s+|"
+        r"researchers|authors|spokes(?:man|woman|person)))"
+        # "independent foreign sources who analyzed commercial satellite images have speculated"
+        r"(?:\s+who\s+[^,.;]{0,60}?(?=\s+(?:have|has)\s))?"
+        r"\s+(?:also\s+|have\s+|has\s+|worldwide\s+|"
         r"here\s+|\w+ly\s+|later\s+|earlier\s+){0,2}(?:said|say|says|told|suspect|suspected|"
+        r"speculated|"
         r"pointed (?:out|to)|stated|"
         r"issued|confirmed|(?:have |has )?seen|concluded|"
         r"insisted|indicated|suggested|admitted|wrote|writes?|added|"
@@ -607,6 +625,8 @@ ATTRIBUTION = [
         r"(?:a|an|the)\s+((?:[\w-]+\s+){0,2}?(?:expert|analyst|specialist|researcher|engineer|"
         r"scientist))\b"
     ),
+    # "Satellite images from Aug. 22 analyzed on 38 North, a Johns Hopkins University website"
+    re.compile(r"\banaly[sz]ed on (?:the )?(" + _ORG_BODY + r")(?=\s*,|\s+(?:website|blog)\b)"),
     # "according to an analysis posted yesterday on 38 North"
     re.compile(
         r"\b[Aa]ccording to (?:a|an|the) (?:report|analysis|study|assessment)(?: \w+)? "
@@ -620,7 +640,8 @@ ATTRIBUTION = [
     ),
     # "..., confirmed a Bush administration official on Wednesday."
     re.compile(
-        r"\b(?:said|confirmed|added|told)\s+(?:a|an|the)\s+((?:[A-Z][\w.-]*\s+){0,3}(?:senior\s+)?"
+        r"\b(?:said|confirmed|added|told)\s+(?:a|an|the)\s+((?:[A-Z][\w.-]*\s+){0,3}"
+        r"(?:(?:senior|high-ranking|top|unnamed|anonymous)\s+)?"
         r"(?:administration\s+|government\s+)?(?:official|spokes(?:man|woman|person)|source|"
         r"diplomat))\b"
     ),
@@ -686,7 +707,9 @@ ATTRIBUTION_TYPES = [
     (
         "news outlet",
         re.compile(
-            r"news|Yonhap|Reuters|\bAP\b|AFP|NK News|Times|Post|CNN|NHK|Shimbun|Ilbo|Herald", re.I
+            r"news|Yonhap|Reuters|\bAP\b|AFP|NK News|Times|Post|CNN|NHK|Shimbun|Ilbo|Herald|"
+            r"television|\bTV\b|radio|broadcast",
+            re.I,
         ),
     ),
 ]
@@ -950,6 +973,9 @@ _SEEN = re.compile(r"(?:observed|detected|spotted|seen|found)$")
 _PLACE_AFTER = re.compile(r"\s+(?:at|in|near|around|inside|outside|behind|along|on)\b")
 
 
+#: A province's or county's name is where, not who ("..., North Pyongan Province, said a
+#: high-ranking government official").
+_PLACE_NAME = re.compile(r"\b(?:Province|County|Prefecture)$")
 #: Pronouns and determiners, not names ("These reports are raising concerns").
 _NOT_A_SPEAKER = frozenset({"it", "he", "she", "they", "the", "this", "these", "those"})
 
@@ -976,8 +1002,8 @@ def _speaker(sentence: str, m: re.Match[str]) -> tuple[str, str] | None:
         return None  # "38 North, a Washington-based group said": the name before is the source
     if not re.search(r"[A-Za-z]{2}", text):  # "Nov. 26, 2012 shows": a year, not a source
         return None
-    if _NOT_WHO.match(text):  # "said Tuesday": when, not who
-        return None
+    if _NOT_WHO.match(text) or _PLACE_NAME.search(text):  # "said Tuesday", "North Pyongan
+        return None  # Province said": when or where, not who
     if _SEEN.search(m.group(0)) and _PLACE_AFTER.match(sentence, m.end()):
         return None
     return text, next((k for k, p in ATTRIBUTION_TYPES if p.search(text)), "other")
@@ -1185,7 +1211,8 @@ _CONTINUED = re.compile(r"\b(?:never|not) (?:stopped|ceased|halted|paused|suspen
 _NOT_SAID = re.compile(
     r"\b(?:did|does|do|could|can|has|have|had)(?:n't| not) (?:specify|say|disclose|reveal|"
     r"mention|confirm|verify|comment|know|explain)\w*|\bnot un\w+|not out of the ordinary|"
-    r"\b(?:not possible|impossible|unable|not able)(?: for \w+)? to (?:\w+ )?(?:determine|"
+    r"\b(?:not possible|impossible|unable|not able|not sufficient|insufficient|not enough)"
+    r"(?: for \w+)? to (?:\w+ )?(?:determine|"
     r"conclude|confirm|verify|say|know|tell)\b|"
     r"\b(?:a|the) (?:partially|partly|once|formerly) (?:decommissioned|dismantled|shut)\b|"
     r"\b(?:does|do|did|could|can|cannot|would)(?:n't| not)? (?:\w+ )?rule out\b|"
