@@ -411,10 +411,11 @@ ATTRIBUTION = [
         r"official|professor|fellow), ([A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*){1,3})"
         r"(?:\s+(?:at|of|from|with)\s+[^,;\u201c\u201d\"]{3,80})?,\s+(?:told|said|says)\b"
     ),
-    # "analysts Joseph S. Bermudez Jr., Frank Pabian and Jack Li stated"
+    # "analysts Joseph S. Bermudez Jr., Frank Pabian and Jack Li stated" (up to ten names:
+    # an unbounded list made a long run of "Aa Bb, " quadratic)
     re.compile(
         r"((?<![\w.'-])[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*){1,3}(?:,\s+[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*)"
-        r"{0,3})+,?\s+and\s+[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*){0,3})\s+(?:"
+        r"{0,3}){1,8},?\s+and\s+[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*){0,3})\s+(?:"
         + _ADVERB
         + r")*(?:said|say|says|stated|wrote|noted|reported|found)\b"
     ),
