@@ -1103,3 +1103,36 @@ def test_twenty_ninth_round_rules() -> None:
          "Yongbyon reactor.", "Beyond Parallel"),
     ]  # fmt: skip
     assert_speakers([(text, "The Paper", speaker) for text, speaker in speakers])
+
+
+def test_thirtieth_round_rules() -> None:
+    """Held-out round 30: a site being revamped, a foundation slab poured and facilities built
+    out are construction; smoke wafting from a site is operation; a launch North Korea could
+    carry out is launch preparation; what a test stand is for, what conducting a test allows
+    in general and future attempts to launch are not claims; "Figure 1" is not a speaker, nor
+    is "We" inside a quotation, whose speaker is the one "he revealed" points back to."""
+    # (text, activity, polarity of its claims of that activity)
+    found = [
+        ("Analysts said Sohae is being revamped for larger rockets.", "construction/rebuilding",
+         "positive"),
+        ("At Yongbyon, the foundation slab had been poured by May.", "construction/rebuilding",
+         "positive"),
+        ("Imagery shows North Korea building out the enrichment plant at Yongbyon.",
+         "construction/rebuilding", "positive"),
+        ("Imagery showed smoke wafting from the Yongbyon reprocessing plant.", "operating",
+         "positive"),
+        ("Officials said North Korea could carry out a rocket launch from Sohae next week.",
+         "launch preparation", "positive"),
+    ]  # fmt: skip
+    assert_polarities(found)
+    not_claims = [
+        "Figure 2 shows the stand at Sohae for testing solid-fueled rocket motors.",
+        "Conducting an engine test at Sohae allows engineers to find faults.",
+        "The pad at Sohae prepares them for future attempts to launch a satellite.",
+    ]
+    assert_no_claims(not_claims)
+    text = (
+        "Rafael Grossi spoke in Vienna about Yongbyon.\n\u201cWe have observed indications that "
+        "the enrichment plant at Yongbyon continues to operate,\u201d he revealed."
+    )
+    assert [c.attribution for c in claims(text, publisher="The Paper")] == ["Rafael Grossi"]

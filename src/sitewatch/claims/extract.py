@@ -39,7 +39,8 @@ ACTIVITIES: dict[str, re.Pattern[str]] = {
     "launch preparation": re.compile(
         r"\b(launch (preparations?|pad activity)|prepar\w* (for |to conduct |to )?(a |another )?"
         r"(satellite |rocket |missile )?launch|fuel(l)?ing|erect(ed|ing|or)|"
-        r"on the (launch )?pad|conduct\w* (?:[\w-]+ ){0,3}launch(?:es)?|"
+        r"on the (launch )?pad|"
+        r"(?:conduct\w*|carr(?:y|ies|ied|ying) out) (?:[\w-]+ ){0,3}launch(?:es)?|"
         r"(?:pending|impending|imminent|upcoming|forthcoming|planned|possible|delayed|postponed) "
         r"(?:[\w-]+ ){0,3}launch|"
         r"launch (?:was |is |had been |has been )?(?:planned|scheduled|cancell?ed|postponed|"
@@ -87,7 +88,7 @@ ACTIVITIES: dict[str, re.Pattern[str]] = {
         r"launches of\b|"
         r"of (?:[\w-]+ )?launches\b|"
         r"(?:the|this|that|its|an?) (?:[\w-]+ ){0,2}?tests?\b(?! (?:sites?|stands?|facilit))|"
-        r"attempt(?:s|ed)? to launch|lift(?:s|ed)?[- ]?off|blast(?:s|ed)?[- ]off|"
+        r"(?<!future )attempt(?:s|ed)? to launch|lift(?:s|ed)?[- ]?off|blast(?:s|ed)?[- ]off|"
         r"launch (?:attempts?|efforts?)|(?:rocket|missile)s? (?:[\w-]+ ){0,3}fired|"
         r"(?:placed|put|sent|deploy\w*|entered) (?:[\w-]+ ){0,4}?(?:into|in) (?:its )?(?:preset )?"
         r"orbit|achieve\w* orbit|entered (?:its |an? |the )?(?:[\w-]+ ){0,2}orbit|"
@@ -179,7 +180,8 @@ ACTIVITIES: dict[str, re.Pattern[str]] = {
         r"progress (?:[\w\u201c\u201d\"-]+ ){0,6}?on (?:a|an|the) new\b|"
         r"develop(?:ing|ment of) (?:the |its )?(?:[\w-]+ ){0,3}(?:site|facility|complex|station)|"
         r"(?:covered|topped|capped) with (?:the |a |its )?(?:dome|roof)|"
-        r"(?:concrete|foundation) (?:was |being )?poured|"
+        r"(?:concrete|foundations?)(?: slabs?)? (?:had been |has been |was |were |being )?poured|"
+        r"revamp\w*|(?:build|builds|building|built) out\b|"
         r"switchyard|earth[- ]?moving|earthworks?|roofless|"
         r"additions? to (?:the |its )?(?:[\w-]+ ){0,2}(?:infrastructure|facilit(?:y|ies)|complex|"
         r"buildings?)|"
@@ -209,7 +211,8 @@ ACTIVITIES: dict[str, re.Pattern[str]] = {
         r"power(?:ed|ing)? (?:down|off)|"
         r"signatures? (?:\w+ )?(?:are |is |were |was )?(?:missing|absent)|"
         r"(?:been|was|were|is|are|remains?|remained) frozen|"
-        r"(?:white |black )?smoke (?:coming|rising|billowing)|(?:infrared|thermal) (?:sensors?|"
+        r"(?:white |black )?smoke (?:coming|rising|billowing|wafting|emanating|drifting)|"
+        r"(?:infrared|thermal) (?:sensors?|"
         r"signatures?|anomal\w+)|heat signatures?|"
         r"start(?:s|ed|ing)?(?: up)? (?:the |its |a )?(?:[\w-]+ )?(?:reactor|reprocessing)|"
         r"(?<!the )extract\w* (?:[\w-]+ ){0,4}?plutonium|"
@@ -765,6 +768,7 @@ _NOT_WHO = re.compile(
     r"saturday|sunday|today|yesterday|tonight|week|month|year|morning|evening|afternoon|"
     r"earlier|later|recently|that|in|it)\b|^" + _MONTH + r"|"
     r"^(?:while|although|though|whereas|despite|because|since|unless|if|when|as)\b|"
+    r"^(?:figure|fig\.?|table)\s*\d|"
     r"^\d{1,2}(?:st|nd|rd|th)?\s+" + _MONTH + r"|"
     r"^(?:new |recent |commercial |satellite |the |latest )*(?:imagery|images?|photos?|"
     r"pictures?|data|analysis|activit(?:y|ies)|construction|work|evidence)\b",
@@ -772,7 +776,8 @@ _NOT_WHO = re.compile(
 )
 _PRONOUN_SAID = re.compile(
     r"\b(they|he|she) (?:also )?(said|say|says|added|told|noted|stressed|warned|explained|wrote|"
-    r"speculated|believes?|thinks?|suggested|concluded|admitted|argued|estimated|predicted)\b",
+    r"speculated|believes?|thinks?|suggested|concluded|admitted|argued|estimated|predicted|"
+    r"revealed)\b",
     re.I,
 )
 #: Kinds of source whose report a paragraph goes on relaying once named.
@@ -978,7 +983,7 @@ _PLACE_AFTER = re.compile(r"\s+(?:at|in|near|around|inside|outside|behind|along|
 #: high-ranking government official").
 _PLACE_NAME = re.compile(r"\b(?:Province|County|Prefecture)$")
 #: Pronouns and determiners, not names ("These reports are raising concerns").
-_NOT_A_SPEAKER = frozenset({"it", "he", "she", "they", "the", "this", "these", "those"})
+_NOT_A_SPEAKER = frozenset({"it", "he", "she", "they", "we", "the", "this", "these", "those"})
 
 
 def _speaker(sentence: str, m: re.Match[str]) -> tuple[str, str] | None:
@@ -1296,7 +1301,11 @@ _PURPOSE = re.compile(
     r"[^.;()\u2013\u2014])*|"
     # what a kind of facility is ("A graphite-moderated reactor is a facility to produce ...")
     r"^(?:A|An) [^,.;]{0,60}? (?:is|are) (?:a|an) (?:[\w-]+ ){0,3}?(?:facility|plant|"
-    r"installation|reactor) (?:to|for|that|which|used)\b[^.;]*",
+    r"installation|reactor) (?:to|for|that|which|used)\b[^.;]*|"
+    # what a test stand is for ("a Horizontal Engine Test Stand for testing solid-fueled rocket
+    # motors")
+    r"\bfor (?:testing|checking the performance of) (?:[\w-]+ ){0,3}?(?:rocket |missile )?"
+    r"(?:motors?|engines?)\b",
     re.I,
 )
 
@@ -1334,7 +1343,10 @@ _NOT_ACTIVITY = re.compile(
 #: "the cooling system where frequent discharge of hot water indicates reactor operation").
 _GENERIC = re.compile(
     r"\b(?:typically|usually|generally|normally)\s+(?:indicates?|signals?|means?|suggests?)\b|"
-    r"\bwhere (?:[\w-]+ ){1,6}(?:indicates?|signals?|means?)\b",
+    r"\bwhere (?:[\w-]+ ){1,6}(?:indicates?|signals?|means?)\b|"
+    # what doing something does in general ("Conducting an engine test allows them to ...")
+    r"^(?:Conducting|Carrying out|Running|Holding) [^,.;]{0,60}? (?:allows?|enables?|helps?|"
+    r"lets?)\b",
     re.I,
 )
 
