@@ -1136,3 +1136,46 @@ def test_thirtieth_round_rules() -> None:
         "the enrichment plant at Yongbyon continues to operate,\u201d he revealed."
     )
     assert [c.attribution for c in claims(text, publisher="The Paper")] == ["Rafael Grossi"]
+
+
+def test_thirty_first_round_rules() -> None:
+    """Held-out round 31: how a launch ended ("ended in failure", "disintegrated", "failed to
+    reach orbit", "a launch of the ... rocket") is a test; smoke from a chimney and a facility
+    being maintained are operation, and one that was closed is not operating; containers
+    noticed are vehicle movement; what a plant is used to generate is not a claim; speakers:
+    an official with a participle clause, an institute named at the sentence's end, a country
+    "with an announcement", a ministry's statement that says, and officials quoted "who
+    said"."""
+    # (text, activity, polarity of its claims of that activity)
+    found = [
+        ("North Korea\u2019s rocket launch from Sohae ended in failure on Friday.", "test",
+         "positive"),
+        ("At Sohae, the rocket disintegrated over the sea.", "test", "positive"),
+        ("At Sohae, the satellite failed to reach orbit.", "test", "positive"),
+        ("NORAD tracked a launch of the North Korean Unha-3 rocket from Sohae.", "test",
+         "positive"),
+        ("Imagery of Yongbyon shows no smoke from the chimney of the coal-fired plant.",
+         "operating", "negative"),
+        ("Analysts said the Yongbyon reactor is being maintained.", "operating", "positive"),
+        ("North Korea closed the reactor at Yongbyon in 2007.", "operating", "negative"),
+        ("Analysts noticed several white containers in the reception area of Yongbyon.",
+         "vehicle movement", "positive"),
+    ]  # fmt: skip
+    assert_polarities(found)
+    assert_no_claims(
+        ["North Korea uses a coal-fired plant to generate steam for work at the Yongbyon plant."]
+    )
+    # (text, the speaker of every claim, published by "The Paper")
+    speakers = [
+        ("The official, speaking on condition of anonymity, said trucks were seen at Sohae.",
+         "official"),
+        ("The media reports cited spy images, but photos showed no steam at Yongbyon, a US arms "
+         "control institute said.", "US arms control institute"),
+        ("North Korea stunned the world Saturday with an announcement that it was reprocessing "
+         "fuel at Yongbyon.", "North Korea"),
+        ("Pyongyang TV read a Foreign Ministry statement that says the Yongbyon reactor "
+         "restarted.", "Foreign Ministry statement"),
+        ("NHK quoted Japanese defence officials who said the rocket launched from Sohae broke "
+         "apart.", "Japanese defence officials"),
+    ]  # fmt: skip
+    assert_speakers([(text, "The Paper", speaker) for text, speaker in speakers])

@@ -90,6 +90,17 @@ ACTIVITIES: dict[str, re.Pattern[str]] = {
         r"(?:the|this|that|its|an?) (?:[\w-]+ ){0,2}?tests?\b(?! (?:sites?|stands?|facilit))|"
         r"(?<!future )attempt(?:s|ed)? to launch|lift(?:s|ed)?[- ]?off|blast(?:s|ed)?[- ]off|"
         r"launch (?:attempts?|efforts?)|(?:rocket|missile)s? (?:[\w-]+ ){0,3}fired|"
+        # how a launch ended: "the rocket launch ended quickly in failure", "a botched launch",
+        # "the rocket disintegrated", "failed to enter its preset orbit", "the satellite was
+        # fired from", "a launch of the ... missile"
+        r"launch(?:es)? (?:[\w-]+ ){0,3}?(?:ended|failed|fizzled)\b|(?:failed|botched|unsuccessful|"
+        r"aborted) (?:[\w-]+ ){0,2}launch(?:es)?\b|"
+        r"(?:rocket|missile)s? (?:[\w-]+ ){0,2}?(?:disintegrated|exploded|splintered|"
+        r"broke (?:up|apart)|split into)\b|"
+        r"fail(?:ed|s)? to (?:enter|reach|achieve) (?:its |an? |the )?(?:[\w-]+ ){0,2}orbit|"
+        r"(?:satellite|rocket|missile)s? (?:was|were) (?:fired|launched)\b|"
+        r"\ba launch of (?:a|an|the|its) (?:[\w-]+ ){0,4}?(?:rockets?|missiles?|satellites?|"
+        r"SLVs?)\b|"
         r"(?:placed|put|sent|deploy\w*|entered) (?:[\w-]+ ){0,4}?(?:into|in) (?:its )?(?:preset )?"
         r"orbit|achieve\w* orbit|entered (?:its |an? |the )?(?:[\w-]+ ){0,2}orbit|"
         r"(?:burn(?:ed|t)|scorched|dead) vegetation|"
@@ -122,6 +133,8 @@ ACTIVITIES: dict[str, re.Pattern[str]] = {
         r"(?:vehicle |unusual |truck )?traffic|(?:their|its) movements?|"
         r"transfer of (?:[\w-]+ ){0,2}(?:material|fuel|equipment|cargo)|"
         r"(?:inbound|outbound) shipments?|shipments? of|(?:tire|tyre|wheel) tracks|"
+        r"(?:noticed|spotted|observed|detected|saw) (?:[\w,-]+ ){0,4}?(?:vehicles?|trucks?|"
+        r"containers?|railcars?|trailers?)\b|"
         r"unload\w* (?:[\w-]+ ){0,2}?(?:materials?|cargo|equipment))",
         re.I,
     ),
@@ -212,6 +225,9 @@ ACTIVITIES: dict[str, re.Pattern[str]] = {
         r"signatures? (?:\w+ )?(?:are |is |were |was )?(?:missing|absent)|"
         r"(?:been|was|were|is|are|remains?|remained) frozen|"
         r"(?:white |black )?smoke (?:coming|rising|billowing|wafting|emanating|drifting)|"
+        r"(?:smoke|steam|plumes?|vapou?r) from (?:the |its |a )?(?:[\w-]+ ){0,2}?(?:chimneys?|"
+        r"stacks?|smokestacks?|cooling towers?)\b|(?:is|are|was|were) being maintained\b|"
+        r"closed (?:down )?(?:the|its|a) (?:[\w-]+ ){0,2}?(?:reactors?|plants?|facilit(?:y|ies))\b|"
         r"(?:infrared|thermal) (?:sensors?|"
         r"signatures?|anomal\w+)|heat signatures?|"
         r"start(?:s|ed|ing)?(?: up)? (?:the |its |a )?(?:[\w-]+ )?(?:reactor|reprocessing)|"
@@ -287,6 +303,7 @@ NEGATION = re.compile(
     r"was|were) not|never|stopped|halted|suspended|ceased|shut (?:it |down)|shut-?down|"
     r"shutting down|shutter\w*|terminat\w*|(?:been|was|were|is|are|remains?|remained) frozen|"
     r"(?:is|are|was|were|been) closed|closure|"
+    r"closed (?:down )?(?:the|its|a) (?:[\w-]+ ){0,2}?(?:reactors?|plants?|facilit(?:y|ies))|"
     r"no longer|power(?:ed|ing)? (?:down|off)|missing|absent|absence of|den(?:y|ies|ied) that|"
     r"(?:been|was|were|is|are|remains?|remained|gone|went|taken) offline|"
     r"(?:has|have|had) yet to be|mothball\w*|"
@@ -480,9 +497,8 @@ ATTRIBUTION = [
         r"declaration|report|agreement))\b"
     ),
     re.compile(
-        r"\b(?:[Tt]he|[Aa]n?)\s+((?:joint\s+)?(?:statement|declaration|agreement|document))\s+"
-        r"(?:read|reads|"
-        r"said|says|stated|added)\b"
+        r"\b(?:[Tt]he|[Aa]n?)\s+((?:[A-Z][\w.'-]*\s+){0,3}(?:joint\s+)?(?:statement|declaration|"
+        r"agreement|document))\s+(?:that\s+)?(?:read|reads|said|says|stated|added)\b"
     ),
     re.compile(
         r"\b(?:said|says|stated|reported|added)\s+(?:the\s+)?(?:[\w'\u2019-]+\s+){0,4}?"
@@ -495,7 +511,9 @@ ATTRIBUTION = [
         r"official|source)"
         r"(?:\s+(?:at|with|from)\s+(?:the\s+)?"
         + _ORG_BODY
-        + r")?)(?:\s+(?:who|familiar with|close to)\s+[^,.;]{0,60}?)?\s+"
+        + r")?)(?:\s+(?:who|familiar with|close to)\s+[^,.;]{0,60}?|"
+        # "The official, speaking on condition of anonymity, told AFP"
+        r",\s+(?:speaking|asking|requesting|declining)\b[^,.;]{0,60},)?\s+"
         r"(?:also\s+|yesterday\s+|today\s+)?(?:said|told|says)\b"
     ),
     # "Grossi provided no further details but said"; "In a letter to ElBaradei on Friday,
@@ -505,6 +523,10 @@ ATTRIBUTION = [
         + _ORG_BODY
         + r")(?<!['\u2019]s)\s[^.;]{0,120}?\b(?:and|but)\s+(?:also\s+)?"
         r"(?:said|told|noted|announced|added)\b"
+    ),
+    # "North Korea alarmed the world Saturday with an announcement it was beginning to reprocess"
+    re.compile(
+        r"^(" + _ORG_BODY + r")\s[^.;,]{0,80}?\bwith (?:an|its|a) (?:[\w-]+ )?announcement\b"
     ),
     # "North Korea also unveiled a uranium enrichment plant ..., saying that it was enriching"
     re.compile(r"^(" + _ORG_BODY + r")\s[^.;]{0,120}?,\s+saying\b"),
@@ -517,6 +539,11 @@ ATTRIBUTION = [
     # "KCNA quoted a spokesman at its atomic energy agency as saying"
     re.compile(_ORG_BODY + r"\s+quoted\s+((?:a|an|the)\s+[^.;]{0,80}?)\s+as\s+saying"),
     re.compile(r"\bquoted\s+((?:the\s+)?[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*){0,3})\s+as\s+saying"),
+    # "NHK television network quoted Japanese defence officials who said"
+    re.compile(
+        r"\bquoted\s+((?:[A-Z][\w.'-]*\s+){0,3}(?:[a-z-]+\s+){0,2}?(?:officials?|sources?|experts|"
+        r"analysts|spokes(?:man|woman|person)))\s+(?:who\s+said|as\s+saying)\b"
+    ),
     re.compile(
         r"((?:(?<![\w.'-])[A-Z][\w.'-]*\s+){0,3}(?:spy|intelligence|defen[cs]e|foreign|"
         r"unification|state|news|military|nuclear)\s+(?:agency|service|ministry|media|outlet|"
@@ -925,7 +952,10 @@ _BETWEEN_QUOTES = re.compile(r'(?<=[\u201d"])[^\u201c\u201d"]+(?=[\u201c"]|$)')
 
 #: A source named at the sentence's end, who reports what its subject said.
 _TRAILING_SOURCE = re.compile(
-    r",\s+" + _ORG_BODY + r"(?:\s+[Nn]ews)?\s+(?:reports?|reported)\.?[\u201d\"]?\s*$"
+    r",\s+" + _ORG_BODY + r"(?:\s+[Nn]ews)?\s+(?:reports?|reported)\.?[\u201d\"]?\s*$|"
+    # "..., a US arms control institute said."
+    r",\s+(?:a|an|the)\s+(?:[\w.-]+\s+){0,4}?(?:institute|think[- ]tank|group|website|monitor|"
+    r"watchdog|organi[sz]ation)\s+(?:said|says|reported|reports)\.?[\u201d\"]?\s*$"
 )
 
 
@@ -1302,6 +1332,10 @@ _PURPOSE = re.compile(
     # what a kind of facility is ("A graphite-moderated reactor is a facility to produce ...")
     r"^(?:A|An) [^,.;]{0,60}? (?:is|are) (?:a|an) (?:[\w-]+ ){0,3}?(?:facility|plant|"
     r"installation|reactor) (?:to|for|that|which|used)\b[^.;]*|"
+    # what something is used for ("North Korea uses a coal-fired plant to generate steam for
+    # work at the reprocessing plant")
+    r"\buses? (?:a |an |the |its )?(?:[\w-]+ ){0,3}?(?:plant|facility|reactor|building)s? to "
+    r"(?:generate|produce|supply|make|heat)\b[^.;]*|"
     # what a test stand is for ("a Horizontal Engine Test Stand for testing solid-fueled rocket
     # motors")
     r"\bfor (?:testing|checking the performance of) (?:[\w-]+ ){0,3}?(?:rocket |missile )?"
