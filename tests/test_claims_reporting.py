@@ -1179,3 +1179,49 @@ def test_thirty_first_round_rules() -> None:
          "apart.", "Japanese defence officials"),
     ]  # fmt: skip
     assert_speakers([(text, "The Paper", speaker) for text, speaker in speakers])
+
+
+def test_thirty_second_round_rules() -> None:
+    """Held-out round 32: preparing a long-range launch, a launch that "could" come or was
+    vowed, the announced launch window, a launch that "appears unlikely" (negative) and "no
+    sign of preparations" (negative) are launch preparation; placing a satellite into orbit is
+    a test; an image showing "a single vehicle" and movements detected are vehicle movement; a
+    level of activity is operation; fabricating reactor components and changes to a cooling
+    system are construction, in a clause of their own before ", adding that"; the
+    implications of activity are talk about it; speakers: a website's name set off by commas
+    before "says", and a name with a long apposition before "analyzed"."""
+    # (text, activity, polarity of its claims of that activity)
+    found = [
+        ("Yonhap said North Korea is preparing a long-range missile launch at Sohae.",
+         "launch preparation", "positive"),
+        ("Analysts said a rocket launch from Sohae appears unlikely this month.",
+         "launch preparation", "negative"),
+        ("Officials said North Korea could launch a rocket from Sohae soon.",
+         "launch preparation", "positive"),
+        ("Pyongyang vowed to launch more satellites from Sohae.", "launch preparation",
+         "positive"),
+        ("The imagery supports the announced launch window at Sohae.", "launch preparation",
+         "positive"),
+        ("Imagery of Sohae shows no sign of preparations.", "launch preparation", "negative"),
+        ("Officials said Pyongyang succeeded in placing a satellite into orbit from Sohae.",
+         "test", "positive"),
+        ("The image of Yongbyon shows just a single vehicle.", "vehicle movement", "positive"),
+        ("The IAEA said movements have been detected in the vicinity of Yongbyon.",
+         "vehicle movement", "positive"),
+        ("At Yongbyon, analysts described the level of activity as high.", "operating",
+         "positive"),
+        ("The IAEA observed the fabrication of reactor components at Yongbyon.",
+         "construction/rebuilding", "positive"),
+        ("Amano said the work at Yongbyon may be related to changes to the cooling system, "
+         "adding that the reactor was shut down.", "construction/rebuilding", "positive"),
+    ]  # fmt: skip
+    assert_polarities(found)
+    assert_no_claims(["Analysts said the implications of activity at Yongbyon remain unclear."])
+    # (text, the speaker of every claim, published by "The Paper")
+    speakers = [
+        ("Research published on the group's website, 38 North, says trucks were seen at Sohae.",
+         "38 North"),
+        ("38 North, an American website devoted to the regime, analyzed images showing "
+         "dredging work at Yongbyon.", "38 North"),
+    ]  # fmt: skip
+    assert_speakers([(text, "The Paper", speaker) for text, speaker in speakers])
