@@ -1063,8 +1063,9 @@ def _speaker(sentence: str, m: re.Match[str]) -> tuple[str, str] | None:
         return None  # "38 North, a Washington-based group said": the name before is the source
     if not re.search(r"[A-Za-z]{2}", text):  # "Nov. 26, 2012 shows": a year, not a source
         return None
-    if _NOT_WHO.match(text) or _PLACE_NAME.search(text):  # "said Tuesday", "North Pyongan
-        return None  # Province said": when or where, not who
+    # "said Tuesday", "North Pyongan Province, said": when or where, not who
+    if _NOT_WHO.match(text) or _PLACE_NAME.search(text):
+        return None
     if _SEEN.search(m.group(0)) and _PLACE_AFTER.match(sentence, m.end()):
         return None
     return text, next((k for k, p in ATTRIBUTION_TYPES if p.search(text)), "other")
