@@ -50,6 +50,11 @@ def assert_speakers(rows: list[tuple[str, str, str]]) -> None:
         assert {c.attribution for c in found} == {speaker}, text
 
 
+def assert_speakers_in_the_paper(rows: list[tuple[str, str]]) -> None:
+    """Each (text, speaker), published by "The Paper": see :func:`assert_speakers`."""
+    assert_speakers([(text, "The Paper", speaker) for text, speaker in rows])
+
+
 def test_negated_and_dormant_activity_is_negative() -> None:
     stopped = only(claims("North Korea stopped the operation of its 5-megawatt reactor at "
                           "Yongbyon in 2018."))  # fmt: skip
@@ -1054,7 +1059,7 @@ def test_twenty_eighth_round_rules() -> None:
         ("Hanyoreh reported that \u201cPreparations for a launch at Sohae are under way. Trucks "
          "were seen near the pad at Sohae. It will take three days to finish.\u201d", "Hanyoreh"),
     ]  # fmt: skip
-    assert_speakers([(text, "The Paper", speaker) for text, speaker in speakers])
+    assert_speakers_in_the_paper(speakers)
 
 
 def test_twenty_ninth_round_rules() -> None:
@@ -1102,7 +1107,7 @@ def test_twenty_ninth_round_rules() -> None:
         ("Images analyzed on Beyond Parallel, a website of the CSIS, show vehicles at the "
          "Yongbyon reactor.", "Beyond Parallel"),
     ]  # fmt: skip
-    assert_speakers([(text, "The Paper", speaker) for text, speaker in speakers])
+    assert_speakers_in_the_paper(speakers)
 
 
 def test_thirtieth_round_rules() -> None:
@@ -1178,7 +1183,7 @@ def test_thirty_first_round_rules() -> None:
         ("NHK quoted Japanese defence officials who said the rocket launched from Sohae broke "
          "apart.", "Japanese defence officials"),
     ]  # fmt: skip
-    assert_speakers([(text, "The Paper", speaker) for text, speaker in speakers])
+    assert_speakers_in_the_paper(speakers)
 
 
 def test_thirty_second_round_rules() -> None:
@@ -1224,4 +1229,4 @@ def test_thirty_second_round_rules() -> None:
         ("38 North, an American website devoted to the regime, analyzed images showing "
          "dredging work at Yongbyon.", "38 North"),
     ]  # fmt: skip
-    assert_speakers([(text, "The Paper", speaker) for text, speaker in speakers])
+    assert_speakers_in_the_paper(speakers)
