@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from fastapi.testclient import TestClient
 
 from sitewatch.datasets.change import ChangePair, airchange_pairs
 from sitewatch.datasets.detection import DetImage
@@ -88,6 +89,21 @@ def runner() -> CliRunner:
 def szada1(data_dir: Path) -> ChangePair:
     """SZTAKI Szada pair 1 (1.5 m aerial RGB, co-registered)."""
     return next(airchange_pairs(data_dir / "airchange"))
+
+
+@pytest.fixture
+def client(web_store: tuple[str, str]) -> Iterator[TestClient]:
+    """The web app over ``web_store`` through the ASGI client (server errors as responses)."""
+    from sitewatch.web import WebSettings, create_app
+
+    with TestClient(create_app(WebSettings(db=web_store[0])), raise_server_exceptions=False) as c:
+        yield c
+
+
+@pytest.fixture
+def auth(web_store: tuple[str, str]) -> dict[str, str]:
+    """The bearer token header of ``web_store``."""
+    return {"Authorization": f"Bearer {web_store[1]}"}
 
 
 @pytest.fixture(scope="session")

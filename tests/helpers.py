@@ -57,8 +57,8 @@ def free_port() -> int:
         return port
 
 
-def run_cli(runner: CliRunner, db_url: str, *args: str) -> Result:
-    return runner.invoke(cli, ["--db", db_url, *args], catch_exceptions=False)
+def run_cli(runner: CliRunner, db_url: str, *args: str, input: str | None = None) -> Result:
+    return runner.invoke(cli, ["--db", db_url, *args], input=input, catch_exceptions=False)
 
 
 def assert_one_line_error(result: Result, *needles: str) -> None:

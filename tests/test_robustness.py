@@ -36,7 +36,7 @@ from sitewatch.pipeline.site import run_site
 from sitewatch.sites.watchlist import builtin_sites, demo_sites
 from sitewatch.store import Store
 from sitewatch.store.ingest import ingest
-from tests.helpers import run_cli
+from tests.helpers import assert_one_line_error, run_cli
 
 Edit = Callable[[dict[str, Any]], None]
 
@@ -168,9 +168,10 @@ def test_bad_webhook_urls_are_one_line_errors(
         assert why in lines[0]
 
 
-def test_a_trickling_webhook_is_abandoned_at_the_deadline() -> None:
-    """A server that sends one byte every second never trips the per-read timeout; the
-    total deadline ends the request."""
+@contextlib.contextmanager
+def trickling_server() -> Iterator[str]:
+    """A server that answers one connection one byte a second (a status line, repeated),
+    so no read ever waits long enough to time out; yields its base URL."""
     stop = threading.Event()
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
@@ -187,13 +188,33 @@ def test_a_trickling_webhook_is_abandoned_at_the_deadline() -> None:
 
     thread = threading.Thread(target=trickle, daemon=True)
     thread.start()
-    url = f"http://127.0.0.1:{server.getsockname()[1]}/hook"
-    t0 = time.perf_counter()
-    with pytest.raises(WebhookError, match="did not answer within 2 s"):
-        send_webhook([], url, timeout=5, deadline=2)
-    assert time.perf_counter() - t0 < 4
-    stop.set()
-    server.close()
+    try:
+        yield f"http://127.0.0.1:{server.getsockname()[1]}"
+    finally:
+        stop.set()
+        server.close()
+
+
+def test_a_trickling_webhook_is_abandoned_at_the_deadline() -> None:
+    """A server that sends one byte every second never trips the per-read timeout; the
+    total deadline ends the request."""
+    with trickling_server() as url:
+        t0 = time.perf_counter()
+        with pytest.raises(WebhookError, match="did not answer within 2 s"):
+            send_webhook([], f"{url}/hook", timeout=5, deadline=2)
+        assert time.perf_counter() - t0 < 4
+
+
+def test_a_trickling_web_page_is_abandoned_at_the_deadline(
+    runner: CliRunner, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same for a report's web page: SITEWATCH_PAGE_DEADLINE ends it, in one line."""
+    monkeypatch.setenv("SITEWATCH_PAGE_DEADLINE", "2")
+    with trickling_server() as url:
+        t0 = time.perf_counter()
+        result = run_cli(runner, db_url, "claims", "extract", f"{url}/2019/03/report.html")
+        assert time.perf_counter() - t0 < 4
+    assert_one_line_error(result, "was not read within 2 s")
 
 
 @pytest.mark.parametrize(

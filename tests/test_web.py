@@ -10,7 +10,6 @@ from typing import Any
 
 import morecantile
 import numpy as np
-import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
 from PIL import Image
@@ -18,17 +17,6 @@ from PIL import Image
 from sitewatch.web import WebSettings, create_app
 from tests.helpers import run_cli
 from tests.webstore import SITE
-
-
-@pytest.fixture
-def client(web_store: tuple[str, str]) -> Iterator[TestClient]:
-    with TestClient(create_app(WebSettings(db=web_store[0])), raise_server_exceptions=False) as c:
-        yield c
-
-
-@pytest.fixture
-def auth(web_store: tuple[str, str]) -> dict[str, str]:
-    return {"Authorization": f"Bearer {web_store[1]}"}
 
 
 def _is_error(response: Any, status: int) -> None:

@@ -2,7 +2,8 @@
 ``sitewatch serve`` on 127.0.0.1 (a process of its own, as users run it: pytest's
 warnings-as-errors and its thread-unsafe warning filters stay out of the server).  The
 watchlist map shows the sites, the date slider and the swipe change what is shown, an
-alert is acknowledged with a token and not without, and no request leaves 127.0.0.1."""
+alert is acknowledged and a report read by its URL with a token and not without, and no
+request leaves 127.0.0.1."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 import pytest
@@ -19,6 +22,7 @@ from playwright.sync_api import Page, Route, sync_playwright
 
 from sitewatch.store import Store
 from tests.helpers import free_port
+from tests.webhook import serve_local
 from tests.webstore import SITE, build_web_store
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -157,3 +161,55 @@ def test_an_alert_is_acknowledged_with_a_token_only(
     )
     with Store(db) as store:
         assert store.list_alerts(SITE)[0].acknowledged
+
+
+REPORT = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
+<title>Grain trucks return to North Dakota fields | Prairie Wire</title>
+<meta property="og:site_name" content="Prairie Wire">
+<meta property="article:published_time" content="2012-07-20T08:00:00Z"></head>
+<body><nav><a href="/">Home</a></nav><article><h1>Grain trucks return to North Dakota
+fields</h1><p>Trucks were seen moving across the North Dakota fields on Wednesday, county
+officials said.</p><p>The harvest is expected to start early this year.</p></article>
+<footer>Copyright Prairie Wire</footer></body></html>"""
+
+
+class _Report(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        body = REPORT.encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+def test_a_report_is_read_by_url_with_a_token_only(
+    page: Page, server: tuple[str, str, str]
+) -> None:
+    base, db, token = server
+    pg = page
+    with serve_local(_Report) as news:
+        url = f"{news}/2012/07/trucks.html"
+        pg.goto(f"{base}/?site={SITE}")
+        pg.locator("#claims tbody tr").first.wait_for()
+        pg.fill("#claims-input", url)
+        pg.locator("#claims-form button").click()
+        pg.wait_for_function(
+            "() => document.getElementById('status').textContent"
+            ".startsWith('cannot read the report')"
+        )
+        pg.fill("#token", token)
+        pg.locator("#claims-form button").click()
+        pg.wait_for_function(
+            "() => document.getElementById('status').textContent.includes('about this site')"
+        )
+        assert "1 claim(s) read, 1 about this site" in (pg.locator("#status").text_content() or "")
+        pg.locator(f"#claims td:text-is('{url}')").wait_for()
+    with Store(db) as store:
+        read = [c for c in store.list_claims(SITE) if c.source == url]
+    assert [(c.activity, c.attribution, f"{c.window_start:%Y-%m-%d}") for c in read] == [
+        ("vehicle movement", "officials", "2012-07-18")
+    ]

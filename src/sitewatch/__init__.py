@@ -31,7 +31,7 @@ if TYPE_CHECKING:
         coregister,
         detect_change,
     )
-    from sitewatch.claims import Claim, check_claim, extract_claims
+    from sitewatch.claims import Article, Claim, check_claim, extract_claims, read_article
     from sitewatch.datasets import data_dir
     from sitewatch.detection import (
         Detection,
@@ -79,9 +79,11 @@ _API: dict[str, str] = {
     "compare": "change",
     "coregister": "change",
     "detect_change": "change",
+    "Article": "claims",
     "Claim": "claims",
     "check_claim": "claims",
     "extract_claims": "claims",
+    "read_article": "claims",
     "data_dir": "datasets",
     "Detection": "detection",
     "default_detector": "detection",
@@ -120,6 +122,7 @@ _API: dict[str, str] = {
 __all__ = [
     "KM_PER_MILE",
     "Alert",
+    "Article",
     "ChangeResult",
     "Claim",
     "Comparison",
@@ -155,6 +158,7 @@ __all__ = [
     "open_executor",
     "open_source",
     "reach_report",
+    "read_article",
     "read_chip",
     "read_image",
     "read_pair",

@@ -18,11 +18,16 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
+import threading
 import urllib.parse
-from typing import Any
+import urllib.request
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from sitewatch.errors import InvalidURLError
 from sitewatch.limits import env_number
+
+T = TypeVar("T")
 
 _GDAL_PREFIX = re.compile(r"^(/vsi|[A-Za-z][A-Za-z0-9_]*:(?!//))")
 
@@ -84,6 +89,36 @@ def check_url(url: str, what: str = "URL") -> str:
     return url
 
 
+class _CheckedRedirects(urllib.request.HTTPRedirectHandler):
+    """Redirects followed only to URLs the policy allows (a page must not bounce a
+    request to a metadata service or a host outside the allow-list)."""
+
+    def redirect_request(
+        self,
+        req: urllib.request.Request,
+        fp: Any,
+        code: int,
+        msg: str,
+        headers: Any,
+        newurl: str,
+    ) -> urllib.request.Request | None:
+        try:
+            check_url(newurl, "redirect to")
+        except InvalidURLError:
+            fp.close()  # the refused redirect's response; urllib closes it only when it follows
+            raise
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+_OPENER = urllib.request.build_opener(_CheckedRedirects)
+
+
+def urlopen(request: urllib.request.Request, timeout: float) -> Any:
+    """``urllib.request.urlopen`` with every redirect checked against the policy (the
+    first URL is the caller's to check, with :func:`check_url`)."""
+    return _OPENER.open(request, timeout=timeout)
+
+
 def check_gdal_href(href: str) -> str:
     """An image href GDAL may open: a local path, or an http(s) URL the policy allows;
     never a GDAL connection string or virtual file system path."""
@@ -105,3 +140,28 @@ def gdal_options() -> dict[str, Any]:
         "GDAL_HTTP_MAX_RETRY": "2",
         "GDAL_HTTP_RETRY_DELAY": "1",
     }
+
+
+def within_deadline(call: Callable[[], T], deadline: float) -> T:
+    """``call()``'s result, or the exception it raised, when it finishes within
+    ``deadline`` seconds; TimeoutError otherwise.  It runs on a daemon thread, so a server
+    that trickles one byte at a time (each read within the socket timeout) is abandoned at
+    the deadline, and the process can still exit while that socket waits."""
+    outcome: list[tuple[bool, Any]] = []
+
+    def run() -> None:
+        try:
+            outcome.append((True, call()))
+        except BaseException as exc:  # handed to the caller below
+            outcome.append((False, exc))
+
+    worker = threading.Thread(target=run, name="deadline", daemon=True)
+    worker.start()
+    worker.join(deadline)
+    if not outcome:
+        raise TimeoutError(f"no answer within {deadline:g} s")
+    done, value = outcome[0]
+    if not done:
+        raise value
+    result: T = value
+    return result

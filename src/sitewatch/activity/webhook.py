@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import http.client
 import json
-import threading
 import urllib.error
 import urllib.request
 from collections.abc import Sequence
 
 from sitewatch.activity.alerts import Alert
 from sitewatch.errors import WebhookError
-from sitewatch.network import check_url
+from sitewatch.network import check_url, urlopen, within_deadline
 
 
 def check_webhook_url(url: str) -> str:
@@ -44,29 +43,21 @@ def send_webhook(
     if idempotency_key:
         headers["Idempotency-Key"] = idempotency_key
     request = urllib.request.Request(url, data=body, method="POST", headers=headers)
-    outcome: list[int | WebhookError] = []
 
-    def post() -> None:
+    def post() -> int:
         try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:
-                outcome.append(int(response.status))
+            with urlopen(request, timeout=timeout) as response:
+                return int(response.status)
         except urllib.error.HTTPError as exc:
             exc.close()
-            outcome.append(
-                WebhookError(f"webhook {url} answered HTTP {exc.code}; alerts not delivered")
-            )
+            raise WebhookError(
+                f"webhook {url} answered HTTP {exc.code}; alerts not delivered"
+            ) from None
         except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as exc:
             reason = getattr(exc, "reason", exc)
-            outcome.append(WebhookError(f"cannot reach webhook {url}: {reason}"))
+            raise WebhookError(f"cannot reach webhook {url}: {reason}") from None
 
-    # A daemon thread: a server that trickles bytes is abandoned at the deadline, and the
-    # process can still exit while that socket waits for its own timeout.
-    worker = threading.Thread(target=post, name="webhook", daemon=True)
-    worker.start()
-    worker.join(deadline)
-    if not outcome:
-        raise WebhookError(f"webhook {url} did not answer within {deadline:g} s")
-    result = outcome[0]
-    if isinstance(result, WebhookError):
-        raise result
-    return result
+    try:
+        return within_deadline(post, deadline)
+    except TimeoutError:
+        raise WebhookError(f"webhook {url} did not answer within {deadline:g} s") from None

@@ -1,7 +1,17 @@
 """Claims from published text (who says what happened where and when) and their check
 against the imagery's observations and alerts."""
 
+from sitewatch.claims.article import Article, article_from_html, fetch_article, read_article
 from sitewatch.claims.check import check_claim
 from sitewatch.claims.extract import Claim, extract_claims, split_sentences
 
-__all__ = ["Claim", "check_claim", "extract_claims", "split_sentences"]
+__all__ = [
+    "Article",
+    "Claim",
+    "article_from_html",
+    "check_claim",
+    "extract_claims",
+    "fetch_article",
+    "read_article",
+    "split_sentences",
+]

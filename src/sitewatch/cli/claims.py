@@ -1,15 +1,12 @@
-"""``sitewatch claims extract FILE`` and ``sitewatch claims check``."""
+"""``sitewatch claims extract PATH|URL``, ``claims list`` and ``claims check``."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import click
 from rich.table import Table
 
 from sitewatch.claims.extract import Claim, extract_claims, parse_date
 from sitewatch.cli.options import CliState, console, emit_json, json_option, pass_state
-from sitewatch.errors import InputNotFoundError, InvalidTextError
 from sitewatch.pipeline.evidence import check_stored_claims
 
 
@@ -19,56 +16,59 @@ def claims_group() -> None:
 
 
 @claims_group.command("extract")
-@click.argument("path", type=click.Path(dir_okay=False, allow_dash=True))
+@click.argument("location", metavar="PATH|URL")
 @click.option(
     "--published",
     help="Publication date (2019-03-08, March 8, 2019, 8 Mar. 2019); relative dates "
-    "resolve against it.",
+    "resolve against it. Default: the web page's date, else today.",
 )
 @click.option(
     "--source",
     "publisher",
     metavar="NAME",
     help="Who published the text (a think tank, an outlet): the attribution of what it "
-    "says in its own voice, and the claims' source.",
+    "says in its own voice, and the claims' source. Default: a web page's site name.",
 )
 @click.option("--no-store", is_flag=True, help="Print only; do not store the claims.")
 @json_option
 @pass_state
 def claims_extract(
     state: CliState,
-    path: str,
+    location: str,
     published: str | None,
     publisher: str | None,
     no_store: bool,
     as_json: bool,
 ) -> None:
-    """Read a plain-text article (`-`: standard input) and list (and store) the claims it
-    makes about sites."""
-    if path == "-":
-        with click.open_file("-", encoding="utf-8") as stream:
-            name, text = "stdin", str(stream.read())
+    """Read a report and list (and store) the claims it makes about sites.
+
+    PATH is a plain-text file, an HTML page saved to disk or `-` (standard input); URL
+    is a web page, fetched and reduced to its main text, title, date and site name. A
+    web page's claims have its URL as their source."""
+    from sitewatch.claims.article import article_from_bytes, read_article
+
+    if location == "-":
+        with click.open_file("-", mode="rb") as stream:
+            article = article_from_bytes(stream.read(), "stdin")
     else:
-        file = Path(path)
-        if not file.is_file():
-            raise InputNotFoundError(f"{path} does not exist")
-        try:
-            name, text = file.name, file.read_text(encoding="utf-8")
-        except UnicodeDecodeError:
-            raise InvalidTextError(f"{path} is not UTF-8 plain text") from None
+        article = read_article(location)
     try:
-        pub = parse_date(published) if published else None
+        pub = parse_date(published) if published else article.published
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--published") from None
+    publisher = publisher or article.publisher
+    source = article.location if article.is_web_page else publisher or article.location
     claims = extract_claims(
-        text, state.store.list_sites(), pub, source=publisher or name, publisher=publisher or ""
+        article.text, state.store.list_sites(), pub, source=source, publisher=publisher
     )
     if not no_store:
         claims = state.store.put_claims(claims)
     if as_json:
         emit_json([c.to_dict() for c in claims])
         return
-    _table(claims, f"{len(claims)} claim(s) in {name}")
+    read_as = [f"published {pub:%Y-%m-%d}" if pub else "", f"by {publisher}" if publisher else ""]
+    note = ", ".join(x for x in read_as if x)
+    _table(claims, f"{len(claims)} claim(s) in {article.location}" + (f" ({note})" if note else ""))
 
 
 @claims_group.command("list")

@@ -11,9 +11,10 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 from starlette.exceptions import HTTPException
 
+from sitewatch.claims.article import Article, article_from_html, fetch_article
 from sitewatch.claims.extract import extract_claims
 from sitewatch.pipeline.evidence import (
     change_between,
@@ -301,12 +302,36 @@ def acknowledge_alert(
 
 
 class ArticleIn(BaseModel):
-    """A report's text to read claims from."""
+    """A report to read claims from: its text, an HTML page, or the URL of one (exactly
+    one of the three)."""
 
-    text: str = Field(min_length=1, max_length=500_000)
-    published: date | None = Field(None, description="Publication date (default: today).")
-    source: str = Field("", max_length=500, description="Where the text is from.")
+    text: str | None = Field(None, min_length=1, max_length=500_000)
+    html: str | None = Field(
+        None, min_length=1, max_length=5_000_000, description="An HTML page's source."
+    )
+    url: str | None = Field(
+        None, min_length=1, max_length=2_000, description="A web page, fetched by the server."
+    )
+    published: date | None = Field(
+        None, description="Publication date (default: the page's date, else today)."
+    )
+    publisher: str = Field(
+        "",
+        max_length=500,
+        description="Who published it: the attribution of what it says in its own voice "
+        "(default: the page's site name).",
+    )
+    source: str = Field(
+        "", max_length=2_000, description="Where the text is from (default: the URL)."
+    )
     store: bool = Field(True, description="Store the claims found.")
+
+    @model_validator(mode="after")
+    def _one_input(self) -> ArticleIn:
+        given = [name for name in ("text", "html", "url") if getattr(self, name) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of text, html and url")
+        return self
 
 
 @router.get("/claims", dependencies=READ, tags=["claims"])
@@ -318,8 +343,18 @@ def list_claims(store: StoreDep, site: str | None = None) -> list[dict[str, Any]
 @router.post("/claims", dependencies=WRITE, status_code=201, tags=["claims"])
 def submit_article(article: ArticleIn, store: StoreDep) -> list[dict[str, Any]]:
     """Read the claims a report makes about watchlist sites (and store them)."""
+    if article.url is not None:
+        page = fetch_article(article.url)
+    elif article.html is not None:
+        page = article_from_html(article.html, article.source)
+    else:
+        page = Article(text=article.text or "", location=article.source)
     claims = extract_claims(
-        article.text, store.list_sites(), article.published, source=article.source
+        page.text,
+        store.list_sites(),
+        article.published or page.published,
+        source=article.source or page.location,
+        publisher=article.publisher or page.publisher,
     )
     if article.store:
         claims = store.put_claims(claims)

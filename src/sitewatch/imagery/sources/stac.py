@@ -36,6 +36,7 @@ from sitewatch.network import (
     local_path,
     max_json_bytes,
     read_timeout,
+    urlopen,
 )
 
 log = logging.getLogger(__name__)
@@ -221,7 +222,7 @@ class _PolicyStacIO(DefaultStacIO):
         if is_url(href):
             check_url(href, "STAC URL")
             request = urllib.request.Request(href, headers={"User-Agent": "sitewatch"})
-            with urllib.request.urlopen(request, timeout=read_timeout()) as response:
+            with urlopen(request, timeout=read_timeout()) as response:
                 data: bytes = response.read(limit + 1)
         else:
             with open(local_path(href), "rb") as f:

@@ -1,6 +1,7 @@
 // SiteWatch's page: the watchlist map, a site's dates with a before/after swipe, change
-// outlines and detection boxes, the activity chart, alerts, claims and reach.  Everything
-// it loads comes from this server (/api/... and /static/...).
+// outlines and detection boxes, the activity chart, alerts, claims (and reports to read,
+// by URL or pasted text) and reach.  Everything it loads comes from this server (/api/...
+// and /static/...); a report's URL is fetched by the server.
 "use strict";
 
 const state = { sites: null, site: null, chips: [], pairs: [], timeline: null,
@@ -285,6 +286,21 @@ async function loadClaims() {
     say((claims[Number(b.dataset.claim)].evidence.reasons || []).join("; ") || "no change seen in the window");
   }));
 }
+
+// A report to read: a URL (the server fetches the page) or pasted text.  Needs a token.
+$("claims-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const value = $("claims-input").value.trim();
+  if (!value) return;
+  const body = /^https?:\/\/\S+$/.test(value) ? { url: value } : { text: value };
+  try {
+    const claims = await api("/api/claims", { method: "POST", body });
+    const here = claims.filter((c) => c.site_id === state.site).length;
+    say(`${claims.length} claim(s) read, ${here} about this site`);
+    $("claims-input").value = "";
+    await loadClaims();
+  } catch (err) { say(`cannot read the report: ${err.message}`); }
+});
 
 // -- reach -------------------------------------------------------------------------------
 

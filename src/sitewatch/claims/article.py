@@ -1,0 +1,166 @@
+"""Reports as text: a plain-text file, an HTML page saved to disk, standard input, or a
+web page fetched by URL.
+
+An HTML page is reduced to its main text (navigation, footers and comments dropped) with
+its title, publication date and site name, by trafilatura.  The title becomes the first
+paragraph (headlines carry sources: "...: 38 North"), and each of the page's paragraphs a
+paragraph of the text, so that the extractor follows a site through a paragraph as it
+does in plain text.
+
+Fetching obeys :mod:`sitewatch.network` (http(s) only, link-local refused, the hosts
+allow-list, connect and read timeouts), reads at most ``SITEWATCH_MAX_PAGE_BYTES``
+(default 16 MiB) and gives up on a page not read in ``SITEWATCH_PAGE_DEADLINE`` seconds
+(default 60; a server that trickles bytes never trips the per-read timeout).
+"""
+
+from __future__ import annotations
+
+import http.client
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from sitewatch.errors import InputNotFoundError, InvalidTextError, ResourceLimitError, SourceError
+from sitewatch.limits import env_number
+from sitewatch.network import check_url, is_url, read_timeout, urlopen, within_deadline
+
+_HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+_HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
+
+
+@dataclass(frozen=True)
+class Article:
+    """A report's text and what its page says about it.
+
+    ``published`` and ``publisher`` come from the page's metadata (None and "" for plain
+    text); ``location`` is where it was read: a URL, a file name or "stdin"."""
+
+    text: str
+    location: str
+    title: str = ""
+    published: date | None = None
+    publisher: str = ""
+
+    @property
+    def is_web_page(self) -> bool:
+        return is_url(self.location)
+
+
+def max_page_bytes() -> int:
+    return int(env_number("SITEWATCH_MAX_PAGE_BYTES", 16 * 1024 * 1024))
+
+
+def page_deadline() -> float:
+    """Seconds a web page may take in all (``SITEWATCH_PAGE_DEADLINE``, default 60)."""
+    return env_number("SITEWATCH_PAGE_DEADLINE", 60.0)
+
+
+def looks_like_html(data: bytes) -> bool:
+    """True when the document starts like an HTML page (a doctype or an html element)."""
+    head = data[:1024].lstrip().lower()
+    return head.startswith((b"<!doctype html", b"<html")) or b"<html" in head
+
+
+def article_from_html(html: str | bytes, location: str = "") -> Article:
+    """The main text, title, date and site name of an HTML page (``location``: its URL,
+    which helps find the date and site name, or its file name)."""
+    import trafilatura  # only when a page is read: the CLI starts without it
+
+    doc = trafilatura.bare_extraction(
+        html,
+        url=location if is_url(location) else None,
+        with_metadata=True,
+        include_comments=False,
+        include_tables=False,
+        date_extraction_params={"original_date": True},
+    )
+    body = getattr(doc, "text", None) if doc is not None else None
+    if not body or not body.strip():
+        raise InvalidTextError(f"{location or 'the page'} has no article text to read")
+    title = " ".join((getattr(doc, "title", None) or "").split())
+    paragraphs = [" ".join(line.split()) for line in body.splitlines() if line.strip()]
+    if title and paragraphs[0] != title:
+        paragraphs.insert(0, title)
+    raw_date = getattr(doc, "date", None)
+    try:
+        published = date.fromisoformat(raw_date) if raw_date else None
+    except ValueError:
+        published = None
+    return Article(
+        text="\n\n".join(paragraphs),
+        location=location,
+        title=title,
+        published=published,
+        publisher=" ".join((getattr(doc, "sitename", None) or "").split()),
+    )
+
+
+def article_from_bytes(data: bytes, location: str, *, html: bool | None = None) -> Article:
+    """A document's bytes as an article: an HTML page (``html`` True, or None and the
+    bytes look like one) or UTF-8 plain text."""
+    if looks_like_html(data) if html is None else html:
+        return article_from_html(data, location)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidTextError(f"{location} is not UTF-8 plain text or an HTML page") from None
+    return Article(text=text, location=location)
+
+
+def fetch_article(url: str) -> Article:
+    """Download a web page (or a plain-text document) and read it as an article."""
+    check_url(url, "article URL")
+    limit = max_page_bytes()
+    request = urllib.request.Request(
+        url, headers={"User-Agent": "sitewatch", "Accept": "text/html, text/plain;q=0.9"}
+    )
+
+    def download() -> tuple[bytes, str]:
+        try:
+            with urlopen(request, timeout=read_timeout()) as response:
+                data: bytes = response.read(limit + 1)
+                return data, response.headers.get_content_type()
+        except urllib.error.HTTPError as exc:
+            exc.close()
+            raise SourceError(f"{url} answered HTTP {exc.code}; no article read") from None
+        except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as exc:
+            reason = getattr(exc, "reason", exc)
+            raise SourceError(f"cannot read {url}: {reason}") from None
+
+    deadline = page_deadline()
+    try:
+        data, kind = within_deadline(download, deadline)
+    except TimeoutError:
+        raise SourceError(
+            f"{url} was not read within {deadline:g} s (SITEWATCH_PAGE_DEADLINE)"
+        ) from None
+    if len(data) > limit:
+        raise ResourceLimitError(
+            f"{url} is larger than {limit} bytes (SITEWATCH_MAX_PAGE_BYTES); not read"
+        )
+    if kind == "text/plain":
+        return article_from_bytes(data, url, html=False)
+    if kind not in _HTML_TYPES:
+        raise InvalidTextError(f"{url} is {kind}, not a web page or plain text")
+    return article_from_html(data, url)
+
+
+def read_article(location: str) -> Article:
+    """An article from a URL (fetched), an HTML file (``.html``, ``.htm`` or content that
+    starts like a page) or a UTF-8 plain-text file."""
+    if is_url(location):
+        return fetch_article(location)
+    path = Path(location)
+    if not path.is_file():
+        raise InputNotFoundError(
+            f"{location} is not a file" if path.exists() else f"{location} does not exist"
+        )
+    limit = max_page_bytes()
+    if path.stat().st_size > limit:
+        raise ResourceLimitError(
+            f"{location} is larger than {limit} bytes (SITEWATCH_MAX_PAGE_BYTES); not read"
+        )
+    html = True if path.suffix.lower() in _HTML_SUFFIXES else None
+    return article_from_bytes(path.read_bytes(), path.name, html=html)

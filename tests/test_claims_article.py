@@ -1,0 +1,229 @@
+"""Reports read from HTML pages and web pages (a server on 127.0.0.1), by the library, the
+CLI and the HTTP API."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import date
+from http.server import BaseHTTPRequestHandler
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from fastapi.testclient import TestClient
+
+from sitewatch.claims import article_from_html, extract_claims, read_article
+from sitewatch.errors import InvalidTextError, InvalidURLError, ResourceLimitError, SourceError
+from sitewatch.sites.watchlist import builtin_sites
+from tests.helpers import assert_one_line_error, run_cli
+from tests.webhook import serve_local
+
+PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>Satellite images show rebuilding at Sohae launch site | Korea Wire</title>
+<meta property="og:site_name" content="Korea Wire">
+<meta property="og:title" content="Satellite images show rebuilding at Sohae launch site">
+<meta property="article:published_time" content="2019-03-07T09:30:00+09:00">
+</head>
+<body>
+<nav><ul><li><a href="/">Home</a></li><li><a href="/nk">North Korea</a></li></ul></nav>
+<main><article>
+<h1>Satellite images show rebuilding at Sohae launch site</h1>
+<p>North Korea is rapidly rebuilding the rail-mounted transfer building at the Sohae
+Satellite Launching Station, a U.S. think tank said Thursday, citing commercial satellite
+imagery.</p>
+<p>Cargo vehicles were seen near the engine test stand at Sohae on Wednesday. The work
+appears to have begun after the Hanoi summit ended without a deal.</p>
+<p>Separately, there were no signs of activity at the Punggye-ri nuclear test site,
+according to the report.</p>
+</article></main>
+<aside><h2>Most read</h2><ul><li><a href="/a">Yongbyon reactor restarts, officials say</a>
+</li></ul></aside>
+<footer><p>Copyright 2019 Korea Wire. All rights reserved.</p></footer>
+</body>
+</html>
+"""
+
+PLAIN = "Cargo vehicles were seen moving at the Sanumdong factory on Friday, officials said.\n"
+
+
+def _summary(claims: list[dict[str, Any]]) -> list[tuple[str, str, str, str]]:
+    return sorted(
+        (c["site_id"], c["activity"], c["attribution"], c["window"][0][:10]) for c in claims
+    )
+
+
+#: What the page says: the headline and the first paragraph about rebuilding (the
+#: headline in the outlet's voice, the paragraph in the think tank's, both up to the page's
+#: date), the vehicles on the Wednesday before it; nothing from the navigation, the
+#: "Most read" box (Yongbyon) or the footer.
+EXPECTED = [
+    ("sohae", "construction/rebuilding", "Korea Wire", "2019-02-05"),
+    ("sohae", "construction/rebuilding", "U.S. think tank", "2019-02-05"),
+    ("sohae", "vehicle movement", "Korea Wire", "2019-03-06"),
+]
+
+
+def test_html_page_becomes_text_title_date_and_publisher() -> None:
+    page = article_from_html(PAGE, "korea-wire.html")
+    assert page.title == "Satellite images show rebuilding at Sohae launch site"
+    assert page.published == date(2019, 3, 7)
+    assert page.publisher == "Korea Wire"
+    paragraphs = page.text.split("\n\n")
+    assert paragraphs[0] == page.title
+    assert paragraphs[1].startswith("North Korea is rapidly rebuilding")
+    assert (
+        "rail-mounted transfer building at the Sohae Satellite Launching Station" in paragraphs[1]
+    )
+    assert len(paragraphs) == 4
+    for boilerplate in ("Home", "Most read", "Yongbyon", "Copyright"):
+        assert boilerplate not in page.text
+    claims = extract_claims(page.text, builtin_sites(), page.published, publisher=page.publisher)
+    assert _summary([c.to_dict() for c in claims]) == EXPECTED
+
+
+def test_pages_without_article_text_and_files_are_errors(tmp_path: Path) -> None:
+    with pytest.raises(InvalidTextError, match="no article text"):
+        article_from_html("<html><body><script>var x = 1;</script></body></html>", "x.html")
+    (tmp_path / "a.txt").write_bytes(b"\xff\xfe\x00\x01")
+    with pytest.raises(InvalidTextError, match="not UTF-8"):
+        read_article(str(tmp_path / "a.txt"))
+    with pytest.raises(FileNotFoundError, match="is not a file"):
+        read_article(str(tmp_path))
+    # A page saved without an .html suffix is recognised by its content.
+    (tmp_path / "saved").write_text(PAGE, encoding="utf-8")
+    assert read_article(str(tmp_path / "saved")).publisher == "Korea Wire"
+    # Plain text stays as it is, with no date or publisher.
+    (tmp_path / "wire.txt").write_text(PLAIN, encoding="utf-8")
+    plain = read_article(str(tmp_path / "wire.txt"))
+    assert (plain.text, plain.published, plain.publisher) == (PLAIN, None, "")
+
+
+class _Site(BaseHTTPRequestHandler):
+    """A news site: the page, a plain-text wire copy, a PDF, a page too large, two
+    redirects, a 404."""
+
+    requests: list[str] = []  # noqa: RUF012 - one list for the test module's server
+
+    def do_GET(self) -> None:
+        self.requests.append(self.path)
+        routes: dict[str, tuple[int, str, bytes]] = {
+            "/2019/03/sohae.html": (200, "text/html; charset=utf-8", PAGE.encode()),
+            "/wire.txt": (200, "text/plain; charset=utf-8", PLAIN.encode()),
+            "/report.pdf": (200, "application/pdf", b"%PDF-1.4\n"),
+            "/huge.html": (200, "text/html", PAGE.encode() * 50),
+        }
+        status, kind, body = routes.get(self.path, (404, "text/html", b"<h1>Not found</h1>"))
+        moved = {"/latest": "/2019/03/sohae.html", "/metadata": "http://169.254.169.254/x"}
+        if self.path in moved:  # redirects: one to the page, one to a metadata service
+            status, kind, body = 302, "text/html", b""
+            self.send_response(status)
+            self.send_header("Location", moved[self.path])
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        self.send_response(status)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def news_site() -> Iterator[str]:
+    with serve_local(_Site) as url:
+        yield url
+
+
+def test_web_pages_are_fetched_under_the_network_policy(
+    news_site: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    page = read_article(f"{news_site}/2019/03/sohae.html")
+    assert (page.published, page.publisher, page.location) == (
+        date(2019, 3, 7), "Korea Wire", f"{news_site}/2019/03/sohae.html"
+    )  # fmt: skip
+    assert read_article(f"{news_site}/wire.txt").text == PLAIN
+    assert read_article(f"{news_site}/latest").publisher == "Korea Wire"
+    with pytest.raises(SourceError, match=r"redirect to .* link-local"):
+        read_article(f"{news_site}/metadata")
+    with pytest.raises(InvalidTextError, match="application/pdf, not a web page"):
+        read_article(f"{news_site}/report.pdf")
+    with pytest.raises(SourceError, match="HTTP 404"):
+        read_article(f"{news_site}/gone.html")
+    monkeypatch.setenv("SITEWATCH_MAX_PAGE_BYTES", "10000")
+    with pytest.raises(ResourceLimitError, match="SITEWATCH_MAX_PAGE_BYTES"):
+        read_article(f"{news_site}/huge.html")
+    seen = len(_Site.requests)
+    with pytest.raises(InvalidURLError, match="link-local"):
+        read_article("http://169.254.169.254/latest/meta-data/")
+    monkeypatch.setenv("SITEWATCH_ALLOWED_HOSTS", "example.org")
+    with pytest.raises(InvalidURLError, match="not in SITEWATCH_ALLOWED_HOSTS"):
+        read_article(f"{news_site}/2019/03/sohae.html")
+    assert len(_Site.requests) == seen  # refused before any request
+
+
+def test_cli_reads_urls_html_files_and_html_on_stdin(
+    runner: CliRunner, db_url: str, news_site: str, tmp_path: Path
+) -> None:
+    url = f"{news_site}/2019/03/sohae.html"
+    r = run_cli(runner, db_url, "claims", "extract", url, "--json")
+    assert r.exit_code == 0, r.output
+    claims = json.loads(r.stdout)
+    assert _summary(claims) == EXPECTED
+    assert {c["source"] for c in claims} == {url}  # traceable to the page
+    assert {c["published"] for c in claims} == {"2019-03-07T00:00:00Z"}
+    # The options win over the page's metadata.
+    r = run_cli(
+        runner, db_url, "claims", "extract", url, "--no-store", "--json",
+        "--source", "Yonhap", "--published", "2019-03-15",
+    )  # fmt: skip
+    overridden = json.loads(r.stdout)
+    assert {c["attribution"] for c in overridden} == {"Yonhap", "U.S. think tank"}
+    assert "2019-03-13" in {c["window"][0][:10] for c in overridden}  # Wednesday before 15th
+    saved = tmp_path / "sohae.html"
+    saved.write_text(PAGE, encoding="utf-8")
+    r = run_cli(runner, db_url, "claims", "extract", str(saved), "--no-store", "--json")
+    assert _summary(json.loads(r.stdout)) == EXPECTED
+    assert {c["source"] for c in json.loads(r.stdout)} == {"Korea Wire"}
+    r = run_cli(runner, db_url, "claims", "extract", "-", "--no-store", "--json", input=PAGE)
+    assert _summary(json.loads(r.stdout)) == EXPECTED
+    r = run_cli(runner, db_url, "claims", "extract", str(saved), "--no-store")
+    assert "in sohae.html (published 2019-03-07, by Korea Wire)" in " ".join(r.stdout.split())
+    assert_one_line_error(
+        run_cli(runner, db_url, "claims", "extract", f"{news_site}/gone.html"), "HTTP 404"
+    )
+    assert_one_line_error(
+        run_cli(runner, db_url, "claims", "extract", "ftp://example.org/a.txt"), "http"
+    )
+
+
+def test_api_reads_text_html_or_url(
+    client: TestClient, auth: dict[str, str], news_site: str
+) -> None:
+    url = f"{news_site}/2019/03/sohae.html"
+    made = client.post("/api/claims", json={"url": url, "store": False}, headers=auth)
+    assert made.status_code == 201, made.text
+    assert _summary(made.json()) == EXPECTED
+    assert {c["source"] for c in made.json()} == {url}
+    html = client.post("/api/claims", json={"html": PAGE, "store": False}, headers=auth)
+    assert _summary(html.json()) == EXPECTED
+    text = client.post(
+        "/api/claims",
+        json={"text": PLAIN, "published": "2019-03-10", "publisher": "Wire", "store": False},
+        headers=auth,
+    ).json()
+    assert [(c["site_id"], c["attribution"]) for c in text] == [("sanumdong", "officials")]
+    for body in ({"store": False}, {"text": PLAIN, "url": url}):
+        bad = client.post("/api/claims", json=body, headers=auth)
+        assert bad.status_code == 422
+        assert "exactly one of text, html and url" in bad.text
+    gone = client.post("/api/claims", json={"url": f"{news_site}/gone.html"}, headers=auth)
+    assert gone.status_code == 400
+    assert "HTTP 404" in gone.json()["error"]
