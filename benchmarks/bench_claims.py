@@ -1,7 +1,8 @@
 """Claims extraction on adversarial text: a sentence naming a site and an activity,
 followed by 100,000 characters built to make backtracking patterns quadratic (one run of
 capital letters, repeated "U.S.", repeated "Aa "), against ordinary prose of the same
-length (the baseline, measured in the same run).
+length (the baseline, measured in the same run); and the same prose as an HTML page, read
+to its main text (trafilatura) and then extracted, for the cost of reading a web page.
 
 Run:  .venv/bin/python benchmarks/bench_claims.py [--chars 100000]
 """
@@ -12,7 +13,7 @@ import argparse
 import time
 from datetime import date
 
-from sitewatch.claims import extract_claims
+from sitewatch.claims import article_from_html, extract_claims
 from sitewatch.sites import builtin_sites
 
 HEAD = "Trucks were seen moving at Sohae on Tuesday, "
@@ -38,6 +39,31 @@ def main() -> None:
         t0 = time.perf_counter()
         extract_claims(text, sites, date(2019, 3, 8))
         times[name] = time.perf_counter() - t0
+    # Prose as a web page: numbered sentences (a page reader drops repeated paragraphs),
+    # ten to a paragraph, in an article with navigation and a footer around it; timed as
+    # plain text and as the page read to its text and then extracted.
+    numbered: list[str] = []
+    while sum(len(x) for x in numbered) < n:
+        numbered.append(PROSE.replace("analysts", f"{len(numbered)} analysts"))
+    plain = HEAD + "".join(numbered)
+    paragraphs = "".join(
+        f"<p>{''.join(numbered[k : k + 10])}</p>\n" for k in range(0, len(numbered), 10)
+    )
+    page = (
+        "<!DOCTYPE html><html><head><title>Rebuilding at Sohae</title></head><body>"
+        f"<nav><a href='/'>Home</a> <a href='/world'>World</a></nav><article><p>{HEAD}</p>"
+        f"{paragraphs}</article><footer>Copyright</footer></body></html>"
+    )
+    cases["numbered prose"] = plain
+    cases["the same as an HTML page"] = page
+    t0 = time.perf_counter()
+    extract_claims(plain, sites, date(2019, 3, 8))
+    times["numbered prose"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    article = article_from_html(page, "page.html")
+    extract_claims(article.text, sites, date(2019, 3, 8))
+    times["the same as an HTML page"] = time.perf_counter() - t0
+    assert len(article.text) > 0.95 * len(plain), "the page reader dropped text"
     base = next(iter(times.values()))
     print(f"{'text':<28} {'chars':>8} {'seconds':>8} {'ratio':>6}")
     for name, seconds in times.items():
