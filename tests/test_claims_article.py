@@ -199,6 +199,18 @@ def test_cli_reads_urls_html_files_and_html_on_stdin(
     assert_one_line_error(
         run_cli(runner, db_url, "claims", "extract", f"{news_site}/gone.html"), "HTTP 404"
     )
+    # Many reports in one call: past the one that fails, which is listed; exit 1.
+    gone = f"{news_site}/gone.html"
+    r = run_cli(runner, db_url, "claims", "extract", url, gone, str(saved), "--no-store", "--json")
+    assert r.exit_code == 1, r.output
+    assert [c["source"] for c in json.loads(r.stdout)] == [url] * 3 + ["Korea Wire"] * 3
+    assert r.stderr.splitlines() == [
+        f"skipped {gone}: {gone} answered HTTP 404; no article read",
+        "1 of 3 report(s) failed",
+    ]
+    r = run_cli(runner, db_url, "claims", "extract", gone, str(tmp_path / "none.txt"))
+    assert r.exit_code == 2
+    assert r.stderr.splitlines()[-1] == "2 of 2 report(s) failed"
     assert_one_line_error(
         run_cli(runner, db_url, "claims", "extract", "ftp://example.org/a.txt"), "http"
     )

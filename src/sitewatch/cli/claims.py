@@ -6,7 +6,16 @@ import click
 from rich.table import Table
 
 from sitewatch.claims.extract import Claim, extract_claims, parse_date
-from sitewatch.cli.options import CliState, console, emit_json, json_option, pass_state
+from sitewatch.cli.options import (
+    CliState,
+    console,
+    emit_json,
+    end_batch,
+    json_option,
+    pass_state,
+    progress_bar,
+)
+from sitewatch.errors import SitewatchError
 from sitewatch.pipeline.evidence import check_stored_claims
 
 
@@ -16,7 +25,7 @@ def claims_group() -> None:
 
 
 @claims_group.command("extract")
-@click.argument("location", metavar="PATH|URL")
+@click.argument("locations", metavar="PATH|URL...", nargs=-1, required=True)
 @click.option(
     "--published",
     help="Publication date (2019-03-08, March 8, 2019, 8 Mar. 2019); relative dates "
@@ -34,41 +43,63 @@ def claims_group() -> None:
 @pass_state
 def claims_extract(
     state: CliState,
-    location: str,
+    locations: tuple[str, ...],
     published: str | None,
     publisher: str | None,
     no_store: bool,
     as_json: bool,
 ) -> None:
-    """Read a report and list (and store) the claims it makes about sites.
+    """Read reports and list (and store) the claims they make about sites.
 
     PATH is a plain-text file, an HTML page saved to disk or `-` (standard input); URL
     is a web page, fetched and reduced to its main text, title, date and site name. A
-    web page's claims have its URL as their source."""
-    from sitewatch.claims.article import article_from_bytes, read_article
+    web page's claims have its URL as their source. Many reports in one call go on past
+    one that cannot be read, list it on stderr and exit 1 (2 when all failed)."""
+    from sitewatch.claims.article import Article, article_from_bytes, read_article
 
-    if location == "-":
-        with click.open_file("-", mode="rb") as stream:
-            article = article_from_bytes(stream.read(), "stdin")
-    else:
-        article = read_article(location)
     try:
-        pub = parse_date(published) if published else article.published
+        given = parse_date(published) if published else None
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--published") from None
-    publisher = publisher or article.publisher
-    source = article.location if article.is_web_page else publisher or article.location
-    claims = extract_claims(
-        article.text, state.store.list_sites(), pub, source=source, publisher=publisher
-    )
-    if not no_store:
-        claims = state.store.put_claims(claims)
+    sites = state.store.list_sites()
+
+    def read_one(location: str) -> tuple[list[Claim], str]:
+        article: Article
+        if location == "-":
+            with click.open_file("-", mode="rb") as stream:
+                article = article_from_bytes(stream.read(), "stdin")
+        else:
+            article = read_article(location)
+        pub = given or article.published
+        by = publisher or article.publisher
+        source = article.location if article.is_web_page else by or article.location
+        claims = extract_claims(article.text, sites, pub, source=source, publisher=by)
+        if not no_store:
+            claims = state.store.put_claims(claims)
+        read_as = [f"published {pub:%Y-%m-%d}" if pub else "", f"by {by}" if by else ""]
+        note = ", ".join(x for x in read_as if x)
+        title = f"{len(claims)} claim(s) in {article.location}"
+        return claims, title + (f" ({note})" if note else "")
+
+    read: list[tuple[list[Claim], str]] = []
+    failed: list[tuple[str, str]] = []
+    with progress_bar() as bar:
+        task = bar.add_task("read", total=len(locations), what="")
+        for n, location in enumerate(locations):
+            bar.update(task, completed=n, what=location)
+            try:
+                read.append(read_one(location))
+            except SitewatchError as exc:
+                if len(locations) == 1:
+                    raise
+                failed.append((location, str(exc)))
+        bar.update(task, completed=len(locations))
     if as_json:
-        emit_json([c.to_dict() for c in claims])
-        return
-    read_as = [f"published {pub:%Y-%m-%d}" if pub else "", f"by {publisher}" if publisher else ""]
-    note = ", ".join(x for x in read_as if x)
-    _table(claims, f"{len(claims)} claim(s) in {article.location}" + (f" ({note})" if note else ""))
+        emit_json([c.to_dict() for claims, _ in read for c in claims])
+    else:
+        for claims, title in read:
+            _table(claims, title)
+    end_batch(failed, len(locations), "report(s)")
 
 
 @claims_group.command("list")

@@ -14,6 +14,7 @@ from sitewatch.cli.options import (
     FiniteFloat,
     detector_option,
     emit_json,
+    end_batch,
     json_option,
     progress_bar,
     split_list,
@@ -111,13 +112,7 @@ def detect_cmd(
             if "counts" in r:
                 line = ", ".join(f"{c}: {k}" for c, k in r["counts"].items())
                 click.echo(f"{line}; wrote {r['out']}")
-    if failed:
-        for image, err in failed:
-            click.echo(f"skipped {image}: {' '.join(err.split())}", err=True)
-        click.echo(f"{len(failed)} of {len(images)} image(s) failed", err=True)
-        if len(failed) == len(images):
-            raise SystemExit(2)
-        raise SystemExit(1)
+    end_batch(failed, len(images), "image(s)")
 
 
 def batch_outputs(images: Sequence[str], folder: Path) -> list[Path]:

@@ -148,6 +148,17 @@ def progress_bar() -> Progress:
     )
 
 
+def end_batch(failed: Sequence[tuple[str, str]], total: int, noun: str) -> None:
+    """After a batch that went on past bad items: list each on stderr, then exit 1 (2
+    when every item failed); nothing when none failed."""
+    if not failed:
+        return
+    for item, err in failed:
+        click.echo(f"skipped {item}: {' '.join(err.split())}", err=True)
+    click.echo(f"{len(failed)} of {total} {noun} failed", err=True)
+    raise SystemExit(2 if len(failed) == total else 1)
+
+
 def with_progress(label: str, work: Callable[[StepFn], T]) -> T:
     """Run ``work(step)`` under one progress bar labelled ``label``; ``step(done, total)``
     moves the bar."""
