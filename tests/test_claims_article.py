@@ -1,11 +1,12 @@
-"""Reports read from HTML pages and web pages (a server on 127.0.0.1), by the library, the
-CLI and the HTTP API."""
+"""Reports read from HTML pages, PDFs and web pages (a server on 127.0.0.1), by the
+library, the CLI and the HTTP API."""
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
 from sitewatch.claims import article_from_html, extract_claims, read_article
+from sitewatch.claims.article import article_from_pdf, pdf_paragraphs
 from sitewatch.errors import InvalidTextError, InvalidURLError, ResourceLimitError, SourceError
 from sitewatch.sites.watchlist import builtin_sites
 from tests.helpers import assert_one_line_error, run_cli
@@ -47,6 +49,43 @@ according to the report.</p>
 </body>
 </html>
 """
+
+#: A report's lines as a PDF lays them out: a heading, a paragraph with a word hyphenated
+#: across two lines, a short last line, and a paragraph about an unwatched site.
+REPORT_LINES = [
+    "Sohae Satellite Launching Station: rebuilding continues",
+    "",
+    "Commercial satellite imagery from March 2 shows that North Korea is re-",
+    "building the rail-mounted transfer building at the Sohae Satellite",
+    "Launching Station. Cargo vehicles were seen near the engine test stand",
+    "on Wednesday.",
+    "There were no signs of activity at the Punggye-ri nuclear test site",
+    "in the same imagery, the report said.",
+]
+
+
+def report_pdf(title: str = "Sohae rebuilding") -> bytes:
+    """REPORT_LINES as a one-page PDF with text (TrueType fonts), written by matplotlib,
+    with a title and a creation date of 2019-03-07 in its metadata."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.backends.backend_pdf import PdfPages
+
+    buf = io.BytesIO()
+    created = datetime(2019, 3, 7, tzinfo=UTC)
+    with (
+        matplotlib.rc_context({"pdf.fonttype": 42}),
+        PdfPages(buf, metadata={"Title": title, "CreationDate": created}) as pdf,
+    ):
+        fig = plt.figure(figsize=(8.5, 11))
+        for i, line in enumerate(REPORT_LINES):
+            fig.text(0.08, 0.92 - 0.025 * i, line, fontsize=11)
+        pdf.savefig(fig)
+        plt.close(fig)
+    return buf.getvalue()
+
 
 PLAIN = "Cargo vehicles were seen moving at the Sanumdong factory on Friday, officials said.\n"
 
@@ -103,9 +142,41 @@ def test_pages_without_article_text_and_files_are_errors(tmp_path: Path) -> None
     assert (plain.text, plain.published, plain.publisher) == (PLAIN, None, "")
 
 
+def test_pdf_lines_become_paragraphs() -> None:
+    assert pdf_paragraphs("\n".join(REPORT_LINES)) == [
+        "Sohae Satellite Launching Station: rebuilding continues",
+        "Commercial satellite imagery from March 2 shows that North Korea is rebuilding the "
+        "rail-mounted transfer building at the Sohae Satellite Launching Station. Cargo "
+        "vehicles were seen near the engine test stand on Wednesday.",
+        "There were no signs of activity at the Punggye-ri nuclear test site in the same "
+        "imagery, the report said.",
+    ]
+    assert pdf_paragraphs("") == []
+
+
+def test_pdf_report_becomes_text_title_and_date(tmp_path: Path) -> None:
+    report = article_from_pdf(report_pdf(), "sohae.pdf")
+    assert (report.title, report.published) == ("Sohae rebuilding", date(2019, 3, 7))
+    paragraphs = report.text.split("\n\n")
+    assert paragraphs[0] == "Sohae rebuilding"
+    assert "North Korea is rebuilding the rail-mounted transfer building" in paragraphs[2]
+    claims = extract_claims(report.text, builtin_sites(), report.published, publisher="CSIS")
+    assert {(c.site_id, c.activity) for c in claims} == {
+        ("sohae", "construction/rebuilding"),
+        ("sohae", "vehicle movement"),
+    }
+    assert {c.window_start.date() for c in claims if c.activity == "vehicle movement"} == {
+        date(2019, 3, 6)
+    }
+    (tmp_path / "report").write_bytes(report_pdf())  # no suffix: known by its signature
+    assert read_article(str(tmp_path / "report")).text == report.text
+    with pytest.raises(InvalidTextError, match="not a readable PDF"):
+        article_from_pdf(b"%PDF-1.4\n", "broken.pdf")
+
+
 class _Site(BaseHTTPRequestHandler):
-    """A news site: the page, a plain-text wire copy, a PDF, a page too large, two
-    redirects, a 404."""
+    """A news site: the page, a plain-text wire copy, a PDF report, a broken PDF, a
+    photo, a page too large, two redirects, a 404."""
 
     requests: list[str] = []  # noqa: RUF012 - one list for the test module's server
 
@@ -114,7 +185,9 @@ class _Site(BaseHTTPRequestHandler):
         routes: dict[str, tuple[int, str, bytes]] = {
             "/2019/03/sohae.html": (200, "text/html; charset=utf-8", PAGE.encode()),
             "/wire.txt": (200, "text/plain; charset=utf-8", PLAIN.encode()),
-            "/report.pdf": (200, "application/pdf", b"%PDF-1.4\n"),
+            "/report.pdf": (200, "application/pdf", report_pdf()),
+            "/broken.pdf": (200, "application/pdf", b"%PDF-1.4\n"),
+            "/photo.jpg": (200, "image/jpeg", b"\xff\xd8\xff"),
             "/huge.html": (200, "text/html", PAGE.encode() * 50),
         }
         status, kind, body = routes.get(self.path, (404, "text/html", b"<h1>Not found</h1>"))
@@ -153,8 +226,11 @@ def test_web_pages_are_fetched_under_the_network_policy(
     assert read_article(f"{news_site}/latest").publisher == "Korea Wire"
     with pytest.raises(SourceError, match=r"redirect to .* link-local"):
         read_article(f"{news_site}/metadata")
-    with pytest.raises(InvalidTextError, match="application/pdf, not a web page"):
-        read_article(f"{news_site}/report.pdf")
+    assert read_article(f"{news_site}/report.pdf").published == date(2019, 3, 7)
+    with pytest.raises(InvalidTextError, match="not a readable PDF"):
+        read_article(f"{news_site}/broken.pdf")
+    with pytest.raises(InvalidTextError, match="image/jpeg, not a web page, PDF or plain text"):
+        read_article(f"{news_site}/photo.jpg")
     with pytest.raises(SourceError, match="HTTP 404"):
         read_article(f"{news_site}/gone.html")
     monkeypatch.setenv("SITEWATCH_MAX_PAGE_BYTES", "10000")
@@ -199,6 +275,12 @@ def test_cli_reads_urls_html_files_and_html_on_stdin(
     assert_one_line_error(
         run_cli(runner, db_url, "claims", "extract", f"{news_site}/gone.html"), "HTTP 404"
     )
+    pdf = f"{news_site}/report.pdf"
+    r = run_cli(runner, db_url, "claims", "extract", pdf, "--no-store", "--json")
+    assert {(c["site_id"], c["activity"], c["source"]) for c in json.loads(r.stdout)} == {
+        ("sohae", "construction/rebuilding", pdf),
+        ("sohae", "vehicle movement", pdf),
+    }
     # Many reports in one call: past the one that fails, which is listed; exit 1.
     gone = f"{news_site}/gone.html"
     r = run_cli(runner, db_url, "claims", "extract", url, gone, str(saved), "--no-store", "--json")

@@ -1,11 +1,16 @@
-"""Reports as text: a plain-text file, an HTML page saved to disk, standard input, or a
-web page fetched by URL.
+"""Reports as text: a plain-text file, an HTML page or a PDF saved to disk, standard
+input, or a web page or PDF fetched by URL.
 
 An HTML page is reduced to its main text (navigation, footers and comments dropped) with
 its title, publication date and site name, by trafilatura.  The title becomes the first
 paragraph (headlines carry sources: "...: 38 North"), and each of the page's paragraphs a
 paragraph of the text, so that the extractor follows a site through a paragraph as it
 does in plain text.
+
+A PDF (think-tank reports, IAEA reports and statements) is read page by page by pypdf;
+its lines are joined into paragraphs (a line clearly shorter than the page's usual line
+ends one; a word hyphenated across lines is joined), and its title and creation date come
+from its metadata.  Scanned PDFs have no text to read.
 
 Fetching obeys :mod:`sitewatch.network` (http(s) only, link-local refused, the hosts
 allow-list, connect and read timeouts), reads at most ``SITEWATCH_MAX_PAGE_BYTES``
@@ -16,6 +21,8 @@ allow-list, connect and read timeouts), reads at most ``SITEWATCH_MAX_PAGE_BYTES
 from __future__ import annotations
 
 import http.client
+import io
+import statistics
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -28,6 +35,9 @@ from sitewatch.network import check_url, is_url, read_timeout, urlopen, within_d
 
 _HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 _HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
+_PDF_TYPE = "application/pdf"
+#: A line shorter than this share of the page's median line length ends its paragraph.
+_SHORT_LINE = 0.85
 
 
 @dataclass(frozen=True)
@@ -97,9 +107,65 @@ def article_from_html(html: str | bytes, location: str = "") -> Article:
     )
 
 
+def pdf_paragraphs(page_text: str) -> list[str]:
+    """The paragraphs of one PDF page's extracted text: lines joined with a space (a word
+    hyphenated at a line's end joined whole), a paragraph ended by a blank line or by a
+    line clearly shorter than the page's median line (a paragraph's last line, a
+    heading)."""
+    lines = [" ".join(line.split()) for line in page_text.splitlines()]
+    lengths = [len(line) for line in lines if line]
+    usual = statistics.median(lengths) if lengths else 0
+    paragraphs: list[str] = []
+    current = ""
+    for line in lines:
+        if line:
+            if current.endswith("-") and line[:1].islower():
+                current = current[:-1] + line
+            else:
+                current = f"{current} {line}" if current else line
+        if current and (not line or len(line) < _SHORT_LINE * usual):
+            paragraphs.append(current)
+            current = ""
+    if current:
+        paragraphs.append(current)
+    return paragraphs
+
+
+def article_from_pdf(data: bytes, location: str = "") -> Article:
+    """The text of a PDF's pages, with its metadata's title and creation date."""
+    from pypdf import PdfReader  # only when a PDF is read
+
+    what = location or "the PDF"
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise InvalidTextError(f"{what} is encrypted; no text to read")
+        pages = [page.extract_text() or "" for page in reader.pages]
+        meta = reader.metadata
+        title = " ".join((meta.title or "").split()) if meta else ""
+        created = meta.creation_date if meta else None
+    except InvalidTextError:
+        raise
+    except Exception as exc:  # pypdf raises many kinds on a damaged file: all one error
+        raise InvalidTextError(f"{what} is not a readable PDF ({exc})") from None
+    paragraphs = [p for text in pages for p in pdf_paragraphs(text)]
+    if not paragraphs:
+        raise InvalidTextError(f"{what} has no text to read (a scanned PDF?)")
+    if title and paragraphs[0] != title:
+        paragraphs.insert(0, title)
+    return Article(
+        text="\n\n".join(paragraphs),
+        location=location,
+        title=title,
+        published=created.date() if created else None,
+    )
+
+
 def article_from_bytes(data: bytes, location: str, *, html: bool | None = None) -> Article:
-    """A document's bytes as an article: an HTML page (``html`` True, or None and the
-    bytes look like one) or UTF-8 plain text."""
+    """A document's bytes as an article: a PDF (by its signature), an HTML page (``html``
+    True, or None and the bytes look like one) or UTF-8 plain text."""
+    if data.startswith(b"%PDF-"):
+        return article_from_pdf(data, location)
     if looks_like_html(data) if html is None else html:
         return article_from_html(data, location)
     try:
@@ -110,11 +176,15 @@ def article_from_bytes(data: bytes, location: str, *, html: bool | None = None) 
 
 
 def fetch_article(url: str) -> Article:
-    """Download a web page (or a plain-text document) and read it as an article."""
+    """Download a web page (or a PDF or plain-text document) and read it as an article."""
     check_url(url, "article URL")
     limit = max_page_bytes()
     request = urllib.request.Request(
-        url, headers={"User-Agent": "sitewatch", "Accept": "text/html, text/plain;q=0.9"}
+        url,
+        headers={
+            "User-Agent": "sitewatch",
+            "Accept": "text/html, application/pdf, text/plain;q=0.9",
+        },
     )
 
     def download() -> tuple[bytes, str]:
@@ -140,16 +210,18 @@ def fetch_article(url: str) -> Article:
         raise ResourceLimitError(
             f"{url} is larger than {limit} bytes (SITEWATCH_MAX_PAGE_BYTES); not read"
         )
+    if kind == _PDF_TYPE:
+        return article_from_pdf(data, url)
     if kind == "text/plain":
         return article_from_bytes(data, url, html=False)
     if kind not in _HTML_TYPES:
-        raise InvalidTextError(f"{url} is {kind}, not a web page or plain text")
+        raise InvalidTextError(f"{url} is {kind}, not a web page, PDF or plain text")
     return article_from_html(data, url)
 
 
 def read_article(location: str) -> Article:
-    """An article from a URL (fetched), an HTML file (``.html``, ``.htm`` or content that
-    starts like a page) or a UTF-8 plain-text file."""
+    """An article from a URL (fetched), a PDF, an HTML file (``.html``, ``.htm`` or
+    content that starts like a page) or a UTF-8 plain-text file."""
     if is_url(location):
         return fetch_article(location)
     path = Path(location)
