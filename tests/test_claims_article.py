@@ -172,6 +172,24 @@ def test_pdf_report_becomes_text_title_and_date(tmp_path: Path) -> None:
     assert read_article(str(tmp_path / "report")).text == report.text
     with pytest.raises(InvalidTextError, match="not a readable PDF"):
         article_from_pdf(b"%PDF-1.4\n", "broken.pdf")
+    with pytest.raises(InvalidTextError, match=r"scan\.pdf has no text to read"):
+        article_from_pdf(blank_pdf(), "scan.pdf")
+    with pytest.raises(InvalidTextError, match=r"locked\.pdf is encrypted"):
+        article_from_pdf(blank_pdf(password="secret"), "locked.pdf")
+
+
+def blank_pdf(password: str = "") -> bytes:
+    """A page with no text, as a scanned report is to a text reader; encrypted with a
+    user password when one is given."""
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=612, height=792)
+    if password:
+        writer.encrypt(password, algorithm="RC4-128")
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
 
 
 class _Site(BaseHTTPRequestHandler):
