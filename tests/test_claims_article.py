@@ -324,6 +324,13 @@ def test_api_reads_text_html_or_url(
     assert made.status_code == 201, made.text
     assert _summary(made.json()) == EXPECTED
     assert {c["source"] for c in made.json()} == {url}
+    pdf = f"{news_site}/report.pdf"
+    report = client.post("/api/claims", json={"url": pdf, "store": False}, headers=auth)
+    assert report.status_code == 201, report.text
+    assert {(c["site_id"], c["activity"], c["source"]) for c in report.json()} == {
+        ("sohae", "construction/rebuilding", pdf),
+        ("sohae", "vehicle movement", pdf),
+    }
     html = client.post("/api/claims", json={"html": PAGE, "store": False}, headers=auth)
     assert _summary(html.json()) == EXPECTED
     text = client.post(

@@ -171,7 +171,9 @@ def article_from_bytes(data: bytes, location: str, *, html: bool | None = None) 
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise InvalidTextError(f"{location} is not UTF-8 plain text or an HTML page") from None
+        raise InvalidTextError(
+            f"{location} is not UTF-8 plain text, an HTML page or a PDF"
+        ) from None
     return Article(text=text, location=location)
 
 

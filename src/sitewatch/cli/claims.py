@@ -29,7 +29,7 @@ def claims_group() -> None:
 @click.option(
     "--published",
     help="Publication date (2019-03-08, March 8, 2019, 8 Mar. 2019); relative dates "
-    "resolve against it. Default: the web page's date, else today.",
+    "resolve against it. Default: the page's or PDF's date, else today.",
 )
 @click.option(
     "--source",
@@ -51,10 +51,11 @@ def claims_extract(
 ) -> None:
     """Read reports and list (and store) the claims they make about sites.
 
-    PATH is a plain-text file, an HTML page saved to disk or `-` (standard input); URL
-    is a web page, fetched and reduced to its main text, title, date and site name. A
-    web page's claims have its URL as their source. Many reports in one call go on past
-    one that cannot be read, list it on stderr and exit 1 (2 when all failed)."""
+    PATH is a plain-text file, an HTML page or a PDF saved to disk, or `-` (standard
+    input); URL is a web page or a PDF, fetched and reduced to its main text, title,
+    date and site name. A fetched report's claims have its URL as their source. Many
+    reports in one call go on past one that cannot be read, list it on stderr and exit
+    1 (2 when all failed)."""
     from sitewatch.claims.article import Article, article_from_bytes, read_article
 
     try:

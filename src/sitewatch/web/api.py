@@ -302,15 +302,18 @@ def acknowledge_alert(
 
 
 class ArticleIn(BaseModel):
-    """A report to read claims from: its text, an HTML page, or the URL of one (exactly
-    one of the three)."""
+    """A report to read claims from: its text, an HTML page, or the URL of a page or
+    PDF (exactly one of the three)."""
 
     text: str | None = Field(None, min_length=1, max_length=500_000)
     html: str | None = Field(
         None, min_length=1, max_length=5_000_000, description="An HTML page's source."
     )
     url: str | None = Field(
-        None, min_length=1, max_length=2_000, description="A web page, fetched by the server."
+        None,
+        min_length=1,
+        max_length=2_000,
+        description="A web page or PDF, fetched by the server.",
     )
     published: date | None = Field(
         None, description="Publication date (default: the page's date, else today)."
