@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
@@ -64,9 +64,13 @@ REPORT_LINES = [
 ]
 
 
-def report_pdf(title: str = "Sohae rebuilding") -> bytes:
-    """REPORT_LINES as a one-page PDF with text (TrueType fonts), written by matplotlib,
-    with a title and a creation date of 2019-03-07 in its metadata."""
+def report_pdf(
+    lines: Sequence[str] = REPORT_LINES,
+    title: str = "Sohae rebuilding",
+    created: datetime = datetime(2019, 3, 7, tzinfo=UTC),
+) -> bytes:
+    """``lines`` as a one-page PDF with text (TrueType fonts), written by matplotlib, with
+    ``title`` and ``created`` in its metadata."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -74,13 +78,12 @@ def report_pdf(title: str = "Sohae rebuilding") -> bytes:
     from matplotlib.backends.backend_pdf import PdfPages
 
     buf = io.BytesIO()
-    created = datetime(2019, 3, 7, tzinfo=UTC)
     with (
         matplotlib.rc_context({"pdf.fonttype": 42}),
         PdfPages(buf, metadata={"Title": title, "CreationDate": created}) as pdf,
     ):
         fig = plt.figure(figsize=(8.5, 11))
-        for i, line in enumerate(REPORT_LINES):
+        for i, line in enumerate(lines):
             fig.text(0.08, 0.92 - 0.025 * i, line, fontsize=11)
         pdf.savefig(fig)
         plt.close(fig)
@@ -346,3 +349,47 @@ def test_api_reads_text_html_or_url(
     gone = client.post("/api/claims", json={"url": f"{news_site}/gone.html"}, headers=auth)
     assert gone.status_code == 400
     assert "HTTP 404" in gone.json()["error"]
+
+
+def test_api_reads_a_document_sent_as_the_body(
+    client: TestClient, auth: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def send(body: bytes, kind: str, query: str = "", **headers: str) -> Any:
+        return client.post(
+            f"/api/claims/document?store=false{query}",
+            content=body,
+            headers={"Content-Type": kind, **headers},
+        )
+
+    pdf = send(report_pdf(), "application/pdf", "&name=sohae.pdf", **auth)
+    assert pdf.status_code == 201, pdf.text
+    assert {(c["site_id"], c["activity"], c["source"]) for c in pdf.json()} == {
+        ("sohae", "construction/rebuilding", "sohae.pdf"),
+        ("sohae", "vehicle movement", "sohae.pdf"),
+    }
+    moving = [c["window"][0][:10] for c in pdf.json() if c["activity"] == "vehicle movement"]
+    assert moving == ["2019-03-06"]  # "on Wednesday" before the PDF's date
+    unnamed = send(report_pdf(), "application/octet-stream", **auth)  # known by signature
+    assert {c["source"] for c in unnamed.json()} == {"the document"}
+    assert _summary(send(PAGE.encode(), "text/html; charset=utf-8", **auth).json()) == EXPECTED
+    # Over the app's 1 MiB body limit but within the report limit: plain text is read.
+    plain = send(
+        PLAIN.encode() + b"\n" * (1 << 20),
+        "text/plain",
+        "&published=2019-03-10&publisher=Wire",
+        **auth,
+    )
+    assert plain.status_code == 201, plain.text
+    assert [(c["site_id"], c["attribution"]) for c in plain.json()] == [("sanumdong", "officials")]
+    assert send(report_pdf(), "application/pdf").status_code == 401
+    broken = send(b"%PDF-1.4\n", "application/pdf", "&name=broken.pdf", **auth)
+    assert broken.status_code == 400
+    assert "broken.pdf is not a readable PDF" in broken.json()["error"]
+    photo = send(b"\xff\xd8\xff\xe0", "image/jpeg", **auth)
+    assert photo.status_code == 400
+    assert "not UTF-8 plain text, an HTML page or a PDF" in photo.json()["error"]
+    monkeypatch.setenv("SITEWATCH_MAX_PAGE_BYTES", "1000")
+    assert send(report_pdf(), "application/pdf", **auth).status_code == 413
+    assert (
+        client.post("/api/claims", json={"text": "x" * 2_000_000}, headers=auth).status_code == 413
+    )

@@ -12,16 +12,18 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
 import pytest
-from playwright.sync_api import Page, Route, sync_playwright
+from playwright.sync_api import FilePayload, Page, Route, sync_playwright
 
 from sitewatch.store import Store
 from tests.helpers import free_port
+from tests.test_claims_article import report_pdf
 from tests.webhook import serve_local
 from tests.webstore import SITE, build_web_store
 
@@ -210,6 +212,43 @@ def test_a_report_is_read_by_url_with_a_token_only(
         pg.locator(f"#claims td:text-is('{url}')").wait_for()
     with Store(db) as store:
         read = [c for c in store.list_claims(SITE) if c.source == url]
+    assert [(c.activity, c.attribution, f"{c.window_start:%Y-%m-%d}") for c in read] == [
+        ("vehicle movement", "officials", "2012-07-18")
+    ]
+
+
+def test_a_report_file_is_read_from_the_analysts_machine(
+    page: Page, server: tuple[str, str, str]
+) -> None:
+    """A PDF chosen in the page's file box is sent as it is and read by the server."""
+    base, db, token = server
+    pg = page
+    pdf = report_pdf(
+        [
+            "Grain trucks return to North Dakota fields",
+            "",
+            "Trucks were seen moving across the North Dakota fields on Wednesday, county",
+            "officials said.",
+        ],
+        title="Grain trucks return",
+        created=datetime(2012, 7, 20, tzinfo=UTC),
+    )
+    pg.goto(f"{base}/?site={SITE}")
+    pg.locator("#claims tbody tr").first.wait_for()
+    pg.fill("#token", token)
+    pg.set_input_files(
+        "#claims-file",
+        files=FilePayload(name="grain-trucks.pdf", mimeType="application/pdf", buffer=pdf),
+    )
+    pg.locator("#claims-form button").click()
+    pg.wait_for_function(
+        "() => document.getElementById('status').textContent.includes('about this site')"
+    )
+    assert "1 claim(s) read, 1 about this site" in (pg.locator("#status").text_content() or "")
+    pg.locator("#claims td:text-is('grain-trucks.pdf')").wait_for()
+    assert pg.eval_on_selector("#claims-file", "e => e.files.length") == 0
+    with Store(db) as store:
+        read = [c for c in store.list_claims(SITE) if c.source == "grain-trucks.pdf"]
     assert [(c.activity, c.attribution, f"{c.window_start:%Y-%m-%d}") for c in read] == [
         ("vehicle movement", "officials", "2012-07-18")
     ]

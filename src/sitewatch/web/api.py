@@ -8,13 +8,18 @@ from datetime import date
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Body, Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field, model_validator
 from starlette.exceptions import HTTPException
 
-from sitewatch.claims.article import Article, article_from_html, fetch_article
+from sitewatch.claims.article import (
+    Article,
+    article_from_bytes,
+    article_from_html,
+    fetch_article,
+)
 from sitewatch.claims.extract import extract_claims
 from sitewatch.pipeline.evidence import (
     change_between,
@@ -352,14 +357,84 @@ def submit_article(article: ArticleIn, store: StoreDep) -> list[dict[str, Any]]:
         page = article_from_html(article.html, article.source)
     else:
         page = Article(text=article.text or "", location=article.source)
+    return _read_claims(
+        page,
+        store,
+        published=article.published,
+        publisher=article.publisher,
+        source=article.source,
+        keep=article.store,
+    )
+
+
+#: Upload paths whose bodies may be as large as a report (``SITEWATCH_MAX_PAGE_BYTES``)
+#: rather than the app's ``max_body_bytes``.
+UPLOADS = frozenset({"/api/claims/document"})
+
+_DOCUMENT_TYPES = {"application/pdf": None, "text/html": True, "text/plain": False}
+
+
+@router.post(
+    "/claims/document",
+    dependencies=WRITE,
+    status_code=201,
+    tags=["claims"],
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                kind: {"schema": {"type": "string", "format": "binary"}} for kind in _DOCUMENT_TYPES
+            },
+        }
+    },
+)
+def submit_document(
+    document: Annotated[bytes, Body(media_type="application/pdf")],
+    request: Request,
+    store: StoreDep,
+    name: Annotated[
+        str, Query(max_length=500, description="The file's name: where the claims are from.")
+    ] = "",
+    published: Annotated[
+        date | None, Query(description="Publication date (default: the document's date).")
+    ] = None,
+    publisher: Annotated[
+        str, Query(max_length=500, description="Who published it (default: the page's).")
+    ] = "",
+    source: Annotated[
+        str, Query(max_length=2_000, description="Where it is from (default: its name).")
+    ] = "",
+    keep: Annotated[bool, Query(alias="store", description="Store the claims found.")] = True,
+) -> list[dict[str, Any]]:
+    """Read the claims of a report sent as the request body: a PDF, an HTML page or UTF-8
+    plain text (say which with Content-Type; a PDF is also known by its signature), up to
+    ``SITEWATCH_MAX_PAGE_BYTES``. For a report saved on the analyst's machine."""
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    page = article_from_bytes(document, name or "the document", html=_DOCUMENT_TYPES.get(kind))
+    return _read_claims(
+        page, store, published=published, publisher=publisher, source=source, keep=keep
+    )
+
+
+def _read_claims(
+    page: Article,
+    store: Store,
+    *,
+    published: date | None,
+    publisher: str,
+    source: str,
+    keep: bool,
+) -> list[dict[str, Any]]:
+    """The claims ``page`` makes about the store's sites (stored when ``keep``); the
+    request's ``published``, ``publisher`` and ``source`` win over the page's own."""
     claims = extract_claims(
         page.text,
         store.list_sites(),
-        article.published or page.published,
-        source=article.source or page.location,
-        publisher=article.publisher or page.publisher,
+        published or page.published,
+        source=source or page.location,
+        publisher=publisher or page.publisher,
     )
-    if article.store:
+    if keep:
         claims = store.put_claims(claims)
     return [c.to_dict() for c in claims]
 

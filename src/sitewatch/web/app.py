@@ -23,8 +23,9 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sitewatch import errors
+from sitewatch.claims.article import max_page_bytes
 from sitewatch.store import Store
-from sitewatch.web.api import router
+from sitewatch.web.api import UPLOADS, router
 from sitewatch.web.runs import RunQueue
 from sitewatch.web.settings import WebSettings
 
@@ -84,17 +85,16 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     async def limit_body(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
+        limit = max_page_bytes() if request.url.path in UPLOADS else settings.max_body_bytes
         declared = request.headers.get("content-length")
-        if declared is not None and (
-            not declared.isdigit() or int(declared) > settings.max_body_bytes
-        ):
-            return _error(413, f"request body over {settings.max_body_bytes} bytes")
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+            return _error(413, f"request body over {limit} bytes")
         if request.method in {"POST", "PUT", "PATCH"} and declared is None:
             body = b""
             async for chunk in request.stream():
                 body += chunk
-                if len(body) > settings.max_body_bytes:
-                    return _error(413, f"request body over {settings.max_body_bytes} bytes")
+                if len(body) > limit:
+                    return _error(413, f"request body over {limit} bytes")
             request._body = body  # read once, kept for the handler
         return await call_next(request)
 

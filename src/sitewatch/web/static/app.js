@@ -1,6 +1,6 @@
 // SiteWatch's page: the watchlist map, a site's dates with a before/after swipe, change
-// outlines and detection boxes, the activity chart, alerts, claims (and reports to read,
-// by URL or pasted text) and reach.  Everything it loads comes from this server (/api/...
+// outlines and detection boxes, the activity chart, alerts, claims (and reports to read:
+// a file, a URL or pasted text) and reach.  Everything it loads comes from this server (/api/...
 // and /static/...); a report's URL is fetched by the server.
 "use strict";
 
@@ -13,7 +13,7 @@ function token() { return $("token").value.trim(); }
 async function api(path, options = {}) {
   const headers = { ...(options.headers || {}) };
   if (token()) headers.Authorization = `Bearer ${token()}`;
-  if (options.body && typeof options.body !== "string") {
+  if (options.body && typeof options.body !== "string" && !(options.body instanceof Blob)) {
     headers["Content-Type"] = "application/json";
     options = { ...options, body: JSON.stringify(options.body) };
   }
@@ -287,17 +287,29 @@ async function loadClaims() {
   }));
 }
 
-// A report to read: a URL (the server fetches the page) or pasted text.  Needs a token.
+// A report to read: a file from this machine (PDF, HTML or text, sent as it is), a URL
+// (the server fetches the page or PDF) or pasted text.  Needs a token.
+function reportRequest() {
+  const file = $("claims-file").files[0];
+  if (file) {
+    return [`/api/claims/document?name=${encodeURIComponent(file.name)}`,
+      { method: "POST", body: file, headers: { "Content-Type": file.type || "application/octet-stream" } }];
+  }
+  const value = $("claims-input").value.trim();
+  if (!value) return null;
+  const body = /^https?:\/\/\S+$/.test(value) ? { url: value } : { text: value };
+  return ["/api/claims", { method: "POST", body }];
+}
+
 $("claims-form").addEventListener("submit", async (event) => {
   event.preventDefault();
-  const value = $("claims-input").value.trim();
-  if (!value) return;
-  const body = /^https?:\/\/\S+$/.test(value) ? { url: value } : { text: value };
+  const request = reportRequest();
+  if (!request) return;
   try {
-    const claims = await api("/api/claims", { method: "POST", body });
+    const claims = await api(...request);
     const here = claims.filter((c) => c.site_id === state.site).length;
     say(`${claims.length} claim(s) read, ${here} about this site`);
-    $("claims-input").value = "";
+    $("claims-form").reset();
     await loadClaims();
   } catch (err) { say(`cannot read the report: ${err.message}`); }
 });
