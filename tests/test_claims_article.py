@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime
 from http.server import BaseHTTPRequestHandler
@@ -157,7 +158,9 @@ def test_pdf_lines_become_paragraphs() -> None:
     assert pdf_paragraphs("") == []
 
 
-def test_pdf_report_becomes_text_title_and_date(tmp_path: Path) -> None:
+def test_pdf_report_becomes_text_title_and_date(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     report = article_from_pdf(report_pdf(), "sohae.pdf")
     assert (report.title, report.published) == ("Sohae rebuilding", date(2019, 3, 7))
     paragraphs = report.text.split("\n\n")
@@ -173,8 +176,9 @@ def test_pdf_report_becomes_text_title_and_date(tmp_path: Path) -> None:
     }
     (tmp_path / "report").write_bytes(report_pdf())  # no suffix: known by its signature
     assert read_article(str(tmp_path / "report")).text == report.text
-    with pytest.raises(InvalidTextError, match="not a readable PDF"):
+    with caplog.at_level(logging.DEBUG), pytest.raises(InvalidTextError, match="not a readable"):
         article_from_pdf(b"%PDF-1.4\n", "broken.pdf")
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]  # one error only
     with pytest.raises(InvalidTextError, match=r"scan\.pdf has no text to read"):
         article_from_pdf(blank_pdf(), "scan.pdf")
     with pytest.raises(InvalidTextError, match=r"locked\.pdf is encrypted"):

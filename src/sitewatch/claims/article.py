@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import http.client
 import io
+import logging
 import statistics
 import urllib.error
 import urllib.request
@@ -135,6 +136,8 @@ def article_from_pdf(data: bytes, location: str = "") -> Article:
     """The text of a PDF's pages, with its metadata's title and creation date."""
     from pypdf import PdfReader  # only when a PDF is read
 
+    # pypdf logs how it repairs a damaged file; what cannot be read is one error below.
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
     what = location or "the PDF"
     try:
         reader = PdfReader(io.BytesIO(data))
