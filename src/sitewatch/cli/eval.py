@@ -30,7 +30,7 @@ from sitewatch.evaluation.detection import evaluate_detection
 
 @click.group("eval")
 def eval_group() -> None:
-    """Score detectors on the labelled datasets in the data folder."""
+    """Score change detection, detection and claim extraction on labelled data."""
 
 
 @eval_group.command("change")

@@ -114,7 +114,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "eval": (
         "sitewatch.cli.eval:eval_group",
-        "Score detectors on the labelled datasets in the data folder.",
+        "Score change detection, detection and claim extraction on labelled data.",
     ),
     "demo": (
         "sitewatch.cli.demo:demo",
