@@ -65,13 +65,42 @@ REPORT_LINES = [
 ]
 
 
+#: A report over two pages, as a think tank prints it: a running header, page numbers, and
+#: a paragraph that names Sohae on the first page and the vehicles on the second.
+TWO_PAGES = (
+    [
+        "Beyond Parallel | Imagery Brief",
+        "",
+        "Commercial satellite imagery from March 2 shows that North Korea is re-",
+        "building the rail-mounted transfer building at the Sohae Satellite",
+        "Launching Station, and the work has moved quickly since the summit in",
+        "1",
+    ],
+    [
+        "Beyond Parallel | Imagery Brief",
+        "Hanoi. On the launch pad itself, cargo vehicles were seen near the",
+        "engine test stand on Wednesday.",
+        "2",
+    ],
+)
+
+#: TWO_PAGES read: one paragraph, across the page break.
+ACROSS = (
+    "Commercial satellite imagery from March 2 shows that North Korea is rebuilding the "
+    "rail-mounted transfer building at the Sohae Satellite Launching Station, and the "
+    "work has moved quickly since the summit in Hanoi. On the launch pad itself, cargo "
+    "vehicles were seen near the engine test stand on Wednesday."
+)
+
+
 def report_pdf(
-    lines: Sequence[str] = REPORT_LINES,
+    *pages: Sequence[str],
     title: str = "Sohae rebuilding",
     created: datetime = datetime(2019, 3, 7, tzinfo=UTC),
 ) -> bytes:
-    """``lines`` as a one-page PDF with text (TrueType fonts), written by matplotlib, with
-    ``title`` and ``created`` in its metadata."""
+    """``pages`` (lines each; REPORT_LINES when none are given) as a PDF with text
+    (TrueType fonts), written by matplotlib, with ``title`` and ``created`` in its
+    metadata."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -83,11 +112,12 @@ def report_pdf(
         matplotlib.rc_context({"pdf.fonttype": 42}),
         PdfPages(buf, metadata={"Title": title, "CreationDate": created}) as pdf,
     ):
-        fig = plt.figure(figsize=(8.5, 11))
-        for i, line in enumerate(lines):
-            fig.text(0.08, 0.92 - 0.025 * i, line, fontsize=11)
-        pdf.savefig(fig)
-        plt.close(fig)
+        for lines in pages or (REPORT_LINES,):
+            fig = plt.figure(figsize=(8.5, 11))
+            for i, line in enumerate(lines):
+                fig.text(0.08, 0.92 - 0.025 * i, line, fontsize=11)
+            pdf.savefig(fig)
+            plt.close(fig)
     return buf.getvalue()
 
 
@@ -147,7 +177,7 @@ def test_pages_without_article_text_and_files_are_errors(tmp_path: Path) -> None
 
 
 def test_pdf_lines_become_paragraphs() -> None:
-    assert pdf_paragraphs("\n".join(REPORT_LINES)) == [
+    assert pdf_paragraphs(["\n".join(REPORT_LINES)]) == [
         "Sohae Satellite Launching Station: rebuilding continues",
         "Commercial satellite imagery from March 2 shows that North Korea is rebuilding the "
         "rail-mounted transfer building at the Sohae Satellite Launching Station. Cargo "
@@ -155,7 +185,17 @@ def test_pdf_lines_become_paragraphs() -> None:
         "There were no signs of activity at the Punggye-ri nuclear test site in the same "
         "imagery, the report said.",
     ]
-    assert pdf_paragraphs("") == []
+    assert pdf_paragraphs([""]) == pdf_paragraphs([]) == []
+    across = [ACROSS]
+    assert pdf_paragraphs(["\n".join(page) for page in TWO_PAGES]) == across
+    # Page numbers as "Page 2 of 3" or "- 2 -", a footer with the page's number in it.
+    numbered = [
+        "\n".join(["GOV/2019/5", *page[1:-1], f"GOV/2019/5 Page {n} of 2"])
+        for n, page in enumerate(TWO_PAGES, 1)
+    ]
+    assert pdf_paragraphs(numbered) == across
+    dashed = ["\n".join([*page[:-1], f"- {n} -"]) for n, page in enumerate(TWO_PAGES, 1)]
+    assert pdf_paragraphs(dashed) == across
 
 
 def test_pdf_report_becomes_text_title_and_date(
@@ -174,6 +214,8 @@ def test_pdf_report_becomes_text_title_and_date(
     assert {c.window_start.date() for c in claims if c.activity == "vehicle movement"} == {
         date(2019, 3, 6)
     }
+    two_pages = article_from_pdf(report_pdf(*TWO_PAGES), "brief.pdf")
+    assert two_pages.text.split("\n\n")[1:] == [ACROSS]  # no header, no page numbers
     (tmp_path / "report").write_bytes(report_pdf())  # no suffix: known by its signature
     assert read_article(str(tmp_path / "report")).text == report.text
     with caplog.at_level(logging.DEBUG), pytest.raises(InvalidTextError, match="not a readable"):

@@ -8,9 +8,10 @@ paragraph of the text, so that the extractor follows a site through a paragraph 
 does in plain text.
 
 A PDF (think-tank reports, IAEA reports and statements) is read page by page by pypdf;
-its lines are joined into paragraphs (a line clearly shorter than the page's usual line
-ends one; a word hyphenated across lines is joined), and its title and creation date come
-from its metadata.  Scanned PDFs have no text to read.
+running headers, footers and page numbers are dropped, and its lines are joined into
+paragraphs that go on across page breaks (a line clearly shorter than the usual line ends
+one; a word hyphenated across lines is joined); its title and creation date come from its
+metadata.  Scanned PDFs have no text to read.
 
 Fetching obeys :mod:`sitewatch.network` (http(s) only, link-local refused, the hosts
 allow-list, connect and read timeouts), reads at most ``SITEWATCH_MAX_PAGE_BYTES``
@@ -23,9 +24,12 @@ from __future__ import annotations
 import http.client
 import io
 import logging
+import re
 import statistics
 import urllib.error
 import urllib.request
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -108,12 +112,25 @@ def article_from_html(html: str | bytes, location: str = "") -> Article:
     )
 
 
-def pdf_paragraphs(page_text: str) -> list[str]:
-    """The paragraphs of one PDF page's extracted text: lines joined with a space (a word
-    hyphenated at a line's end joined whole), a paragraph ended by a blank line or by a
-    line clearly shorter than the page's median line (a paragraph's last line, a
+def pdf_paragraphs(pages: Sequence[str]) -> list[str]:
+    """The paragraphs of a PDF from its pages' extracted text.
+
+    Running headers and footers (a line at the top or bottom of at least half the pages,
+    page numbers aside) and page numbers are dropped, and the pages' lines read as one
+    stream, so a paragraph goes on across a page break.  Lines are joined with a space (a
+    word hyphenated at a line's end joined whole); a paragraph ends at a blank line or at
+    a line clearly shorter than the document's median line (a paragraph's last line, a
     heading)."""
-    lines = [" ".join(line.split()) for line in page_text.splitlines()]
+    pages_lines = [[" ".join(line.split()) for line in text.splitlines()] for text in pages]
+    running = _running_lines(pages_lines)
+    lines: list[str] = []
+    for page in pages_lines:
+        edges = _edges(page)
+        lines += [
+            line
+            for i, line in enumerate(page)
+            if i not in edges or not (_edge_key(line) in running or _PAGE_NO(line))
+        ]
     lengths = [len(line) for line in lines if line]
     usual = statistics.median(lengths) if lengths else 0
     paragraphs: list[str] = []
@@ -130,6 +147,36 @@ def pdf_paragraphs(page_text: str) -> list[str]:
     if current:
         paragraphs.append(current)
     return paragraphs
+
+
+#: A page number standing alone: "12", "- 12 -", "Page 3", "Page 3 of 10", "iv".
+_PAGE_NO = re.compile(
+    r"(?:page\s+)?(?:\d{1,4}|x{0,3}(?:ix|iv|v?i{0,3}))(?:\s*(?:of|/)\s*\d{1,4})?"
+    r"|[-\u2013\u2014]\s*\d{1,4}\s*[-\u2013\u2014]",
+    re.IGNORECASE,
+).fullmatch
+#: How many lines at the top and at the bottom of a page may be a header or footer.
+_EDGE_LINES = 2
+
+
+def _edges(page: Sequence[str]) -> set[int]:
+    """Indices of a page's first and last ``_EDGE_LINES`` non-blank lines."""
+    filled = [i for i, line in enumerate(page) if line]
+    return set(filled[:_EDGE_LINES] + filled[-_EDGE_LINES:])
+
+
+def _edge_key(line: str) -> str:
+    """A header or footer line with its numbers blanked ("GOV/2021/40 Page 3")."""
+    return re.sub(r"\d+", "#", line.lower())
+
+
+def _running_lines(pages: Sequence[Sequence[str]]) -> set[str]:
+    """Lines (as :func:`_edge_key`) at a page's edge on at least half the pages (and at
+    least two): running headers and footers."""
+    if len(pages) < 2:
+        return set()
+    seen = Counter(key for page in pages for key in {_edge_key(page[i]) for i in _edges(page)})
+    return {key for key, n in seen.items() if n >= max(2, len(pages) / 2)}
 
 
 def article_from_pdf(data: bytes, location: str = "") -> Article:
@@ -151,7 +198,7 @@ def article_from_pdf(data: bytes, location: str = "") -> Article:
         raise
     except Exception as exc:  # pypdf raises many kinds on a damaged file: all one error
         raise InvalidTextError(f"{what} is not a readable PDF ({exc})") from None
-    paragraphs = [p for text in pages for p in pdf_paragraphs(text)]
+    paragraphs = pdf_paragraphs(pages)
     if not paragraphs:
         raise InvalidTextError(f"{what} has no text to read (a scanned PDF?)")
     if title and paragraphs[0] != title:
