@@ -224,26 +224,36 @@ def test_pdf_report_becomes_text_title_and_date(
     with pytest.raises(InvalidTextError, match=r"scan\.pdf has no text to read"):
         article_from_pdf(blank_pdf(), "scan.pdf")
     with pytest.raises(InvalidTextError, match=r"locked\.pdf is encrypted"):
-        article_from_pdf(blank_pdf(password="secret"), "locked.pdf")
+        article_from_pdf(locked(report_pdf(), "secret"), "locked.pdf")
+    assert article_from_pdf(locked(report_pdf(), ""), "no-copying.pdf").text == report.text
 
 
-def blank_pdf(password: str = "") -> bytes:
-    """A page with no text, as a scanned report is to a text reader; encrypted with a
-    user password when one is given."""
+def blank_pdf() -> bytes:
+    """A page with no text, as a scanned report is to a text reader."""
     from pypdf import PdfWriter
 
     writer = PdfWriter()
     writer.add_blank_page(width=612, height=792)
-    if password:
-        writer.encrypt(password, algorithm="RC4-128")
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def locked(pdf: bytes, user_password: str) -> bytes:
+    """``pdf`` encrypted with AES-256: with an empty user password, as reports that forbid
+    copying or printing are (anyone may open them), else only for who has the password."""
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+    writer.encrypt(user_password, owner_password="owner", algorithm="AES-256")
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
 
 
 class _Site(BaseHTTPRequestHandler):
-    """A news site: the page, a plain-text wire copy, a PDF report, a broken PDF, a
-    photo, a page too large, two redirects, a 404."""
+    """A news site: the page, a plain-text wire copy, a PDF report (also as a download of
+    no particular type), a broken PDF, a photo, a page too large, two redirects, a 404."""
 
     requests: list[str] = []  # noqa: RUF012 - one list for the test module's server
 
@@ -253,6 +263,7 @@ class _Site(BaseHTTPRequestHandler):
             "/2019/03/sohae.html": (200, "text/html; charset=utf-8", PAGE.encode()),
             "/wire.txt": (200, "text/plain; charset=utf-8", PLAIN.encode()),
             "/report.pdf": (200, "application/pdf", report_pdf()),
+            "/download/7": (200, "application/octet-stream", report_pdf()),
             "/broken.pdf": (200, "application/pdf", b"%PDF-1.4\n"),
             "/photo.jpg": (200, "image/jpeg", b"\xff\xd8\xff"),
             "/huge.html": (200, "text/html", PAGE.encode() * 50),
@@ -294,6 +305,7 @@ def test_web_pages_are_fetched_under_the_network_policy(
     with pytest.raises(SourceError, match=r"redirect to .* link-local"):
         read_article(f"{news_site}/metadata")
     assert read_article(f"{news_site}/report.pdf").published == date(2019, 3, 7)
+    assert read_article(f"{news_site}/download/7").title == "Sohae rebuilding"  # by signature
     with pytest.raises(InvalidTextError, match="not a readable PDF"):
         read_article(f"{news_site}/broken.pdf")
     with pytest.raises(InvalidTextError, match="image/jpeg, not a web page, PDF or plain text"):

@@ -41,7 +41,7 @@ from sitewatch.network import check_url, is_url, read_timeout, urlopen, within_d
 _HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 _HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
 _PDF_TYPE = "application/pdf"
-#: A line shorter than this share of the page's median line length ends its paragraph.
+#: A line shorter than this share of the document's median line length ends its paragraph.
 _SHORT_LINE = 0.85
 
 
@@ -262,7 +262,7 @@ def fetch_article(url: str) -> Article:
         raise ResourceLimitError(
             f"{url} is larger than {limit} bytes (SITEWATCH_MAX_PAGE_BYTES); not read"
         )
-    if kind == _PDF_TYPE:
+    if kind == _PDF_TYPE or data.startswith(b"%PDF-"):  # a download may be octet-stream
         return article_from_pdf(data, url)
     if kind == "text/plain":
         return article_from_bytes(data, url, html=False)
