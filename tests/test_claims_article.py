@@ -216,6 +216,9 @@ def test_pdf_report_becomes_text_title_and_date(
     }
     two_pages = article_from_pdf(report_pdf(*TWO_PAGES), "brief.pdf")
     assert two_pages.text.split("\n\n")[1:] == [ACROSS]  # no header, no page numbers
+    for made_from in ("Microsoft Word - sohae_brief_v3.docx", "sohae-brief.indd", "Untitled-1"):
+        untitled = article_from_pdf(report_pdf(title=made_from))
+        assert (untitled.title, untitled.text) == ("", report.text.split("\n\n", 1)[1])
     (tmp_path / "report").write_bytes(report_pdf())  # no suffix: known by its signature
     assert read_article(str(tmp_path / "report")).text == report.text
     with caplog.at_level(logging.DEBUG), pytest.raises(InvalidTextError, match="not a readable"):

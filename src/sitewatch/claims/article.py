@@ -149,6 +149,19 @@ def pdf_paragraphs(pages: Sequence[str]) -> list[str]:
     return paragraphs
 
 
+#: A PDF title that is only the file it was made from ("Microsoft Word - brief_v3.docx").
+_FILE_TITLE = re.compile(
+    r"(?:microsoft (?:word|powerpoint) - .*|.*\.(?:docx?|odt|rtf|pptx?|indd|tex|pdf)|untitled.*)",
+    re.IGNORECASE,
+).fullmatch
+
+
+def pdf_title(title: str) -> str:
+    """A PDF's metadata title, or "" where it only names the file it was made from."""
+    title = " ".join(title.split())
+    return "" if _FILE_TITLE(title) else title
+
+
 #: A page number standing alone: "12", "- 12 -", "Page 3", "Page 3 of 10", "iv".
 _PAGE_NO = re.compile(
     r"(?:page\s+)?(?:\d{1,4}|x{0,3}(?:ix|iv|v?i{0,3}))(?:\s*(?:of|/)\s*\d{1,4})?"
@@ -192,7 +205,7 @@ def article_from_pdf(data: bytes, location: str = "") -> Article:
             raise InvalidTextError(f"{what} is encrypted; no text to read")
         pages = [page.extract_text() or "" for page in reader.pages]
         meta = reader.metadata
-        title = " ".join((meta.title or "").split()) if meta else ""
+        title = pdf_title(meta.title or "") if meta else ""
         created = meta.creation_date if meta else None
     except InvalidTextError:
         raise
