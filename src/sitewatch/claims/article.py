@@ -38,9 +38,16 @@ from sitewatch.errors import InputNotFoundError, InvalidTextError, ResourceLimit
 from sitewatch.limits import env_number
 from sitewatch.network import check_url, is_url, read_timeout, urlopen, within_deadline
 
-_HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+#: The content types a report is read from, and whether each is HTML (None: a PDF, known
+#: by its signature); a fetched document of another type is refused unless it is a PDF.
+DOCUMENT_TYPES: dict[str, bool | None] = {
+    "application/pdf": None,
+    "text/html": True,
+    "application/xhtml+xml": True,
+    "text/plain": False,
+}
 _HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
-_PDF_TYPE = "application/pdf"
+_PDF_SIGNATURE = b"%PDF-"
 #: A line shorter than this share of the document's median line length ends its paragraph.
 _SHORT_LINE = 0.85
 
@@ -122,15 +129,14 @@ def pdf_paragraphs(pages: Sequence[str]) -> list[str]:
     a line clearly shorter than the document's median line (a paragraph's last line, a
     heading)."""
     pages_lines = [[" ".join(line.split()) for line in text.splitlines()] for text in pages]
-    running = _running_lines(pages_lines)
-    lines: list[str] = []
-    for page in pages_lines:
-        edges = _edges(page)
-        lines += [
-            line
-            for i, line in enumerate(page)
-            if i not in edges or not (_edge_key(line) in running or _PAGE_NO(line))
-        ]
+    edge_keys = [{i: _edge_key(page[i]) for i in _edges(page)} for page in pages_lines]
+    running = _running_lines(edge_keys)
+    lines = [
+        line
+        for page, keys in zip(pages_lines, edge_keys, strict=True)
+        for i, line in enumerate(page)
+        if i not in keys or not (keys[i] in running or _PAGE_NO(line))
+    ]
     lengths = [len(line) for line in lines if line]
     usual = statistics.median(lengths) if lengths else 0
     paragraphs: list[str] = []
@@ -183,13 +189,13 @@ def _edge_key(line: str) -> str:
     return re.sub(r"\d+", "#", line.lower())
 
 
-def _running_lines(pages: Sequence[Sequence[str]]) -> set[str]:
-    """Lines (as :func:`_edge_key`) at a page's edge on at least half the pages (and at
-    least two): running headers and footers."""
-    if len(pages) < 2:
+def _running_lines(edge_keys: Sequence[dict[int, str]]) -> set[str]:
+    """The edge lines' keys (per page, :func:`_edge_key` by line index) found on at least
+    half the pages (and at least two): running headers and footers."""
+    if len(edge_keys) < 2:
         return set()
-    seen = Counter(key for page in pages for key in {_edge_key(page[i]) for i in _edges(page)})
-    return {key for key, n in seen.items() if n >= max(2, len(pages) / 2)}
+    seen = Counter(key for keys in edge_keys for key in set(keys.values()))
+    return {key for key, n in seen.items() if n >= max(2, len(edge_keys) / 2)}
 
 
 def article_from_pdf(data: bytes, location: str = "") -> Article:
@@ -227,7 +233,7 @@ def article_from_pdf(data: bytes, location: str = "") -> Article:
 def article_from_bytes(data: bytes, location: str, *, html: bool | None = None) -> Article:
     """A document's bytes as an article: a PDF (by its signature), an HTML page (``html``
     True, or None and the bytes look like one) or UTF-8 plain text."""
-    if data.startswith(b"%PDF-"):
+    if data.startswith(_PDF_SIGNATURE):
         return article_from_pdf(data, location)
     if looks_like_html(data) if html is None else html:
         return article_from_html(data, location)
@@ -275,13 +281,12 @@ def fetch_article(url: str) -> Article:
         raise ResourceLimitError(
             f"{url} is larger than {limit} bytes (SITEWATCH_MAX_PAGE_BYTES); not read"
         )
-    if kind == _PDF_TYPE or data.startswith(b"%PDF-"):  # a download may be octet-stream
+    if kind == "application/pdf":  # read as one even when it is not: "not a readable PDF"
         return article_from_pdf(data, url)
-    if kind == "text/plain":
-        return article_from_bytes(data, url, html=False)
-    if kind not in _HTML_TYPES:
+    # Another type is refused, but for a PDF (downloads are often application/octet-stream).
+    if kind not in DOCUMENT_TYPES and not data.startswith(_PDF_SIGNATURE):
         raise InvalidTextError(f"{url} is {kind}, not a web page, PDF or plain text")
-    return article_from_html(data, url)
+    return article_from_bytes(data, url, html=DOCUMENT_TYPES.get(kind))
 
 
 def read_article(location: str) -> Article:

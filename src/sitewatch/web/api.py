@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field, model_validator
 from starlette.exceptions import HTTPException
 
 from sitewatch.claims.article import (
+    DOCUMENT_TYPES,
     Article,
     article_from_bytes,
     article_from_html,
@@ -371,8 +372,6 @@ def submit_article(article: ArticleIn, store: StoreDep) -> list[dict[str, Any]]:
 #: rather than the app's ``max_body_bytes``.
 UPLOADS = frozenset({"/api/claims/document"})
 
-_DOCUMENT_TYPES = {"application/pdf": None, "text/html": True, "text/plain": False}
-
 
 @router.post(
     "/claims/document",
@@ -383,7 +382,7 @@ _DOCUMENT_TYPES = {"application/pdf": None, "text/html": True, "text/plain": Fal
         "requestBody": {
             "required": True,
             "content": {
-                kind: {"schema": {"type": "string", "format": "binary"}} for kind in _DOCUMENT_TYPES
+                kind: {"schema": {"type": "string", "format": "binary"}} for kind in DOCUMENT_TYPES
             },
         }
     },
@@ -410,7 +409,7 @@ def submit_document(
     plain text (say which with Content-Type; a PDF is also known by its signature), up to
     ``SITEWATCH_MAX_PAGE_BYTES``. For a report saved on the analyst's machine."""
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    page = article_from_bytes(document, name or "the document", html=_DOCUMENT_TYPES.get(kind))
+    page = article_from_bytes(document, name or "the document", html=DOCUMENT_TYPES.get(kind))
     return _read_claims(
         page, store, published=published, publisher=publisher, source=source, keep=keep
     )
