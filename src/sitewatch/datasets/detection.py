@@ -27,7 +27,8 @@ pseudo-random order (a hash of each place's first image name) until test holds
 :data:`TEST_SHARE` and val :data:`VAL_SHARE` of the images.
 
 Classes map to SiteWatch's two, ``vehicle`` and ``aircraft``; vehicles also get a
-``kind``: ``car`` (car, van, minibus) or ``large`` (truck, tractor-trailer, bus).
+``kind``: ``car`` (car, van, minibus, and a truck or bus shorter than
+:data:`CAR_SIZED_M`, such as a pickup) or ``large`` (truck, tractor-trailer, bus).
 Cyclists, truncated airplanes, and SIMD's boats, helicopters, airport service
 vehicles and "other" are ``ignore`` boxes (neither true nor false positives); so are
 SIMD's aircraft, which its street-level extracts cut off at 0.11 m.
@@ -66,8 +67,16 @@ _SOURCE_CLASSES: dict[str, tuple[str, str]] = {
     "longvehicle": ("vehicle", "large"),
     "bus": ("vehicle", "large"),
 }
+#: A truck or bus shorter than this (metres) is car-sized: SIMD's "truck" class holds
+#: pickups, light vans and service trucks of 4-6 m beside box trucks and lorries, and
+#: a few of its and Minsk's "bus" boxes are minibuses.  They are ``car`` kind, as vans
+#: and minibuses are; the ``large`` kind stays for the cargo vehicles and buses that a
+#: report means (a box truck is 6.5 m and more, a city bus 10-12 m).
+CAR_SIZED_M = 6.0
 #: SIMD gives no pixel size; its median labelled car is 41 px long, a 4.5 m car.
 SIMD_GSD = 0.11
+#: KIT AIS pixel size (metres).
+KIT_GSD = 0.13
 #: SIMD images numbered at most this far apart are taken as one place.
 SIMD_ID_GAP = 3
 #: Edge-map correlation at or above which two images show one place.  Airbus images of
@@ -121,7 +130,10 @@ def _rgb(path: Path) -> npt.NDArray[np.uint8]:
     return np.ascontiguousarray(img.pixels[:3]).astype("uint8")
 
 
-def _yolo_boxes(path: Path, width: int, height: int, names: Sequence[str]) -> tuple[Box, ...]:
+def _yolo_boxes(
+    path: Path, width: int, height: int, names: Sequence[str], gsd: float
+) -> tuple[Box, ...]:
+    """YOLO labels as boxes; vehicles get their kind (see :data:`CAR_SIZED_M`)."""
     boxes = []
     for line in path.read_text().splitlines():
         parts = line.split()
@@ -130,6 +142,8 @@ def _yolo_boxes(path: Path, width: int, height: int, names: Sequence[str]) -> tu
         k, cx, cy, w, h = int(parts[0]), *(float(v) for v in parts[1:])
         name = names[k] if 0 <= k < len(names) else "other"
         cls, kind = _SOURCE_CLASSES.get(name, ("ignore", ""))
+        if kind == "large" and max(w * width, h * height) * gsd < CAR_SIZED_M:
+            kind = "car"
         boxes.append(
             Box(
                 (cx - w / 2) * width,
@@ -170,11 +184,15 @@ def kit_ais(root: Path) -> list[DetImage]:
     for path in images:
         pixels = _rgb(path)
         boxes = _yolo_boxes(
-            root / "labels" / f"{path.stem}.txt", pixels.shape[2], pixels.shape[1], _KIT_CLASSES
+            root / "labels" / f"{path.stem}.txt",
+            pixels.shape[2],
+            pixels.shape[1],
+            _KIT_CLASSES,
+            KIT_GSD,
         )
         where = place[_number(path.stem)]
         split = "test" if where == first else "train"
-        out.append(DetImage("kit-ais", path.stem, split, 0.13, pixels, boxes, where))
+        out.append(DetImage("kit-ais", path.stem, split, KIT_GSD, pixels, boxes, where))
     return out
 
 
@@ -188,14 +206,15 @@ def minsk_drone(root: Path) -> list[DetImage]:
         flight = path.stem.rsplit("-", 1)[0] if path.stem.startswith("DJI-") else path.stem[:8]
         split = "test" if flight == "DJI-00760" else "val" if flight == "DJI_0762" else "train"
         pixels = _rgb(path)
+        size = gsd.get(path.stem, 0.1)
         boxes = _yolo_boxes(
-            root / "labels" / f"{path.stem}.txt", pixels.shape[2], pixels.shape[1], _KIT_CLASSES
+            root / "labels" / f"{path.stem}.txt",
+            pixels.shape[2],
+            pixels.shape[1],
+            _KIT_CLASSES,
+            size,
         )
-        out.append(
-            DetImage(
-                "minsk-drone", path.stem, split, gsd.get(path.stem, 0.1), pixels, boxes, flight
-            )
-        )
+        out.append(DetImage("minsk-drone", path.stem, split, size, pixels, boxes, flight))
     return out
 
 
@@ -280,7 +299,7 @@ def simd(root: Path) -> list[DetImage]:
     for path in paths:
         pixels = _rgb(path)
         boxes = _yolo_boxes(
-            root / "labels" / f"{path.stem}.txt", pixels.shape[2], pixels.shape[1], names
+            root / "labels" / f"{path.stem}.txt", pixels.shape[2], pixels.shape[1], names, SIMD_GSD
         )
         images.append(DetImage("simd", path.stem, "", SIMD_GSD, pixels, boxes))
     index = {_number(im.name): i for i, im in enumerate(images)}
