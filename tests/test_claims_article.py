@@ -7,6 +7,7 @@ import io
 import json
 import logging
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
@@ -146,6 +147,11 @@ def test_html_page_becomes_text_title_date_and_publisher() -> None:
     assert page.title == "Satellite images show rebuilding at Sohae launch site"
     assert page.published == date(2019, 3, 7)
     assert page.publisher == "Korea Wire"
+    # The claims' source: the publisher given, else the page's own, else the file.
+    assert (page.source(), page.source("38 North")) == ("Korea Wire", "38 North")
+    assert replace(page, publisher="").source() == "korea-wire.html"
+    url = "https://korea-wire.example/2019/03/sohae.html"
+    assert replace(page, location=url).source("38 North") == url
     paragraphs = page.text.split("\n\n")
     assert paragraphs[0] == page.title
     assert paragraphs[1].startswith("North Korea is rapidly rebuilding")
@@ -403,6 +409,7 @@ def test_api_reads_text_html_or_url(
         headers=auth,
     ).json()
     assert [(c["site_id"], c["attribution"]) for c in text] == [("sanumdong", "officials")]
+    assert {c["source"] for c in text} == {"Wire"}  # as `claims extract --source Wire`
     for body in ({"store": False}, {"text": PLAIN, "url": url}):
         bad = client.post("/api/claims", json=body, headers=auth)
         assert bad.status_code == 422

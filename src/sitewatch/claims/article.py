@@ -69,6 +69,13 @@ class Article:
     def is_web_page(self) -> bool:
         return is_url(self.location)
 
+    def source(self, publisher: str = "") -> str:
+        """Where its claims are from: a fetched page's URL; else who published it
+        (``publisher``, or the document's own), else the file it was read from."""
+        if self.is_web_page:
+            return self.location
+        return publisher or self.publisher or self.location
+
 
 def max_page_bytes() -> int:
     return int(env_number("SITEWATCH_MAX_PAGE_BYTES", 16 * 1024 * 1024))

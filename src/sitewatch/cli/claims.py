@@ -73,8 +73,7 @@ def claims_extract(
             article = read_article(location)
         pub = given or article.published
         by = publisher or article.publisher
-        source = article.location if article.is_web_page else by or article.location
-        claims = extract_claims(article.text, sites, pub, source=source, publisher=by)
+        claims = extract_claims(article.text, sites, pub, source=article.source(by), publisher=by)
         if not no_store:
             claims = state.store.put_claims(claims)
         read_as = [f"published {pub:%Y-%m-%d}" if pub else "", f"by {by}" if by else ""]

@@ -331,7 +331,9 @@ class ArticleIn(BaseModel):
         "(default: the page's site name).",
     )
     source: str = Field(
-        "", max_length=2_000, description="Where the text is from (default: the URL)."
+        "",
+        max_length=2_000,
+        description="Where the text is from (default: the URL, else the publisher).",
     )
     store: bool = Field(True, description="Store the claims found.")
 
@@ -401,7 +403,11 @@ def submit_document(
         str, Query(max_length=500, description="Who published it (default: the page's).")
     ] = "",
     source: Annotated[
-        str, Query(max_length=2_000, description="Where it is from (default: its name).")
+        str,
+        Query(
+            max_length=2_000,
+            description="Where it is from (default: the publisher, else its name).",
+        ),
     ] = "",
     keep: Annotated[bool, Query(alias="store", description="Store the claims found.")] = True,
 ) -> list[dict[str, Any]]:
@@ -430,7 +436,7 @@ def _read_claims(
         page.text,
         store.list_sites(),
         published or page.published,
-        source=source or page.location,
+        source=source or page.source(publisher),
         publisher=publisher or page.publisher,
     )
     if keep:
