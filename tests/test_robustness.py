@@ -214,7 +214,7 @@ def test_a_trickling_web_page_is_abandoned_at_the_deadline(
         t0 = time.perf_counter()
         result = run_cli(runner, db_url, "claims", "extract", f"{url}/2019/03/report.html")
         assert time.perf_counter() - t0 < 4
-    assert_one_line_error(result, "was not read within 2 s")
+    assert_one_line_error(result, "did not answer within 2 s (SITEWATCH_PAGE_DEADLINE)")
 
 
 @pytest.mark.parametrize(

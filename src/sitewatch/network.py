@@ -15,16 +15,18 @@ through GDAL, webhooks).
 
 from __future__ import annotations
 
+import http.client
 import ipaddress
 import os
 import re
 import threading
+import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from sitewatch.errors import InvalidURLError
+from sitewatch.errors import InvalidURLError, SitewatchError
 from sitewatch.limits import env_number
 
 T = TypeVar("T")
@@ -165,3 +167,37 @@ def within_deadline(call: Callable[[], T], deadline: float) -> T:
         raise value
     result: T = value
     return result
+
+
+def exchange(
+    request: urllib.request.Request,
+    read: Callable[[Any], T],
+    *,
+    timeout: float,
+    deadline: float,
+    fail: Callable[[str], SitewatchError],
+    deadline_setting: str = "",
+) -> T:
+    """``read(response)`` for ``request``, under the policy's redirect checks, with
+    ``timeout`` for each connect and read and ``deadline`` for the whole exchange.
+
+    Every way it can fail raises ``fail(why)``, ``why`` completing a sentence about the
+    URL: "answered HTTP 404", "could not be reached: <reason>" or "did not answer within
+    30 s" (naming ``deadline_setting``, the variable that sets it, when given); the
+    caller's error class and wording say what was lost."""
+
+    def attempt() -> T:
+        try:
+            with urlopen(request, timeout=timeout) as response:
+                return read(response)
+        except urllib.error.HTTPError as exc:
+            exc.close()
+            raise fail(f"answered HTTP {exc.code}") from None
+        except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as exc:
+            raise fail(f"could not be reached: {getattr(exc, 'reason', exc)}") from None
+
+    try:
+        return within_deadline(attempt, deadline)
+    except TimeoutError:
+        setting = f" ({deadline_setting})" if deadline_setting else ""
+        raise fail(f"did not answer within {deadline:g} s{setting}") from None

@@ -8,15 +8,13 @@ passes.
 
 from __future__ import annotations
 
-import http.client
 import json
-import urllib.error
 import urllib.request
 from collections.abc import Sequence
 
 from sitewatch.activity.alerts import Alert
 from sitewatch.errors import WebhookError
-from sitewatch.network import check_url, urlopen, within_deadline
+from sitewatch.network import check_url, exchange
 
 
 def check_webhook_url(url: str) -> str:
@@ -43,21 +41,10 @@ def send_webhook(
     if idempotency_key:
         headers["Idempotency-Key"] = idempotency_key
     request = urllib.request.Request(url, data=body, method="POST", headers=headers)
-
-    def post() -> int:
-        try:
-            with urlopen(request, timeout=timeout) as response:
-                return int(response.status)
-        except urllib.error.HTTPError as exc:
-            exc.close()
-            raise WebhookError(
-                f"webhook {url} answered HTTP {exc.code}; alerts not delivered"
-            ) from None
-        except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as exc:
-            reason = getattr(exc, "reason", exc)
-            raise WebhookError(f"cannot reach webhook {url}: {reason}") from None
-
-    try:
-        return within_deadline(post, deadline)
-    except TimeoutError:
-        raise WebhookError(f"webhook {url} did not answer within {deadline:g} s") from None
+    return exchange(
+        request,
+        lambda response: int(response.status),
+        timeout=timeout,
+        deadline=deadline,
+        fail=lambda why: WebhookError(f"webhook {url} {why}; alerts not delivered"),
+    )

@@ -21,22 +21,21 @@ allow-list, connect and read timeouts), reads at most ``SITEWATCH_MAX_PAGE_BYTES
 
 from __future__ import annotations
 
-import http.client
 import io
 import logging
 import re
 import statistics
-import urllib.error
 import urllib.request
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from sitewatch.errors import InputNotFoundError, InvalidTextError, ResourceLimitError, SourceError
 from sitewatch.limits import env_number
-from sitewatch.network import check_url, is_url, read_timeout, urlopen, within_deadline
+from sitewatch.network import check_url, exchange, is_url, read_timeout
 
 #: The content types a report is read from, and whether each is HTML (None: a PDF, known
 #: by its signature); a fetched document of another type is refused unless it is a PDF.
@@ -265,25 +264,19 @@ def fetch_article(url: str) -> Article:
         },
     )
 
-    def download() -> tuple[bytes, str]:
-        try:
-            with urlopen(request, timeout=read_timeout()) as response:
-                data: bytes = response.read(limit + 1)
-                return data, response.headers.get_content_type()
-        except urllib.error.HTTPError as exc:
-            exc.close()
-            raise SourceError(f"{url} answered HTTP {exc.code}; no article read") from None
-        except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as exc:
-            reason = getattr(exc, "reason", exc)
-            raise SourceError(f"cannot read {url}: {reason}") from None
+    def download(response: Any) -> tuple[bytes, str]:
+        data: bytes = response.read(limit + 1)
+        return data, response.headers.get_content_type()
 
     deadline = page_deadline()
-    try:
-        data, kind = within_deadline(download, deadline)
-    except TimeoutError:
-        raise SourceError(
-            f"{url} was not read within {deadline:g} s (SITEWATCH_PAGE_DEADLINE)"
-        ) from None
+    data, kind = exchange(
+        request,
+        download,
+        timeout=read_timeout(),
+        deadline=deadline,
+        fail=lambda why: SourceError(f"{url} {why}; no article read"),
+        deadline_setting="SITEWATCH_PAGE_DEADLINE",
+    )
     if len(data) > limit:
         raise ResourceLimitError(
             f"{url} is larger than {limit} bytes (SITEWATCH_MAX_PAGE_BYTES); not read"
