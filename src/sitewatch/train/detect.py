@@ -452,6 +452,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     if missing:
         p.error(f"member file(s) not found: {', '.join(missing)}")
     torch.set_num_threads(args.threads)
+    args.out.mkdir(parents=True, exist_ok=True)  # before training, not after it
     root = data_dir(args.data)
     images = [im for ds in DETECTION_DATASETS for im in load_detection(root, ds)]
     train = [im for im in images if im.split == "train"]
