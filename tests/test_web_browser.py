@@ -210,10 +210,24 @@ def test_a_report_is_read_by_url_with_a_token_only(
         )
         assert "1 claim(s) read, 1 about this site" in (pg.locator("#status").text_content() or "")
         pg.locator(f"#claims td:text-is('{url}')").wait_for()
+    # Pasted text with who published it: that is the claims' source.
+    pg.fill(
+        "#claims-input",
+        "Trucks were seen moving across the North Dakota fields on 18 July 2012, "
+        "officials said.",
+    )
+    pg.fill("#claims-publisher", "County Herald")
+    pg.locator("#claims-form button").click()
+    pg.locator("#claims td:text-is('County Herald')").wait_for()
+    assert pg.input_value("#claims-publisher") == ""
     with Store(db) as store:
         read = [c for c in store.list_claims(SITE) if c.source == url]
+        pasted = [c for c in store.list_claims(SITE) if c.source == "County Herald"]
     assert [(c.activity, c.attribution, f"{c.window_start:%Y-%m-%d}") for c in read] == [
         ("vehicle movement", "officials", "2012-07-18")
+    ]
+    assert [(c.activity, f"{c.window_start:%Y-%m-%d}") for c in pasted] == [
+        ("vehicle movement", "2012-07-18")
     ]
 
 

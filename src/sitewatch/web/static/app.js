@@ -288,16 +288,20 @@ async function loadClaims() {
 }
 
 // A report to read: a file from this machine (PDF, HTML or text, sent as it is), a URL
-// (the server fetches the page or PDF) or pasted text.  Needs a token.
+// (the server fetches the page or PDF) or pasted text, with who published it when given
+// (the claims' source for a file or text; a page's own URL stays its source).  Needs a token.
 function reportRequest() {
+  const publisher = $("claims-publisher").value.trim();
   const file = $("claims-file").files[0];
   if (file) {
-    return [`/api/claims/document?name=${encodeURIComponent(file.name)}`,
+    const by = publisher ? `&publisher=${encodeURIComponent(publisher)}` : "";
+    return [`/api/claims/document?name=${encodeURIComponent(file.name)}${by}`,
       { method: "POST", body: file, headers: { "Content-Type": file.type || "application/octet-stream" } }];
   }
   const value = $("claims-input").value.trim();
   if (!value) return null;
   const body = /^https?:\/\/\S+$/.test(value) ? { url: value } : { text: value };
+  if (publisher) body.publisher = publisher;
   return ["/api/claims", { method: "POST", body }];
 }
 
