@@ -175,7 +175,7 @@ def test_store_ack_list_and_webhook(
     assert "no alerts" in run_cli(runner, db_url, "alerts", "send", "--webhook", f"{url}/ok").stdout
     r = run_cli(runner, db_url, "alerts", "send", "--webhook", f"{url}/fail", "--all")
     assert_one_line_error(r, "HTTP 500")
-    with pytest.raises(WebhookError, match="could not be reached: .*; alerts not delivered"):
+    with pytest.raises(WebhookError, match=r"could not be reached: .*; alerts not delivered"):
         send_webhook(alerts, "http://127.0.0.1:9/nothing-listens", timeout=2)
     assert_one_line_error(run_cli(runner, db_url, "alerts", "ack", "999"))
     # A recomputation at a threshold the event does not reach retracts it.

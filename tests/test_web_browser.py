@@ -213,8 +213,7 @@ def test_a_report_is_read_by_url_with_a_token_only(
     # Pasted text with who published it: that is the claims' source.
     pg.fill(
         "#claims-input",
-        "Trucks were seen moving across the North Dakota fields on 18 July 2012, "
-        "officials said.",
+        "Trucks were seen moving across the North Dakota fields on 18 July 2012, officials said.",
     )
     pg.fill("#claims-publisher", "County Herald")
     pg.locator("#claims-form button").click()
