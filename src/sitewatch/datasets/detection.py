@@ -142,19 +142,18 @@ def _yolo_boxes(
         k, cx, cy, w, h = int(parts[0]), *(float(v) for v in parts[1:])
         name = names[k] if 0 <= k < len(names) else "other"
         cls, kind = _SOURCE_CLASSES.get(name, ("ignore", ""))
-        if kind == "large" and max(w * width, h * height) * gsd < CAR_SIZED_M:
-            kind = "car"
-        boxes.append(
-            Box(
-                (cx - w / 2) * width,
-                (cy - h / 2) * height,
-                (cx + w / 2) * width,
-                (cy + h / 2) * height,
-                cls,
-                kind,
-                name,
-            )
+        box = Box(
+            (cx - w / 2) * width,
+            (cy - h / 2) * height,
+            (cx + w / 2) * width,
+            (cy + h / 2) * height,
+            cls,
+            kind,
+            name,
         )
+        if box.large and box.length * gsd < CAR_SIZED_M:
+            box = replace(box, kind="car")
+        boxes.append(box)
     return tuple(boxes)
 
 
