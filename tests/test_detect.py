@@ -452,7 +452,30 @@ def test_simd_classes_map_to_kinds(detection_set: Callable[[str], list[DetImage]
             if b.source_class in ("truck", "bus", "longvehicle"):
                 assert b.large == (b.length * im.gsd >= CAR_SIZED_M)
     large = sum(b.large for im in images for b in im.boxes)
-    assert large == 158 + 63 + 98 - 62  # 62 trucks and buses are shorter than 6 m
+    assert large == 158 + 63 + 98 - 65  # 65 trucks and buses are shorter than 6 m
+
+
+def test_simd_pixel_size_follows_each_images_cars(
+    detection_set: Callable[[str], list[DetImage]],
+) -> None:
+    """SIMD states no scale and its extracts come at more than one zoom: an image with
+    enough labelled cars gets the pixel size that makes its median car 4.5 m long; the
+    others keep the collection's 0.11 m."""
+    from sitewatch.datasets.detection import SIMD_CAR_M, SIMD_GSD, simd_gsd
+
+    by_name = {im.name: im for im in detection_set("simd")}
+    # Cars 80-87 px long: twice the zoom of the usual 41 px.
+    assert all(0.05 < by_name[n].gsd < 0.06 for n in ("0492", "0495", "0496"))
+    assert by_name["0036"].gsd == SIMD_GSD  # no labelled car
+    for im in by_name.values():
+        cars = [b.length for b in im.boxes if b.source_class == "car"]
+        if len(cars) >= 3:
+            assert float(np.median(cars)) * im.gsd == pytest.approx(SIMD_CAR_M, rel=1e-3)
+        else:
+            assert im.gsd == SIMD_GSD
+    two_cars = (Box(0, 0, 90, 40, "vehicle", "car", "car"),) * 2
+    assert simd_gsd(two_cars) == SIMD_GSD
+    assert simd_gsd((*two_cars, Box(0, 0, 40, 90, "vehicle", "car", "car"))) == 0.05
 
 
 def _image(boxes: tuple[Box, ...]) -> DetImage:

@@ -8,8 +8,8 @@ the detector does somewhere it has not seen:
   MOS155-179): the first run is *test*; the second is *train*.
 * ``minsk-drone``: Minsk drone photos (0.10 m), YOLO labels; split by flight:
   DJI-00760 is *test*, DJI_0762 *val*, the rest *train*.
-* ``simd``: Google Earth extracts (about 0.11 m; SIMD states no scale, see
-  :data:`SIMD_GSD`), YOLO labels with 15 classes.  The source numbers its images in
+* ``simd``: Google Earth extracts (about 0.11 m, some at twice that zoom; SIMD states
+  no scale, see :func:`simd_gsd`), YOLO labels with 15 classes.  The source numbers its images in
   acquisition order, and neighbouring numbers show one area (the extracts that look
   most alike are neighbours); images whose numbers are at most :data:`SIMD_ID_GAP`
   apart form one place.
@@ -75,6 +75,11 @@ _SOURCE_CLASSES: dict[str, tuple[str, str]] = {
 CAR_SIZED_M = 6.0
 #: SIMD gives no pixel size; its median labelled car is 41 px long, a 4.5 m car.
 SIMD_GSD = 0.11
+#: The length (metres) of SIMD's median labelled car, from which an image's own pixel
+#: size is estimated (:func:`simd_gsd`).
+SIMD_CAR_M = 4.5
+#: Labelled cars an image needs for its own pixel-size estimate.
+SIMD_SCALE_CARS = 3
 #: KIT AIS pixel size (metres).
 KIT_GSD = 0.13
 #: SIMD images numbered at most this far apart are taken as one place.
@@ -289,6 +294,17 @@ def deal_places(images: Sequence[DetImage], groups: Sequence[Sequence[int]]) -> 
     return out
 
 
+def simd_gsd(boxes: Sequence[Box]) -> float:
+    """A SIMD image's pixel size (metres): its labelled cars' median length taken as
+    :data:`SIMD_CAR_M` where it has :data:`SIMD_SCALE_CARS` or more, else
+    :data:`SIMD_GSD`.  The extracts come at more than one zoom (a few show cars 80-87 px
+    long, twice the usual 41 px), and a detector is told each image's pixel size."""
+    cars = [b.length for b in boxes if b.source_class == "car"]
+    if len(cars) < SIMD_SCALE_CARS:
+        return SIMD_GSD
+    return round(SIMD_CAR_M / float(np.median(cars)), 4)
+
+
 def simd(root: Path) -> list[DetImage]:
     names = (root / "classes.txt").read_text().split()
     paths = sorted((root / "images").glob("*.jpg"))
@@ -297,10 +313,11 @@ def simd(root: Path) -> list[DetImage]:
     images = []
     for path in paths:
         pixels = _rgb(path)
-        boxes = _yolo_boxes(
-            root / "labels" / f"{path.stem}.txt", pixels.shape[2], pixels.shape[1], names, SIMD_GSD
-        )
-        images.append(DetImage("simd", path.stem, "", SIMD_GSD, pixels, boxes))
+        labels = root / "labels" / f"{path.stem}.txt"
+        rows, cols = pixels.shape[1], pixels.shape[2]
+        gsd = simd_gsd(_yolo_boxes(labels, cols, rows, names, SIMD_GSD))
+        boxes = _yolo_boxes(labels, cols, rows, names, gsd)
+        images.append(DetImage("simd", path.stem, "", gsd, pixels, boxes))
     index = {_number(im.name): i for i, im in enumerate(images)}
     linked = [
         (index[a], index[b])
