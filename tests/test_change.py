@@ -23,7 +23,6 @@ from sitewatch.change.models import (
     on_grid,
     predict_logits,
     predict_probability,
-    window_size,
 )
 from sitewatch.change.objects import change_objects, objects_geojson
 from sitewatch.change.unsupervised import cva, irmad_statistic, normalise_radiometry
@@ -31,7 +30,7 @@ from sitewatch.datasets.change import ChangePair, oscd_pairs
 from sitewatch.errors import MissingBandError, NoOverlapError
 from sitewatch.evaluation.metrics import Counts, best_threshold, confusion
 from sitewatch.geo.grid import GeoImage
-from sitewatch.inference import window_starts
+from sitewatch.inference import window_size, window_starts
 
 
 @pytest.fixture(scope="module")
@@ -195,7 +194,7 @@ def test_on_grid_is_ndimage_zoom_in_row_blocks(
     ("length", "side", "count"), [(256, 256, 1), (768, 768, 1), (1280, 656, 2), (5000, 744, 7)]
 )
 def test_windows_cover_the_image_evenly(length: int, side: int, count: int) -> None:
-    assert window_size(length, 256, 32) == side
+    assert window_size(length, 32, 768, smallest=256, multiple=8) == side
     starts = window_starts(length, side, side - 32)
     assert len(starts) == count
     assert starts[-1] + side >= length

@@ -79,6 +79,7 @@ def test_windows_merge_without_duplicates(
     im = kit_test[0]
     mosaic = np.concatenate([np.concatenate([im.pixels] * 4, axis=2)] * 4, axis=1)
     calls: list[int] = []
+    monkeypatch.setattr(detector, "WINDOW", 512)
     many = detect_array(
         mosaic, im.gsd, info, classes=("vehicle",), progress=lambda d, t: calls.append(t)
     )

@@ -40,7 +40,7 @@ from sitewatch.geo.grid import GeoImage
 from sitewatch.imagery.bands import PLAIN_RGB, TRUE_COLOUR
 from sitewatch.inference import manifest as manifests
 from sitewatch.inference.manifest import model_file, models_dir
-from sitewatch.inference.session import onnx_session, window_starts
+from sitewatch.inference.session import onnx_session, window_size, window_starts
 from sitewatch.limits import thread_map, threads
 
 FloatArray = npt.NDArray[np.float32]
@@ -377,17 +377,6 @@ def _ramp(size: int, overlap: int) -> FloatArray:
     return ramp
 
 
-def window_size(length: int, tile: int, overlap: int, largest: int = MAX_WINDOW) -> int:
-    """Side of the windows that cover ``length`` pixels (a multiple of the network's
-    stride) with as few as possible of at most ``largest``, sized evenly so that the
-    network runs on little more than the image (and never on less than ``tile``)."""
-    if length <= max(tile, largest):
-        return max(tile, length)
-    count = -(-(length - overlap) // (largest - overlap))
-    side = -(-(length - overlap) // count) + overlap
-    return max(tile, -(-side // STRIDE) * STRIDE)
-
-
 def predict_logits(
     x: FloatArray,
     model: ModelInfo,
@@ -400,8 +389,8 @@ def predict_logits(
     """Change logit per pixel for a prepared (6, rows, cols) input, window by window.
 
     The windows are at least the model's training tile and otherwise sized to cover the
-    image evenly (:func:`window_size`); where they overlap, the logits are blended with
-    linear ramps."""
+    image evenly (:func:`~sitewatch.inference.session.window_size`); where they overlap,
+    the logits are blended with linear ramps."""
     session = onnx_session(str(model.path), threads)
     name = session.get_inputs()[0].name
     _, rows, cols = x.shape
@@ -413,7 +402,9 @@ def predict_logits(
         x, ((0, 0), (0, ph), (0, pw)), mode="reflect" if min(rows, cols) > 1 else "edge"
     )
     prow, pcol = padded.shape[1:]
-    high, wide = (window_size(n, tile, overlap, max_window) for n in (prow, pcol))
+    high, wide = (
+        window_size(n, overlap, max_window, smallest=tile, multiple=STRIDE) for n in (prow, pcol)
+    )
     acc = np.zeros((prow, pcol), dtype="float32")
     weight = np.zeros((prow, pcol), dtype="float32")
     taper = np.outer(_ramp(high, overlap), _ramp(wide, overlap))

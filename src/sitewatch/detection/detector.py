@@ -41,7 +41,7 @@ from sitewatch.geo.grid import WGS84, GeoImage, gsd_metres, to_crs
 from sitewatch.imagery.display import stretch_band
 from sitewatch.imagery.raster import first_line, open_raster
 from sitewatch.inference.manifest import load_manifest, model_file
-from sitewatch.inference.session import onnx_session, window_starts
+from sitewatch.inference.session import onnx_session, window_size, window_starts
 
 log = logging.getLogger(__name__)
 
@@ -54,8 +54,10 @@ STRIDE = 4
 WORKING_GSD = {"vehicle": 0.3, "aircraft": 2.0}
 #: Coarsest imagery each class is looked for in (a car is under 8 px at 0.6 m).
 MAX_GSD = {"vehicle": 0.6, "aircraft": 3.0}
-#: Working-scale window and overlap (px); the overlap exceeds the largest object.
-WINDOW = 768
+#: Largest working-scale window and the overlap (px); the overlap exceeds the largest
+#: object.  Windows are sized to cover an image evenly (onnxruntime is about a sixth
+#: cheaper per pixel on windows of 900 px and more than on 768 px ones).
+WINDOW = 1344
 OVERLAP = 96
 #: Black margin (working px) added beyond the image's edges.
 BORDER = 16
@@ -185,12 +187,11 @@ def _detect(
     plans = []
     for cls in classes:
         factor = gsd / WORKING_GSD[cls]  # working px per image px
-        win = max(1, round(WINDOW / factor))
         ovl = round(OVERLAP / factor)
-        step = max(1, win - ovl)
-        for y0 in window_starts(rows, win, step):
-            for x0 in window_starts(cols, win, step):
-                plans.append((cls, factor, x0, y0, min(win, cols - x0), min(win, rows - y0), ovl))
+        high, wide = (window_size(n, ovl, max(ovl + 1, round(WINDOW / factor))) for n in shape)
+        for y0 in window_starts(rows, high, high - ovl):
+            for x0 in window_starts(cols, wide, wide - ovl):
+                plans.append((cls, factor, x0, y0, min(wide, cols - x0), min(high, rows - y0), ovl))
     dets: list[Detection] = []
     for i, (cls, factor, x0, y0, w, h, ovl) in enumerate(plans):
         ow, oh = max(8, round(w * factor)), max(8, round(h * factor))

@@ -2,6 +2,13 @@
 manifests and files, and cached onnxruntime sessions."""
 
 from sitewatch.inference.manifest import load_manifest, model_file, models_dir
-from sitewatch.inference.session import onnx_session, window_starts
+from sitewatch.inference.session import onnx_session, window_size, window_starts
 
-__all__ = ["load_manifest", "model_file", "models_dir", "onnx_session", "window_starts"]
+__all__ = [
+    "load_manifest",
+    "model_file",
+    "models_dir",
+    "onnx_session",
+    "window_size",
+    "window_starts",
+]

@@ -26,6 +26,20 @@ def _session(path: str, threads: int) -> Any:
     return ort.InferenceSession(path, sess_options=opts, providers=["CPUExecutionProvider"])
 
 
+def window_size(
+    length: int, overlap: int, largest: int, *, smallest: int = 1, multiple: int = 1
+) -> int:
+    """Side of the windows that cover ``length`` pixels, overlapping by ``overlap``, with
+    as few windows of at most ``largest`` as possible, sized evenly so that a network
+    runs on little more than the image; never less than ``smallest``, and rounded up
+    to a ``multiple`` (a network's stride)."""
+    if length <= max(smallest, largest):
+        return max(smallest, length)
+    count = -(-(length - overlap) // (largest - overlap))
+    side = -(-(length - overlap) // count) + overlap
+    return max(smallest, -(-side // multiple) * multiple)
+
+
 def window_starts(length: int, window: int, step: int) -> list[int]:
     """Start offsets of windows of ``window`` every ``step`` covering ``length``; the last
     window ends at ``length`` (one window at 0 when ``length`` fits)."""
