@@ -373,6 +373,12 @@ def test_ensemble_averages_members_and_int8_stays_close(tmp_path: Path) -> None:
     assert np.allclose(e, (a + b) / 2, atol=1e-5)
     assert float(np.abs(q - e)[:, :2].mean()) < 0.1 * float(np.abs(e[:, :2]).mean())
     assert (tmp_path / "q.onnx").stat().st_size < (tmp_path / "ens.onnx").stat().st_size / 2
+    # Weights in 7 bits: the same results on CPUs with and without VNNI.
+    import onnx
+
+    from sitewatch.train.quantize import weights_fit_seven_bits
+
+    assert weights_fit_seven_bits(onnx.load(str(tmp_path / "q.onnx")))
 
 
 @pytest.mark.parametrize(

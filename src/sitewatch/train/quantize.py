@@ -5,15 +5,16 @@ instructions where the CPU has them and with AVX2's ``vpmaddubsw`` where it does
 The latter adds two products of an activation and a weight in 16 bits, which
 saturates when both are near their ends (255 x 127 x 2 > 32,767): on such CPUs the
 network computes something other than the quantised model, and the shipped detector
-scored Airbus aircraft AP50 0.907 instead of 0.961.  Weights in 7 bits (-64..63)
-keep every such sum inside 16 bits (255 x 64 x 2 = 32,640), so both paths give the
-model's exact integer sums; this is onnxruntime's ``reduce_range`` option.
+scored Airbus aircraft AP50 0.907 instead of 0.961.  Weights in 7 bits (-64..64,
+onnxruntime's symmetric range) keep every such sum inside 16 bits (255 x 64 x 2 =
+32,640), so both paths give the model's exact integer sums; this is onnxruntime's
+``reduce_range`` option, which :func:`quantize_int8` uses.
 
 :func:`reduce_weight_range` brings the int8 weights of a model quantised without that
 option (QDQ format, per-channel or per-tensor weights) to 7 bits: each weight is halved
 and rounded and its scale doubled (so is each convolution bias, whose scale is the
 input's times the weight's); the activations' calibration is kept.  New models get
-7-bit weights from :func:`sitewatch.train.detect.quantize` directly.
+7-bit weights from :func:`quantize_int8` directly.
 
     python -m sitewatch.train.quantize IN.onnx OUT.onnx
 """
@@ -22,16 +23,63 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import onnx
 from google.protobuf.message import DecodeError
 from onnx import numpy_helper
 
-#: The range of 7-bit signed weights.
-WEIGHT_MIN, WEIGHT_MAX = -64, 63
+#: The weights' range with ``reduce_range`` (onnxruntime's symmetric 7-bit range): every
+#: pair sum stays inside 16 bits (255 x 64 x 2 = 32,640 <= 32,767).
+WEIGHT_MIN, WEIGHT_MAX = -64, 64
+
+
+def quantize_int8(
+    src: Path,
+    out: Path,
+    calibration: Sequence[npt.NDArray[np.float32]],
+    *,
+    seven_bits: bool = True,
+    input_name: str = "x",
+) -> None:
+    """Static int8 quantisation of a float ONNX model by onnxruntime: QDQ format, uint8
+    activations calibrated (percentiles) on the ``calibration`` inputs, int8 weights per
+    channel, in 7 bits unless ``seven_bits`` is False (``reduce_range``, see the
+    module)."""
+    from onnxruntime.quantization import (
+        CalibrationDataReader,
+        CalibrationMethod,
+        QuantFormat,
+        QuantType,
+        quantize_static,
+    )
+    from onnxruntime.quantization.shape_inference import quant_pre_process
+
+    feeds = iter([{input_name: x} for x in calibration])
+
+    class Reader(CalibrationDataReader):  # type: ignore[misc]
+        def get_next(self) -> dict[str, Any] | None:
+            return next(feeds, None)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        pre = Path(tmp) / "pre.onnx"
+        quant_pre_process(str(src), str(pre), skip_symbolic_shape=True)
+        quantize_static(
+            str(pre),
+            str(out),
+            Reader(),
+            quant_format=QuantFormat.QDQ,
+            activation_type=QuantType.QUInt8,
+            weight_type=QuantType.QInt8,
+            per_channel=True,
+            reduce_range=seven_bits,
+            calibrate_method=CalibrationMethod.Percentile,
+        )
 
 
 def weight_dequantizers(model: onnx.ModelProto) -> list[onnx.NodeProto]:
@@ -42,7 +90,7 @@ def weight_dequantizers(model: onnx.ModelProto) -> list[onnx.NodeProto]:
 
 
 def weights_fit_seven_bits(model: onnx.ModelProto) -> bool:
-    """Whether every int8 weight of the model lies in -64..63."""
+    """Whether every int8 weight of the model lies in -64..64 (7 bits, symmetric)."""
     arrays = {i.name: i for i in model.graph.initializer}
     for node in weight_dequantizers(model):
         q = numpy_helper.to_array(arrays[node.input[0]])
