@@ -12,9 +12,13 @@ import pytest
 from sitewatch.datasets.detection import DetImage
 from sitewatch.detection.detector import default_detector
 
-#: One step of the shipped detector's output quantisation (logits); the int8 kernels
-#: and the reference may round a value to neighbouring steps, nothing more.
+#: One step of the shipped detector's output quantisation (logits).
 OUTPUT_STEP = 0.083
+#: How far the int8 kernels may be from the model as written, in output steps: each
+#: layer's requantisation may round to the neighbouring step, which carries to the
+#: output as up to two steps (seen: 1-2 on 24 crops of the four datasets); with 8-bit
+#: weights, saturation moved the output by 0.7-11 logits (9-137 steps) on the same crops.
+ROUNDING_STEPS = 3
 
 
 def _sessions(path: str) -> tuple[Any, Any]:
@@ -39,17 +43,17 @@ def _gap(path: str, x: np.ndarray[Any, np.dtype[np.float32]]) -> float:
 def test_shipped_detector_gives_its_quantised_results_on_this_cpu(
     detection_set: Callable[[str], list[DetImage]],
 ) -> None:
-    """With 8-bit weights, a CPU without VNNI (AVX2's 16-bit pair sums) was off by up to
-    6.6 logits on a KIT crop and 1.7 on an Airbus one, and Airbus AP50 fell from 0.961
-    to 0.907; with 7-bit weights both paths agree to one output step."""
+    """With 8-bit weights, a CPU without VNNI (AVX2's 16-bit pair sums) was off by
+    0.7-11 logits on these crops, and Airbus AP50 fell from 0.961 to 0.907; with 7-bit
+    weights both paths agree up to rounding."""
     info = default_detector()
     assert info.meta["weight_bits"] == 7
-    for name in ("kit-ais", "airbus"):
-        image = detection_set(name)[0]
-        x = (image.pixels[None, :, :512, :512] / np.float32(255) - np.float32(0.5)).astype(
-            "float32"
-        )
-        assert _gap(str(info.path), x) <= OUTPUT_STEP * 1.01, name
+    for name in ("kit-ais", "airbus", "minsk-drone"):
+        for image in detection_set(name)[:2]:
+            x = (image.pixels[None, :, :512, :512] / np.float32(255) - np.float32(0.5)).astype(
+                "float32"
+            )
+            assert _gap(str(info.path), x) <= OUTPUT_STEP * (ROUNDING_STEPS + 0.01), name
 
 
 def _tiny_int8_model(folder: Path) -> Path:
@@ -128,7 +132,7 @@ def test_weights_brought_to_seven_bits(tmp_path: Path) -> None:
         float(after[n.input[1]]) for n in seven.graph.node
         if n.op_type == "QuantizeLinear" and n.output[0].startswith("out")
     )  # fmt: skip
-    assert _gap(str(path), x) <= out_step * 1.01
+    assert _gap(str(path), x) <= out_step * (ROUNDING_STEPS + 0.01)
     with pytest.raises(ValueError, match="7 bits already"):
         reduce_weight_range(seven)
 
