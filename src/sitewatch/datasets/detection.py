@@ -135,10 +135,9 @@ def _rgb(path: Path) -> npt.NDArray[np.uint8]:
     return np.ascontiguousarray(img.pixels[:3]).astype("uint8")
 
 
-def _yolo_boxes(
-    path: Path, width: int, height: int, names: Sequence[str], gsd: float
-) -> tuple[Box, ...]:
-    """YOLO labels as boxes; vehicles get their kind (see :data:`CAR_SIZED_M`)."""
+def _yolo_boxes(path: Path, width: int, height: int, names: Sequence[str]) -> tuple[Box, ...]:
+    """YOLO labels as boxes, vehicles with their source class's kind (see
+    :func:`_car_sized` for the kind by size)."""
     boxes = []
     for line in path.read_text().splitlines():
         parts = line.split()
@@ -147,19 +146,26 @@ def _yolo_boxes(
         k, cx, cy, w, h = int(parts[0]), *(float(v) for v in parts[1:])
         name = names[k] if 0 <= k < len(names) else "other"
         cls, kind = _SOURCE_CLASSES.get(name, ("ignore", ""))
-        box = Box(
-            (cx - w / 2) * width,
-            (cy - h / 2) * height,
-            (cx + w / 2) * width,
-            (cy + h / 2) * height,
-            cls,
-            kind,
-            name,
+        boxes.append(
+            Box(
+                (cx - w / 2) * width,
+                (cy - h / 2) * height,
+                (cx + w / 2) * width,
+                (cy + h / 2) * height,
+                cls,
+                kind,
+                name,
+            )
         )
-        if box.large and box.length * gsd < CAR_SIZED_M:
-            box = replace(box, kind="car")
-        boxes.append(box)
     return tuple(boxes)
+
+
+def _car_sized(boxes: Sequence[Box], gsd: float) -> tuple[Box, ...]:
+    """The boxes with every large vehicle shorter than :data:`CAR_SIZED_M` (at ``gsd``
+    metres per pixel) made ``car`` kind."""
+    return tuple(
+        replace(b, kind="car") if b.large and b.length * gsd < CAR_SIZED_M else b for b in boxes
+    )
 
 
 def _runs(numbers: Sequence[int], gap: int) -> list[list[int]]:
@@ -187,12 +193,9 @@ def kit_ais(root: Path) -> list[DetImage]:
     out = []
     for path in images:
         pixels = _rgb(path)
-        boxes = _yolo_boxes(
-            root / "labels" / f"{path.stem}.txt",
-            pixels.shape[2],
-            pixels.shape[1],
-            _KIT_CLASSES,
-            KIT_GSD,
+        labels = root / "labels" / f"{path.stem}.txt"
+        boxes = _car_sized(
+            _yolo_boxes(labels, pixels.shape[2], pixels.shape[1], _KIT_CLASSES), KIT_GSD
         )
         where = place[_number(path.stem)]
         split = "test" if where == first else "train"
@@ -211,12 +214,9 @@ def minsk_drone(root: Path) -> list[DetImage]:
         split = "test" if flight == "DJI-00760" else "val" if flight == "DJI_0762" else "train"
         pixels = _rgb(path)
         size = gsd.get(path.stem, 0.1)
-        boxes = _yolo_boxes(
-            root / "labels" / f"{path.stem}.txt",
-            pixels.shape[2],
-            pixels.shape[1],
-            _KIT_CLASSES,
-            size,
+        labels = root / "labels" / f"{path.stem}.txt"
+        boxes = _car_sized(
+            _yolo_boxes(labels, pixels.shape[2], pixels.shape[1], _KIT_CLASSES), size
         )
         out.append(DetImage("minsk-drone", path.stem, split, size, pixels, boxes, flight))
     return out
@@ -314,9 +314,9 @@ def simd(root: Path) -> list[DetImage]:
     for path in paths:
         pixels = _rgb(path)
         labels = root / "labels" / f"{path.stem}.txt"
-        rows, cols = pixels.shape[1], pixels.shape[2]
-        gsd = simd_gsd(_yolo_boxes(labels, cols, rows, names, SIMD_GSD))
-        boxes = _yolo_boxes(labels, cols, rows, names, gsd)
+        boxes = _yolo_boxes(labels, pixels.shape[2], pixels.shape[1], names)
+        gsd = simd_gsd(boxes)
+        boxes = _car_sized(boxes, gsd)
         images.append(DetImage("simd", path.stem, "", gsd, pixels, boxes))
     index = {_number(im.name): i for i, im in enumerate(images)}
     linked = [
