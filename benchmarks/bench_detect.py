@@ -11,10 +11,11 @@ scores a detector folder written by ``python -m sitewatch.train.detect --out DIR
 Throughput: ``detect_file`` (both classes, windowed reading at the working scales)
 on the 2560 x 2560 Pleiades extracts declared as 0.3 m imagery (0.59 km^2 each), in
 km^2 per second on this machine, with the ratio of the total time to the time of
-reading the same pixels at full resolution.
+reading the same pixels at full resolution.  ``--baseline DIR --rounds N`` times another
+detector folder in turn with the model, N rounds, for a ratio measured in one run.
 
 Run:  .venv/bin/python benchmarks/bench_detect.py [--data ../shared/data] [--images 3]
-          [--split val|test] [--model DIR]
+          [--split val|test] [--model DIR] [--skip-accuracy] [--baseline DIR] [--rounds N]
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from pathlib import Path
 
 from sitewatch.datasets.detection import DETECTION_DATASETS, load_detection
 from sitewatch.datasets.paths import data_dir
-from sitewatch.detection.detector import default_detector, detect_file
+from sitewatch.detection.detector import DetectorInfo, default_detector, detect_file
 from sitewatch.evaluation.detection import evaluate_detection
 from sitewatch.imagery.raster import open_raster
 
@@ -36,19 +37,43 @@ def main() -> None:
     parser.add_argument("--images", type=int, default=3)
     parser.add_argument("--split", default="test", choices=("val", "test"))
     parser.add_argument("--model", type=Path, default=None, help="a detector folder")
+    parser.add_argument(
+        "--baseline", type=Path, default=None, help="a detector folder timed in turn with --model"
+    )
+    parser.add_argument("--rounds", type=int, default=1, help="throughput rounds")
+    parser.add_argument("--skip-accuracy", action="store_true")
     args = parser.parse_args()
     root = data_dir(args.data)
     info = default_detector(args.model)
     size_mb = info.path.stat().st_size / 1e6
     print(f"model {info.path.name}: {size_mb:.2f} MB, {info.meta['parameters']} parameters")
     print(f"thresholds (chosen on val): {info.thresholds}")
-    print(f"\n{args.split} splits")
+    if not args.skip_accuracy:
+        accuracy(root, info, args.split)
+    paths = sorted((root / "airbus-aircraft" / "images").glob("*.jpg"))[: args.images]
+    models = {"model": info}
+    if args.baseline is not None:
+        models = {"baseline": default_detector(args.baseline), "model": info}
+    for round_ in range(args.rounds):
+        for name, detector in models.items():
+            read, total, km2, found = throughput(paths, detector)
+            print(
+                f"\n{name}, round {round_ + 1}: throughput at 0.3 m ({len(paths)} images, "
+                f"{km2:.2f} km2, both classes, 2 threads): {km2 / total:.2f} km2/s; "
+                f"read only {read:.2f} s, total {total:.2f} s, ratio {total / read:.1f}; "
+                f"{found} detections"
+            )
+
+
+def accuracy(root: Path, info: DetectorInfo, split: str) -> None:
+    """Scores on each dataset's split, one table row per class and kind."""
+    print(f"\n{split} splits")
     print(
         f"{'dataset':<13}{'result':<38}{'AP50':>7}{'90% interval':>15}{'P':>7}{'R':>7}"
         f"{'F1':>7}{'cnt err':>9}{'n':>6}{'images':>7}"
     )
     for dataset in DETECTION_DATASETS:
-        images = [im for im in load_detection(root, dataset) if im.split == args.split]
+        images = [im for im in load_detection(root, dataset) if im.split == split]
         if not images:
             continue
         report = evaluate_detection(images, info)
@@ -66,24 +91,25 @@ def main() -> None:
                 f"{dataset:<13}large vehicle boxes: median length error "
                 f"{boxes['median_length_error']:.3f} ({boxes['found']} of {boxes['labelled']})"
             )
-    paths = sorted((root / "airbus-aircraft" / "images").glob("*.jpg"))[: args.images]
+
+
+def throughput(paths: list[Path], info: DetectorInfo) -> tuple[float, float, float, int]:
+    """Seconds reading the images, seconds detecting in them (declared 0.3 m), km² and
+    the number of detections."""
     total = read = km2 = 0.0
+    found = 0
     for path in paths:
         t0 = time.perf_counter()
         with open_raster(str(path)) as src:
             src.read()
             area = src.width * src.height * 0.3**2 / 1e6
         t1 = time.perf_counter()
-        detect_file(path, info, gsd=0.3)
+        found += len(detect_file(path, info, gsd=0.3)[0])
         t2 = time.perf_counter()
         read += t1 - t0
         total += t2 - t1
         km2 += area
-    print(
-        f"\nthroughput at 0.3 m ({len(paths)} images, {km2:.2f} km2, both classes, 2 threads): "
-        f"{km2 / total:.2f} km2/s; read only {read:.2f} s, total {total:.2f} s, "
-        f"ratio {total / read:.1f}"
-    )
+    return read, total, km2, found
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from sitewatch.detection.detector import (
     detect_array,
     detect_file,
     detections_geojson,
+    kind_by_length,
     nms,
 )
 from sitewatch.detection.movement import MovementReport, Placed, movement, place, read_detections
@@ -27,6 +28,7 @@ __all__ = [
     "detect_array",
     "detect_file",
     "detections_geojson",
+    "kind_by_length",
     "movement",
     "nms",
     "nms_keep",

@@ -14,7 +14,7 @@ import logging
 import math
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -109,6 +109,41 @@ class DetectorInfo:
     def threshold(self, cls: str, kind: str = "") -> float:
         return self.thresholds.get(f"{cls}:{kind}", self.thresholds.get(cls, 0.3))
 
+    @property
+    def kind_lengths(self) -> tuple[float, float] | None:
+        """Box lengths (m) that decide a vehicle's kind, from the manifest's
+        ``kind_by_length_m``: shorter than the first is a car, at least the second long
+        is a large vehicle, between them the heatmap's kind stays.  None: the kind is
+        the heatmap's alone."""
+        pair = self.meta.get("kind_by_length_m")
+        if not pair:
+            return None
+        return float(pair[0]), float(pair[1])
+
+    def lowest_threshold(self, cls: str) -> float:
+        """The lowest threshold of any of ``cls``'s heatmaps."""
+        return min(self.threshold(c, k) for c, k in self.heatmaps if c == cls)
+
+
+def kind_by_length(
+    dets: Sequence[Detection], gsd: float, lengths: tuple[float, float] | None
+) -> list[Detection]:
+    """Each vehicle's kind from its box's longer side on the ground (``gsd`` m per
+    pixel): under ``lengths[0]`` a car, from ``lengths[1]`` a large vehicle, the
+    heatmap's kind between them (cars, vans and minibuses are under 6 m; trucks and
+    buses longer).  Unchanged when ``lengths`` is None."""
+    if lengths is None:
+        return list(dets)
+    car_below, large_from = lengths
+    out = []
+    for d in dets:
+        if d.cls == "vehicle" and d.kind:
+            length = max(d.x1 - d.x0, d.y1 - d.y0) * gsd
+            kind = "large" if length >= large_from else "car" if length < car_below else d.kind
+            d = d if kind == d.kind else replace(d, kind=kind)
+        out.append(d)
+    return out
+
 
 def default_detector(folder: Path | None = None) -> DetectorInfo:
     """The shipped detector (or the one in ``folder``) and its per-class thresholds."""
@@ -127,14 +162,10 @@ def _decode(
     if len(iy) > topk:
         keep = np.argsort(-heat[iy, ix])[:topk]
         iy, ix = iy[keep], ix[keep]
-    res = []
-    for y, x in zip(iy, ix, strict=True):
-        cx = (x + out[n_heat + 2, y, x]) * STRIDE
-        cy = (y + out[n_heat + 3, y, x]) * STRIDE
-        w = float(np.exp(np.clip(out[n_heat, y, x], -3, 6))) * STRIDE
-        h = float(np.exp(np.clip(out[n_heat + 1, y, x], -3, 6))) * STRIDE
-        res.append((float(heat[y, x]), float(cx), float(cy), w, h))
-    return res
+    size = np.exp(np.clip(out[n_heat : n_heat + 2, iy, ix], -3, 6)) * STRIDE
+    centre = (np.stack([ix, iy]) + out[n_heat + 2 : n_heat + 4, iy, ix]) * STRIDE
+    rows = np.stack([heat[iy, ix], centre[0], centre[1], size[0], size[1]], axis=1)
+    return [(a, b, c, d, e) for a, b, c, d, e in rows.astype("float64").tolist()]
 
 
 def nms(dets: list[Detection], iou: float = 0.5) -> list[Detection]:
@@ -214,7 +245,12 @@ def _detect(
         for k, (head_cls, kind) in enumerate(heads):
             if head_cls != cls:
                 continue
-            thr = info.threshold(cls, kind) if min_score is None else min_score
+            if min_score is not None:
+                thr = min_score
+            elif info.kind_lengths is not None:  # kinds may change after decoding
+                thr = info.lowest_threshold(cls)
+            else:
+                thr = info.threshold(cls, kind)
             for score, px, py, bw, bh in _decode(out, k, len(heads), thr):
                 cx, cy = px - left, py - top
                 if not (0 <= cx < ow and 0 <= cy < oh):
@@ -236,7 +272,10 @@ def _detect(
                 )
         if progress is not None:
             progress(i + 1, len(plans))
-    return nms(dets)
+    found = kind_by_length(nms(dets), gsd, info.kind_lengths)
+    if min_score is None:  # each kind at its own threshold
+        found = [d for d in found if d.score >= info.threshold(d.cls, d.kind)]
+    return found
 
 
 def resample_rgb(a: npt.NDArray[np.uint8], out_w: int, out_h: int) -> npt.NDArray[np.uint8]:

@@ -47,8 +47,12 @@ from sitewatch.detection.detector import (
     WORKING_GSD,
     DetectorInfo,
     detect_array,
+    kind_by_length,
 )
 from sitewatch.evaluation.detection import detection_scores
+from sitewatch.errors import SitewatchError
+from sitewatch.imagery.raster import atomic_path
+from sitewatch.inference.manifest import MANIFEST, load_manifest, model_file
 from sitewatch.train.export import export_onnx
 
 CROP = 192
@@ -315,6 +319,58 @@ def choose_thresholds(info: DetectorInfo, images: Sequence[DetImage]) -> dict[st
     return thresholds
 
 
+#: Candidate box lengths (m) for deciding kinds: under the first a car, from the second
+#: a large vehicle (see sitewatch.detection.detector.kind_by_length).
+KIND_LENGTH_GRID = tuple(
+    (lo, hi) for lo in (5.0, 5.5, 6.0, 6.5) for hi in (6.0, 6.5, 7.0, 7.5, 8.0) if hi >= lo
+)
+
+
+def choose_kind_lengths(
+    info: DetectorInfo, images: Sequence[DetImage]
+) -> tuple[float, float] | None:
+    """The box lengths that decide vehicle kinds with the highest sum of car and large
+    vehicle AP50 on the given (validation) images, pooled; None if no pair in
+    :data:`KIND_LENGTH_GRID` beats the heatmaps' own kinds."""
+    plain = DetectorInfo(
+        info.path, info.thresholds, {k: v for k, v in info.meta.items() if k != "kind_by_length_m"}
+    )
+    subset = [im for im in images if any(b.cls == "vehicle" and b.kind for b in im.boxes)]
+    preds = [
+        detect_array(im.pixels, im.gsd, plain, classes=("vehicle",), min_score=0.05)
+        for im in subset
+    ]
+
+    def score(lengths: tuple[float, float] | None) -> float:
+        kinded = [kind_by_length(p, im.gsd, lengths) for im, p in zip(subset, preds, strict=True)]
+        return sum(
+            float(detection_scores(subset, kinded, "vehicle", 0.5, kind=kind)["ap50"])
+            for kind in ("car", "large")
+        )
+
+    best: tuple[float, float] | None = None
+    best_score = score(None)
+    for lengths in KIND_LENGTH_GRID:
+        if (s := score(lengths)) > best_score:
+            best, best_score = lengths, s
+    return best
+
+
+def choose_on_val(meta: dict[str, Any], path: Path, val: Sequence[DetImage]) -> None:
+    """Set ``meta``'s kind lengths and thresholds from the val images (in place)."""
+    info = DetectorInfo(path=path, thresholds=meta["thresholds"], meta=meta)
+    meta.pop("kind_by_length_m", None)
+    if any(kind for _, kind in info.heatmaps):
+        lengths = choose_kind_lengths(info, val)
+        if lengths is not None:
+            meta["kind_by_length_m"] = list(lengths)
+    meta["thresholds"] = choose_thresholds(info, val)
+    meta["threshold_basis"] = (
+        "best F1 per class on the val splits (never on test); kind lengths: best sum of "
+        "car and large vehicle AP50 on val"
+    )
+
+
 def merge_members(paths: Sequence[Path], out: Path) -> None:
     """One ONNX graph that runs every member detector on the shared input ``x`` and
     returns the mean of their outputs (heatmap logits, log sizes and offsets)."""
@@ -418,14 +474,26 @@ def main(argv: Sequence[str] | None = None) -> None:
     p.add_argument(
         "--large", type=float, default=0.2, help="share of crops centred on large vehicles"
     )
+    p.add_argument(
+        "--rechoose",
+        action="store_true",
+        help="keep the network in --out; choose its kind lengths and thresholds on val "
+        "again and rewrite its manifest",
+    )
     args = p.parse_args(argv)
+    root = data_dir(args.data)
+    if args.rechoose:
+        try:
+            rechoose(args.out, root)
+        except SitewatchError as exc:
+            p.error(str(exc))
+        return
     members = [Path(m) for m in args.members.split(",") if m]
     missing = [str(m) for m in members if not m.is_file()]
     if missing:
         p.error(f"member file(s) not found: {', '.join(missing)}")
     torch.set_num_threads(args.threads)
     args.out.mkdir(parents=True, exist_ok=True)  # before training, not after it
-    root = data_dir(args.data)
     images = [im for ds in DETECTION_DATASETS for im in load_detection(root, ds)]
     train = [im for im in images if im.split == "train"]
     val = [im for im in images if im.split == "val"]
@@ -461,11 +529,20 @@ def main(argv: Sequence[str] | None = None) -> None:
         # Members given with --members were trained elsewhere: their time is in their logs.
         "train_seconds": seconds or None,
     }
-    info = DetectorInfo(path=path, thresholds=meta["thresholds"], meta=meta)
-    meta["thresholds"] = choose_thresholds(info, val)
-    meta["threshold_basis"] = "best F1 per class on the val splits (never on test)"
+    choose_on_val(meta, path, val)
     (args.out / "manifest.json").write_text(json.dumps(meta, indent=2) + "\n")
     print(f"thresholds {meta['thresholds']}, {round(time.perf_counter() - t0, 1)} s", flush=True)
+
+
+def rechoose(folder: Path, root: Path) -> None:
+    """Choose the kind lengths and thresholds of the detector in ``folder`` on the val
+    splits again, and rewrite its manifest."""
+    meta = load_manifest("detect", folder)
+    val = [im for ds in DETECTION_DATASETS for im in load_detection(root, ds) if im.split == "val"]
+    choose_on_val(meta, model_file("detect", meta["file"], folder), val)
+    with atomic_path(folder / MANIFEST) as tmp:
+        tmp.write_text(json.dumps(meta, indent=2) + "\n")
+    print(f"kind lengths {meta.get('kind_by_length_m')}, thresholds {meta['thresholds']}")
 
 
 if __name__ == "__main__":
