@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import shutil
 import warnings
 from collections.abc import Callable
@@ -612,6 +613,45 @@ def test_training_targets_and_augmentation() -> None:
     outs = [photometric(crop, rng) for _ in range(30)]
     assert all(o.shape == crop.shape for o in outs)
     assert len({round(float(o.mean()), 4) for o in outs}) == 30  # each draw differs
+
+
+def test_turned_crops_keep_their_boxes_on_the_vehicles() -> None:
+    """A vehicle along the crop's axes turned by 30 degrees: its new box is the turned
+    rectangle's, on the bright pixels; a box at an angle already becomes a region
+    without loss."""
+    torch = pytest.importorskip("torch")
+    from sitewatch.train.detect import CROP, TURN_CROP, CropSampler, turned
+
+    crop = torch.full((3, TURN_CROP, TURN_CROP), -0.5)
+    crop[:, 126:146, 100:172] = 0.5  # 72 x 20 px, centred on the crop's middle
+    boxes = [(100.0, 126.0, 172.0, 146.0, 1, True), (20.0, 20.0, 40.0, 40.0, 0, False)]
+    kept, out = turned(crop, boxes, math.radians(30))
+    assert kept.shape == (3, CROP, CROP)
+    ys, xs = np.nonzero(kept[0].numpy() > 0)
+    x0, y0, x1, y1, k, large = out[0]
+    assert (k, large) == (1, True)
+    bright = (xs.min(), ys.min(), xs.max() + 1, ys.max() + 1)
+    assert np.abs(np.array([x0, y0, x1, y1]) - bright).max() < 2, (out[0], bright)
+    # 72 x 20 turned by 30 degrees: 72 cos 30 + 20 sin 30 = 72.4 wide.
+    assert x1 - x0 == pytest.approx(72 * math.cos(math.radians(30)) + 10, abs=0.01)
+    # The square box (a vehicle at an unknown angle) is kept as a region without loss,
+    # or left out where it turned out of the kept part.
+    assert all(b[4] == -1 for b in out[1:])
+    same, moved = turned(crop, boxes[:1], 0.0)
+    off = (TURN_CROP - CROP) / 2
+    assert moved[0][:4] == pytest.approx((100 - off, 126 - off, 172 - off, 146 - off))
+    assert torch.allclose(same, crop[:, int(off) : int(off) + CROP, int(off) : int(off) + CROP],
+                          atol=1e-5)  # fmt: skip
+    # The sampler turns vehicle crops when asked to, and only then.
+    image = DetImage("simd", "t", "train", 0.1, np.full((3, 600, 600), 90, dtype="uint8"),
+                     (Box(280, 290, 380, 320, "vehicle", "large"),))  # fmt: skip
+    for rotate in (0.0, 1.0):
+        sampler = CropSampler([image], np.random.default_rng(0), large=1.0, rotate=rotate)
+        crops = [sampler.one() for _ in range(10)]
+        assert all(c.shape == (3, CROP, CROP) for c, _ in crops)
+        shapes = [(b[2] - b[0], b[3] - b[1]) for _, bs in crops for b in bs]
+        # 100 x 30 px: at an angle of 10 degrees or more its box is under 2.2:1.
+        assert (rotate > 0) == any(min(s) > 0.45 * max(s) for s in shapes), shapes
 
 
 def test_eval_detect_on_an_empty_split_is_a_one_line_error(

@@ -49,8 +49,8 @@ from sitewatch.detection.detector import (
     detect_array,
     kind_by_length,
 )
-from sitewatch.evaluation.detection import detection_scores
 from sitewatch.errors import SitewatchError
+from sitewatch.evaluation.detection import detection_scores
 from sitewatch.imagery.raster import atomic_path
 from sitewatch.inference.manifest import MANIFEST, load_manifest, model_file
 from sitewatch.train.export import export_onnx
@@ -102,6 +102,47 @@ class TinyCenterNet(nn.Module):
         return out
 
 
+#: A labelled box in a crop: x0, y0, x1, y1, heatmap index (-1: ignore), large vehicle.
+TargetBox = tuple[float, float, float, float, int, bool]
+#: Side of a crop that is turned before its central CROP x CROP is kept (a turn of up
+#: to 45 degrees then leaves no corner of the kept part outside the turned crop).
+TURN_CROP = math.ceil(CROP * math.sqrt(2) / 8) * 8
+#: A box this many times longer than wide holds a vehicle along one of its axes, whose
+#: box after a turn is the turned rectangle's; other boxes (vehicles already at an angle)
+#: become regions without loss, as their outline inside the box is not known.
+ELONGATED = 1.8
+
+
+def turned(
+    crop: torch.Tensor, boxes: Sequence[TargetBox], angle: float
+) -> tuple[torch.Tensor, list[TargetBox]]:
+    """``crop`` (3, S, S) turned by ``angle`` radians about its centre (clockwise on the
+    screen for positive angles, image rows pointing down) and cut to its central CROP x
+    CROP, with the boxes turned and moved to match."""
+    size = crop.shape[-1]
+    cos, sin = math.cos(angle), math.sin(angle)
+    # affine_grid maps each output pixel to where it is read from: the inverse turn.
+    theta = torch.tensor([[[cos, sin, 0.0], [-sin, cos, 0.0]]], dtype=crop.dtype)
+    grid = F.affine_grid(theta, [1, 3, size, size], align_corners=False)
+    back = F.grid_sample((crop + 0.5)[None], grid, mode="bilinear", align_corners=False)[0] - 0.5
+    off = (size - CROP) / 2
+    kept = back[:, int(off) : int(off) + CROP, int(off) : int(off) + CROP]
+    c = size / 2
+    out: list[TargetBox] = []
+    for x0, y0, x1, y1, k, large in boxes:
+        corners = [(x, y) for x in (x0, x1) for y in (y0, y1)]
+        xs = [c + (x - c) * cos - (y - c) * sin - off for x, y in corners]
+        ys = [c + (x - c) * sin + (y - c) * cos - off for x, y in corners]
+        nx0, nx1, ny0, ny1 = min(xs), max(xs), min(ys), max(ys)
+        if nx1 <= 0 or ny1 <= 0 or nx0 >= CROP or ny0 >= CROP:
+            continue
+        long, short = max(x1 - x0, y1 - y0), max(1e-3, min(x1 - x0, y1 - y0))
+        if k >= 0 and long / short < ELONGATED:
+            k = -1  # orientation unknown: neither reward nor penalty
+        out.append((nx0, ny0, nx1, ny1, k, large))
+    return kept.contiguous(), out
+
+
 def _resize(x: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
     return F.interpolate(x[None], size=size, mode="bilinear", antialias=True, align_corners=False)[
         0
@@ -118,16 +159,18 @@ class CropSampler:
         *,
         centred: float = 0.6,
         large: float = 0.0,
+        rotate: float = 0.0,
     ) -> None:
         self.rng = rng
         self.centred = centred
         self.large = large
+        self.rotate = rotate
         self.vehicle = [im for im in images if im.dataset != "airbus" and im.boxes]
         self.aircraft = [im for im in images if im.dataset == "airbus"]
         self.large_boxes = [(im, b) for im in self.vehicle for b in im.boxes if b.large]
         self.tensors = {id(im): torch.from_numpy(im.pixels) for im in images}
 
-    def one(self) -> tuple[torch.Tensor, list[tuple[float, float, float, float, int, bool]]]:
+    def one(self) -> tuple[torch.Tensor, list[TargetBox]]:
         rng = self.rng
         focus = None
         if self.large > 0 and self.large_boxes and rng.random() < self.large:
@@ -143,16 +186,22 @@ class CropSampler:
         else:
             target = WORKING_GSD["vehicle"] * float(np.exp(rng.uniform(-0.15, 0.15)))
             source = float(rng.uniform(im.gsd, 0.6)) if rng.random() < 0.7 else im.gsd
+        # Vehicles are also seen at any angle: a larger crop is turned, then its centre
+        # kept (the dihedral flips below give the multiples of 90 degrees).
+        turn = im.dataset != "airbus" and rng.random() < self.rotate
+        size = TURN_CROP if turn else CROP
         pix = self.tensors[id(im)]
         _, rows, cols = pix.shape
-        span = round(CROP * target / im.gsd)  # native px under one crop
+        span = round(size * target / im.gsd)  # native px under one crop
         boxes = [b for b in im.boxes]
-        # Centre crops on objects a share ``centred`` of the time.
+        # Centre crops on objects a share ``centred`` of the time (in the middle half of
+        # a crop that is turned, so that the object stays in what is kept).
+        lo, hi = (0.25, 0.75) if turn else (0.1, 0.9)
         if focus is not None or (boxes and rng.random() < self.centred):
             b = focus if focus is not None else boxes[rng.integers(len(boxes))]
             cx, cy = (b.x0 + b.x1) / 2, (b.y0 + b.y1) / 2
-            x0 = int(cx - rng.uniform(0.1, 0.9) * span)
-            y0 = int(cy - rng.uniform(0.1, 0.9) * span)
+            x0 = int(cx - rng.uniform(lo, hi) * span)
+            y0 = int(cy - rng.uniform(lo, hi) * span)
         else:
             x0 = int(rng.integers(-span // 4, max(1, cols - 3 * span // 4)))
             y0 = int(rng.integers(-span // 4, max(1, rows - 3 * span // 4)))
@@ -167,15 +216,17 @@ class CropSampler:
         if source > im.gsd * 1.05:  # degrade to the source GSD first
             mid = max(8, round(span * im.gsd / source))
             crop = _resize(crop, (mid, mid))
-        crop = _resize(crop, (CROP, CROP))
-        scale = CROP / span
+        crop = _resize(crop, (size, size))
+        scale = size / span
         out = []
         for b in boxes:
             bx0, by0 = (b.x0 - x0) * scale, (b.y0 - y0) * scale
             bx1, by1 = (b.x1 - x0) * scale, (b.y1 - y0) * scale
-            if bx1 <= 0 or by1 <= 0 or bx0 >= CROP or by0 >= CROP:
+            if bx1 <= 0 or by1 <= 0 or bx0 >= size or by0 >= size:
                 continue
             out.append((bx0, by0, bx1, by1, heatmap_index(b.cls, b.kind), b.large))
+        if turn:
+            crop, out = turned(crop, out, float(rng.uniform(-math.pi / 4, math.pi / 4)))
         # Flips, transposition (with the boxes), brightness and contrast.
         if rng.random() < 0.5:
             crop = crop.flip(2)
@@ -246,7 +297,7 @@ def photometric(crop: torch.Tensor, rng: np.random.Generator) -> torch.Tensor:
 
 
 def encode_targets(
-    boxes: Sequence[tuple[float, float, float, float, int, bool]],
+    boxes: Sequence[TargetBox],
     heads: int = len(HEATMAPS),
 ) -> npt.NDArray[np.float32]:
     """(2 heads + 5, H/4, W/4): heatmaps, ignore weights (one per heatmap), size (2),
@@ -418,7 +469,7 @@ def train_member(train: Sequence[DetImage], seed: int, args: argparse.Namespace)
     sched = torch.optim.lr_scheduler.OneCycleLR(
         opt, max_lr=args.lr, total_steps=args.steps, pct_start=0.05
     )
-    sampler = CropSampler(train, rng, centred=args.centred, large=args.large)
+    sampler = CropSampler(train, rng, centred=args.centred, large=args.large, rotate=args.rotate)
     t0 = time.perf_counter()
     running = 0.0
     model.train()
@@ -473,6 +524,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     p.add_argument("--centred", type=float, default=0.6, help="share of object-centred crops")
     p.add_argument(
         "--large", type=float, default=0.2, help="share of crops centred on large vehicles"
+    )
+    p.add_argument(
+        "--rotate", type=float, default=0.0, help="share of vehicle crops turned by 0-45 degrees"
     )
     p.add_argument(
         "--rechoose",
