@@ -11,15 +11,18 @@ classes at two working scales: vehicles are seen at 0.3 m per pixel, aircraft at
 
 Augmentation follows how sites differ: vehicle crops are degraded to a random source
 GSD in [native, 0.6 m] before being brought to 0.3 m; every crop gets the dihedral
-flips and 90-degree turns, per-channel colour gains (sensor colour), brightness and
+flips and 90-degree turns, half the vehicle crops a turn by any angle up to 45 degrees
+(with their boxes), per-channel colour gains (sensor colour), brightness and
 contrast, haze, blur, JPEG compression and cast shadows, each at random.
 
 One member is trained per seed; the shipped file is one ONNX graph that averages the
 members' outputs, quantised to int8 (weights per channel in 7 bits, activations
 calibrated on training crops), which runs about 2.3 times faster than float32 on CPUs
 with VNNI instructions and 1.6 times on CPUs with AVX2 only, with the same results on
-both.  Score thresholds are chosen per heatmap on the *val* splits (best F1),
-never on *test*.  ``--members`` rebuilds the ensemble from member files already trained.
+both.  Score thresholds are chosen per kind on the *val* splits (best F1), as are the
+box lengths that decide a vehicle's kind, never on *test* (``--rechoose`` does only
+that, for a network already trained).  ``--members`` rebuilds the ensemble from member
+files already trained.
 """
 
 from __future__ import annotations
@@ -526,7 +529,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--large", type=float, default=0.2, help="share of crops centred on large vehicles"
     )
     p.add_argument(
-        "--rotate", type=float, default=0.0, help="share of vehicle crops turned by 0-45 degrees"
+        "--rotate", type=float, default=0.5, help="share of vehicle crops turned by 0-45 degrees"
     )
     p.add_argument(
         "--rechoose",
@@ -578,6 +581,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         "weight_bits": 32 if args.float else 7,
         "steps": args.steps,
         "batch": args.batch,
+        "rotate": args.rotate,
         "seeds": ",".join(str(seed) for seed in args.seeds),
         "train_images": {ds: sum(im.dataset == ds for im in train) for ds in DETECTION_DATASETS},
         # Members given with --members were trained elsewhere: their time is in their logs.
