@@ -54,7 +54,7 @@ def main() -> None:
     models = {"model": info}
     if args.baseline is not None:
         models = {"baseline": default_detector(args.baseline), "model": info}
-    for round_ in range(args.rounds):
+    for round_ in range(args.rounds if paths else 0):  # --images 0: no throughput
         for name, detector in models.items():
             read, total, km2, found = throughput(paths, detector)
             print(
