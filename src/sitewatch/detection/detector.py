@@ -79,6 +79,11 @@ class Detection:
     kind: str = ""
 
     @property
+    def length(self) -> float:
+        """The box's longer side, pixels."""
+        return max(self.x1 - self.x0, self.y1 - self.y0)
+
+    @property
     def centre(self) -> tuple[float, float]:
         return ((self.x0 + self.x1) / 2, (self.y0 + self.y1) / 2)
 
@@ -120,8 +125,12 @@ class DetectorInfo:
             return None
         return float(pair[0]), float(pair[1])
 
-    def lowest_threshold(self, cls: str) -> float:
-        """The lowest threshold of any of ``cls``'s heatmaps."""
+    def decode_threshold(self, cls: str, kind: str) -> float:
+        """The score down to which heatmap (``cls``, ``kind``) is decoded: its own
+        threshold, or the lowest of ``cls``'s when kinds may change after decoding
+        (:func:`kind_by_length`); each kind's own threshold applies after that."""
+        if self.kind_lengths is None:
+            return self.threshold(cls, kind)
         return min(self.threshold(c, k) for c, k in self.heatmaps if c == cls)
 
 
@@ -138,7 +147,7 @@ def kind_by_length(
     out = []
     for d in dets:
         if d.cls == "vehicle" and d.kind:
-            length = max(d.x1 - d.x0, d.y1 - d.y0) * gsd
+            length = d.length * gsd
             kind = "large" if length >= large_from else "car" if length < car_below else d.kind
             d = d if kind == d.kind else replace(d, kind=kind)
         out.append(d)
@@ -245,12 +254,7 @@ def _detect(
         for k, (head_cls, kind) in enumerate(heads):
             if head_cls != cls:
                 continue
-            if min_score is not None:
-                thr = min_score
-            elif info.kind_lengths is not None:  # kinds may change after decoding
-                thr = info.lowest_threshold(cls)
-            else:
-                thr = info.threshold(cls, kind)
+            thr = info.decode_threshold(cls, kind) if min_score is None else min_score
             for score, px, py, bw, bh in _decode(out, k, len(heads), thr):
                 cx, cy = px - left, py - top
                 if not (0 <= cx < ow and 0 <= cy < oh):

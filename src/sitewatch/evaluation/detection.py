@@ -166,8 +166,7 @@ def length_errors(
             ]
             if inside:
                 d = max(inside, key=lambda d: d.score)
-                length = max(d.x1 - d.x0, d.y1 - d.y0)
-                errors.append(abs(length - b.length) / b.length)
+                errors.append(abs(d.length - b.length) / b.length)
     return {
         "labelled": labelled,
         "found": len(errors),

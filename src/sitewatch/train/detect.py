@@ -48,6 +48,7 @@ from sitewatch.detection.detector import (
     CLASSES,
     STRIDE,
     WORKING_GSD,
+    Detection,
     DetectorInfo,
     detect_array,
     kind_by_length,
@@ -357,11 +358,18 @@ def choose_thresholds(info: DetectorInfo, images: Sequence[DetImage]) -> dict[st
     Keys are the class, or ``class:kind`` for a vehicle kind; ``vehicle`` is then also
     given the car threshold, for readers that know one threshold per class."""
     thresholds: dict[str, float] = {}
+    found: dict[str, tuple[list[DetImage], list[list[Detection]]]] = {}
     for cls, kind in info.heatmaps:
-        subset = [im for im in images if any(b.cls == cls for b in im.boxes)]
-        preds = [
-            detect_array(im.pixels, im.gsd, info, classes=(cls,), min_score=0.05) for im in subset
-        ]
+        if cls not in found:  # each class detected once, for all its kinds
+            subset = [im for im in images if any(b.cls == cls for b in im.boxes)]
+            found[cls] = (
+                subset,
+                [
+                    detect_array(im.pixels, im.gsd, info, classes=(cls,), min_score=0.05)
+                    for im in subset
+                ],
+            )
+        subset, preds = found[cls]
         best, best_f1 = 0.3, -1.0
         for thr in np.arange(0.1, 0.9, 0.025):
             s = detection_scores(subset, preds, cls, float(thr), kind=kind or None)
@@ -588,8 +596,14 @@ def main(argv: Sequence[str] | None = None) -> None:
         "train_seconds": seconds or None,
     }
     choose_on_val(meta, path, val)
-    (args.out / "manifest.json").write_text(json.dumps(meta, indent=2) + "\n")
+    write_manifest(args.out, meta)
     print(f"thresholds {meta['thresholds']}, {round(time.perf_counter() - t0, 1)} s", flush=True)
+
+
+def write_manifest(folder: Path, meta: dict[str, Any]) -> None:
+    """``folder``'s manifest, replaced whole or not at all."""
+    with atomic_path(folder / MANIFEST) as tmp:
+        tmp.write_text(json.dumps(meta, indent=2) + "\n")
 
 
 def rechoose(folder: Path, root: Path) -> None:
@@ -598,8 +612,7 @@ def rechoose(folder: Path, root: Path) -> None:
     meta = load_manifest("detect", folder)
     val = [im for ds in DETECTION_DATASETS for im in load_detection(root, ds) if im.split == "val"]
     choose_on_val(meta, model_file("detect", meta["file"], folder), val)
-    with atomic_path(folder / MANIFEST) as tmp:
-        tmp.write_text(json.dumps(meta, indent=2) + "\n")
+    write_manifest(folder, meta)
     print(f"kind lengths {meta.get('kind_by_length_m')}, thresholds {meta['thresholds']}")
 
 
