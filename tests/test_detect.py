@@ -661,3 +661,62 @@ def test_eval_detect_on_an_empty_split_is_a_one_line_error(
     """KIT AIS is split by street into train and test only: no val images to score."""
     result = run_cli(runner, db_url, "eval", "detect", "--dataset", "kit-ais", "--split", "val")
     assert_one_line_error(result, "kit-ais has no images in its val split")
+
+
+def test_regions_of_unlabelled_vehicles_are_neither_true_nor_false() -> None:
+    """A detection half inside a region of its kind (or of any kind) is ignored; one of
+    another kind there, or an aircraft, is still false; labelled boxes still count."""
+    from sitewatch.detection.boxes import box_cover
+    from sitewatch.evaluation.detection import match_image
+
+    cover = box_cover(np.array([[0.0, 0, 10, 10], [8, 0, 18, 10]]), np.array([[0.0, 0, 10, 10]]))
+    assert cover[:, 0].tolist() == [1.0, pytest.approx(0.2)]
+    truck = Box(0, 0, 40, 15, "vehicle", "large")
+    parked = Box(100, 0, 200, 60, "ignore", "car", "unlabelled", region=True)
+    anything = Box(0, 100, 60, 160, "ignore", "", "unlabelled", region=True)
+    image = _image((truck, parked, anything))
+    found = Detection("vehicle", 0.9, 0, 0, 40, 15, "large")
+    car_in_lot = Detection("vehicle", 0.95, 120, 10, 135, 18, "car")
+    large_in_lot = Detection("vehicle", 0.95, 150, 10, 190, 25, "large")
+    edge = Detection("vehicle", 0.95, 190, 10, 215, 20, "car")  # 40% inside
+    service = Detection("vehicle", 0.95, 10, 110, 30, 120, "large")
+    plane = Detection("aircraft", 0.95, 110, 5, 190, 55)
+    assert detection_scores([image], [[found, car_in_lot]], "vehicle", 0.5)["ap50"] == 1.0
+    flags = match_image(image.boxes, [car_in_lot, edge], "vehicle", "car").flags
+    assert flags.tolist() == [-1, 0]  # (sorted by score: the one in the lot first)
+    large = [found, large_in_lot, service]
+    s = detection_scores([image], [large], "vehicle", 0.5, kind="large")
+    assert (s["precision"], s["recall"]) == (0.5, 1.0)  # large_in_lot is false
+    a = detection_scores([image], [[plane]], "aircraft", 0.5)
+    assert a["objects"] == 0
+    assert a["precision"] == 0.0
+    # Without the regions both detections in them are false.
+    bare = _image((truck,))
+    assert detection_scores([bare], [[found, car_in_lot]], "vehicle", 0.5)["ap50"] == 0.5
+
+
+def test_audited_simd_regions_cover_only_val_and_test_images(
+    detection_set: Callable[[str], list[DetImage]], data_dir: Path
+) -> None:
+    from sitewatch.datasets.detection import load_detection, unlabelled_regions
+
+    regions = unlabelled_regions()
+    splits = {im.name: im for im in detection_set("simd")}
+    assert regions
+    assert all(splits[name].split in ("val", "test") for name in regions)
+    for name, boxes in regions.items():
+        rows, cols = splits[name].pixels.shape[1:]
+        for b in boxes:
+            assert (b.kind, b.cls, b.region) in {(k, "ignore", True) for k in ("", "car", "large")}
+            assert 0 <= b.x0 < b.x1 <= cols, (name, b)
+            assert 0 <= b.y0 < b.y1 <= rows, (name, b)
+    audited = {im.name: im for im in load_detection(data_dir, "simd", audited=True)}
+    for name, im in splits.items():
+        labelled = [b for b in audited[name].boxes if not b.region]
+        assert tuple(labelled) == im.boxes  # the labels themselves are unchanged
+        assert len(audited[name].boxes) - len(im.boxes) == len(regions.get(name, ()))
+
+
+def test_eval_detect_audited_is_for_simd_only(runner: CliRunner, db_url: str) -> None:
+    result = run_cli(runner, db_url, "eval", "detect", "--dataset", "airbus", "--audited")
+    assert_one_line_error(result, "only simd has audited regions")

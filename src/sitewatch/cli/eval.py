@@ -125,17 +125,31 @@ def eval_change(
     show_default=True,
     help="Which split to score (thresholds and models are chosen on val; report test).",
 )
+@click.option(
+    "--audited",
+    is_flag=True,
+    help="SIMD only: detections inside the audited regions of vehicles its labels miss "
+    "are neither true nor false (the labels themselves are unchanged).",
+)
 @data_option
 @detector_option
 @json_option
 def eval_detect(
-    dataset: str, split: str, data: str | None, model_dir: Path | None, as_json: bool
+    dataset: str,
+    split: str,
+    audited: bool,
+    data: str | None,
+    model_dir: Path | None,
+    as_json: bool,
 ) -> None:
     """AP50 with a 90% bootstrap interval, precision/recall/F1 at the model's thresholds and
     count error, per class and per vehicle kind, and how large-vehicle boxes fit."""
 
+    if audited and dataset != "simd":
+        raise click.BadParameter("only simd has audited regions", param_hint="--audited")
     detector = default_detector(model_dir)
-    images = [im for im in load_detection(data_dir(data), dataset) if im.split == split]
+    loaded = load_detection(data_dir(data), dataset, audited=audited)
+    images = [im for im in loaded if im.split == split]
     if not images:
         raise InsufficientDataError(f"{dataset} has no images in its {split} split")
     report = with_progress(
@@ -144,6 +158,7 @@ def eval_detect(
     )
     report["dataset"] = dataset
     report["split"] = split
+    report["labels"] = "source + audited regions of unlabelled vehicles" if audited else "source"
     if as_json:
         emit_json(report)
         return

@@ -22,6 +22,14 @@ the detector does somewhere it has not seen:
   merged into one (nowhere else in the data do two aircraft boxes overlap by more
   than IoU 0.2), see :func:`drop_duplicates`.
 
+SIMD's labels miss many of the vehicles in its pictures: parked cars, trailers at
+loading docks, trucks on the road beside a labelled one.  ``load_detection(...,
+audited=True)`` adds the rectangles of :data:`UNLABELLED_REGIONS` (every SIMD val and
+test image looked at whole, with its labels drawn and no detections; the protocol is in
+the file) as *regions*: a vehicle detection that matches no labelled box and lies at
+least half inside a region of its kind is neither true nor false
+(:func:`sitewatch.evaluation.detection.match_image`).  Labels are not added or moved.
+
 Places of ``simd`` and ``airbus`` are dealt to test, val and train in a fixed
 pseudo-random order (a hash of each place's first image name) until test holds
 :data:`TEST_SHARE` and val :data:`VAL_SHARE` of the images.
@@ -40,9 +48,11 @@ import ast
 import csv
 import hashlib
 import itertools
+import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -91,6 +101,8 @@ SIMD_ID_GAP = 3
 SAME_PLACE_CORRELATION = 0.2
 TEST_SHARE = 0.3
 VAL_SHARE = 0.2
+#: Package data file with the rectangles of SIMD's unlabelled vehicles (val and test).
+UNLABELLED_REGIONS = "simd_unlabelled.json"
 
 
 @dataclass(frozen=True)
@@ -105,6 +117,9 @@ class Box:
     cls: str  # "vehicle", "aircraft" or "ignore"
     kind: str = ""
     source_class: str = ""
+    #: A region of unlabelled vehicles (``cls`` "ignore"; ``kind`` "" for any kind),
+    #: matched by how much of a detection lies inside it rather than by IoU.
+    region: bool = False
 
     @property
     def large(self) -> bool:
@@ -383,12 +398,32 @@ _LOADERS = {
 }
 
 
-def load_detection(data: Path, dataset: str) -> list[DetImage]:
-    """All images of one dataset (see :data:`DETECTION_DATASETS`), with their splits."""
+def unlabelled_regions() -> dict[str, tuple[Box, ...]]:
+    """The audited rectangles of SIMD's unlabelled vehicles, by image name, as region
+    boxes (see :data:`UNLABELLED_REGIONS`)."""
+    raw = resources.files("sitewatch.data").joinpath(UNLABELLED_REGIONS).read_text("utf-8")
+    return {
+        name: tuple(
+            Box(x0, y0, x1, y1, "ignore", kind, "unlabelled", region=True)
+            for kind, x0, y0, x1, y1 in rows
+        )
+        for name, rows in json.loads(raw)["regions"].items()
+    }
+
+
+def load_detection(data: Path, dataset: str, *, audited: bool = False) -> list[DetImage]:
+    """All images of one dataset (see :data:`DETECTION_DATASETS`), with their splits.
+
+    With ``audited``, SIMD's val and test images also carry the regions of their
+    unlabelled vehicles (:func:`unlabelled_regions`); other datasets have none."""
     if dataset not in _LOADERS:
         raise ValueError(f"unknown dataset {dataset!r}; choose {', '.join(DETECTION_DATASETS)}")
     folder, loader = _LOADERS[dataset]
     root = data / folder
     if not root.is_dir():
         raise InputNotFoundError(f"{root} not found; set SITEWATCH_DATA to the data folder")
-    return loader(root)
+    images = loader(root)
+    if audited and dataset == "simd":
+        regions = unlabelled_regions()
+        images = [replace(im, boxes=im.boxes + regions.get(im.name, ())) for im in images]
+    return images

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from sitewatch.detection.boxes import box_array, box_iou
+from sitewatch.detection.boxes import box_array, box_cover, box_iou
 from sitewatch.detection.detector import CLASSES, DetectorInfo, detect_array, resample_rgb
 from sitewatch.evaluation.metrics import (
     BOOTSTRAP,
@@ -19,17 +19,23 @@ from sitewatch.evaluation.metrics import (
     percentile_interval,
 )
 
+#: A detection at least this much inside a region of unlabelled vehicles is ignored.
+REGION_COVER = 0.5
+
 
 def _match_image(
     pred: npt.NDArray[np.float64],
     gt: npt.NDArray[np.float64],
     ignore: npt.NDArray[np.float64],
     iou: float,
+    regions: npt.NDArray[np.float64],
 ) -> npt.NDArray[np.int8]:
-    """Per prediction (sorted by score, descending): 1 true positive, 0 false, -1 ignored."""
+    """Per prediction (sorted by score, descending): 1 true positive, 0 false, -1 ignored
+    (an ``ignore`` box at IoU ``iou``, or :data:`REGION_COVER` of it inside a region)."""
     result = np.zeros(len(pred), dtype="int8")
     ious = box_iou(pred, gt)
     ign = box_iou(pred, ignore)
+    inside = box_cover(pred, regions)
     taken = np.zeros(len(gt), dtype=bool)
     for i in range(len(pred)):
         if len(gt):
@@ -39,7 +45,8 @@ def _match_image(
                 taken[j] = True
                 result[i] = 1
                 continue
-        if len(ignore) and float(ign[i].max()) >= iou:
+        near_ignore = len(ignore) and float(ign[i].max()) >= iou
+        if near_ignore or (inside.shape[1] and float(inside[i].max()) >= REGION_COVER):
             result[i] = -1
     return result
 
@@ -58,15 +65,22 @@ def match_image(
 ) -> ImageMatch:
     """Match one image's predictions of ``cls`` (and ``kind``, when given: kinds are then
     scored as classes of their own) to its labelled boxes; ``ignore`` boxes neither
-    reward nor penalise."""
+    reward nor penalise, and neither do vehicle detections inside a region of unlabelled
+    vehicles of their kind or of any kind (``Box.region``, see
+    :func:`sitewatch.datasets.detection.unlabelled_regions`)."""
 
     def wanted(x: Any) -> bool:
         return bool(x.cls == cls and (kind is None or x.kind == kind))
 
+    def region(b: Any) -> bool:
+        return cls == "vehicle" and (kind is None or b.kind in ("", kind))
+
     gt = box_array([b for b in boxes if wanted(b)])
-    ign = box_array([b for b in boxes if b.cls == "ignore"])
+    ignored = [b for b in boxes if b.cls == "ignore"]
+    ign = box_array([b for b in ignored if not getattr(b, "region", False)])
+    regions = box_array([b for b in ignored if getattr(b, "region", False) and region(b)])
     mine = sorted((d for d in preds if wanted(d)), key=lambda d: -d.score)
-    flags = _match_image(box_array(mine), gt, ign, iou)
+    flags = _match_image(box_array(mine), gt, ign, iou, regions)
     return ImageMatch(np.array([d.score for d in mine], dtype="float64"), flags, len(gt))
 
 
