@@ -123,7 +123,8 @@ class Box:
 
     @property
     def large(self) -> bool:
-        return self.kind == "large"
+        """A labelled large vehicle (not a region of unlabelled ones)."""
+        return self.cls == "vehicle" and self.kind == "large"
 
     @property
     def length(self) -> float:

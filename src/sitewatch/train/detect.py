@@ -197,12 +197,14 @@ class CropSampler:
         pix = self.tensors[id(im)]
         _, rows, cols = pix.shape
         span = round(size * target / im.gsd)  # native px under one crop
-        boxes = [b for b in im.boxes]
+        boxes = list(im.boxes)
         # Centre crops on objects a share ``centred`` of the time (in the middle half of
-        # a crop that is turned, so that the object stays in what is kept).
+        # a crop that is turned, so that the object stays in what is kept); regions of
+        # unlabelled vehicles only take their loss away.
+        objects = [b for b in boxes if not b.region]
         lo, hi = (0.25, 0.75) if turn else (0.1, 0.9)
-        if focus is not None or (boxes and rng.random() < self.centred):
-            b = focus if focus is not None else boxes[rng.integers(len(boxes))]
+        if focus is not None or (objects and rng.random() < self.centred):
+            b = focus if focus is not None else objects[rng.integers(len(objects))]
             cx, cy = (b.x0 + b.x1) / 2, (b.y0 + b.y1) / 2
             x0 = int(cx - rng.uniform(lo, hi) * span)
             y0 = int(cy - rng.uniform(lo, hi) * span)
@@ -300,6 +302,10 @@ def photometric(crop: torch.Tensor, rng: np.random.Generator) -> torch.Tensor:
     return crop
 
 
+#: Heatmap targets above this keep their loss inside ignore regions.
+OBJECT_WEIGHT_FLOOR = 0.05
+
+
 def encode_targets(
     boxes: Sequence[TargetBox],
     heads: int = len(HEATMAPS),
@@ -333,6 +339,9 @@ def encode_targets(
         t[2 * n, iy, ix], t[2 * n + 1, iy, ix] = math.log(w), math.log(h)
         t[2 * n + 2, iy, ix], t[2 * n + 3, iy, ix] = cx - ix, cy - iy
         t[2 * n + 4, iy, ix] = 1.0
+    # An ignore region (a boat, or a rectangle over unlabelled vehicles) takes no loss
+    # away from a labelled object inside it.
+    t[n : 2 * n] = np.where(t[:n] > OBJECT_WEIGHT_FLOOR, 1.0, t[n : 2 * n])
     return t
 
 
@@ -560,9 +569,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         p.error(f"member file(s) not found: {', '.join(missing)}")
     torch.set_num_threads(args.threads)
     args.out.mkdir(parents=True, exist_ok=True)  # before training, not after it
-    images = [im for ds in DETECTION_DATASETS for im in load_detection(root, ds)]
+    # SIMD with the audited regions of its unlabelled vehicles: no loss there in
+    # training, neither true nor false when choosing on val.
+    images = [im for ds in DETECTION_DATASETS for im in load_detection(root, ds, audited=True)]
     train = [im for im in images if im.split == "train"]
-    val = val_images(root)
+    val = [im for im in images if im.split == "val"]
     t0 = time.perf_counter()
     seconds: dict[str, float] = {}
     if not members:
