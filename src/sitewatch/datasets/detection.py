@@ -24,11 +24,12 @@ the detector does somewhere it has not seen:
 
 SIMD's labels miss many of the vehicles in its pictures: parked cars, trailers at
 loading docks, trucks on the road beside a labelled one.  ``load_detection(...,
-audited=True)`` adds the rectangles of :data:`UNLABELLED_REGIONS` (every SIMD val and
-test image looked at whole, with its labels drawn and no detections; the protocol is in
-the file) as *regions*: a vehicle detection that matches no labelled box and lies at
-least half inside a region of its kind is neither true nor false
-(:func:`sitewatch.evaluation.detection.match_image`).  Labels are not added or moved.
+audited=True)`` adds the rectangles of :data:`UNLABELLED_REGIONS` (every SIMD image
+looked at whole, with its labels drawn and no detections; the protocol is in the file)
+as *regions*: a vehicle detection that matches no labelled box and lies at least half
+inside a region of its kind is neither true nor false
+(:func:`sitewatch.evaluation.detection.match_image`), and training takes no loss inside
+one.  Labels are not added or moved.
 
 Places of ``simd`` and ``airbus`` are dealt to test, val and train in a fixed
 pseudo-random order (a hash of each place's first image name) until test holds
@@ -101,7 +102,7 @@ SIMD_ID_GAP = 3
 SAME_PLACE_CORRELATION = 0.2
 TEST_SHARE = 0.3
 VAL_SHARE = 0.2
-#: Package data file with the rectangles of SIMD's unlabelled vehicles (val and test).
+#: Package data file with the rectangles of SIMD's unlabelled vehicles, by image.
 UNLABELLED_REGIONS = "simd_unlabelled.json"
 
 
@@ -415,8 +416,8 @@ def unlabelled_regions() -> dict[str, tuple[Box, ...]]:
 def load_detection(data: Path, dataset: str, *, audited: bool = False) -> list[DetImage]:
     """All images of one dataset (see :data:`DETECTION_DATASETS`), with their splits.
 
-    With ``audited``, SIMD's val and test images also carry the regions of their
-    unlabelled vehicles (:func:`unlabelled_regions`); other datasets have none."""
+    With ``audited``, SIMD's images also carry the regions of their unlabelled
+    vehicles (:func:`unlabelled_regions`); other datasets have none."""
     if dataset not in _LOADERS:
         raise ValueError(f"unknown dataset {dataset!r}; choose {', '.join(DETECTION_DATASETS)}")
     folder, loader = _LOADERS[dataset]
