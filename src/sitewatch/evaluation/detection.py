@@ -77,8 +77,8 @@ def match_image(
 
     gt = box_array([b for b in boxes if wanted(b)])
     ignored = [b for b in boxes if b.cls == "ignore"]
-    ign = box_array([b for b in ignored if not getattr(b, "region", False)])
-    regions = box_array([b for b in ignored if getattr(b, "region", False) and region(b)])
+    ign = box_array([b for b in ignored if not b.region])
+    regions = box_array([b for b in ignored if b.region and region(b)])
     mine = sorted((d for d in preds if wanted(d)), key=lambda d: -d.score)
     flags = _match_image(box_array(mine), gt, ign, iou, regions)
     return ImageMatch(np.array([d.score for d in mine], dtype="float64"), flags, len(gt))

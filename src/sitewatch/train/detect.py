@@ -32,6 +32,7 @@ import json
 import math
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -575,16 +576,13 @@ def main(argv: Sequence[str] | None = None) -> None:
         p.error(f"member file(s) not found: {', '.join(missing)}")
     torch.set_num_threads(args.threads)
     args.out.mkdir(parents=True, exist_ok=True)  # before training, not after it
-    # With --unlabelled-regions, SIMD's training images carry the audited regions of
-    # the vehicles its labels miss (no loss there); val always does (neither true nor
-    # false when choosing).
-    train = [
-        im
-        for ds in DETECTION_DATASETS
-        for im in load_detection(root, ds, audited=args.unlabelled_regions)
-        if im.split == "train"
-    ]
-    val = val_images(root)
+    # Val keeps SIMD's audited regions (neither true nor false when choosing); training
+    # keeps them (no loss there) only with --unlabelled-regions.
+    images = audited_images(root)
+    train = [im for im in images if im.split == "train"]
+    if not args.unlabelled_regions:
+        train = [replace(im, boxes=tuple(b for b in im.boxes if not b.region)) for im in train]
+    val = [im for im in images if im.split == "val"]
     t0 = time.perf_counter()
     seconds: dict[str, float] = {}
     if not members:
@@ -630,22 +628,18 @@ def write_manifest(folder: Path, meta: dict[str, Any]) -> None:
         tmp.write_text(json.dumps(meta, indent=2) + "\n")
 
 
-def val_images(root: Path) -> list[DetImage]:
-    """Every dataset's val images, SIMD's with the audited regions of the vehicles its
+def audited_images(root: Path) -> list[DetImage]:
+    """Every dataset's images, SIMD's with the audited regions of the vehicles its
     labels miss (so that a detection of one is not scored as false when choosing)."""
-    return [
-        im
-        for ds in DETECTION_DATASETS
-        for im in load_detection(root, ds, audited=True)
-        if im.split == "val"
-    ]
+    return [im for ds in DETECTION_DATASETS for im in load_detection(root, ds, audited=True)]
 
 
 def rechoose(folder: Path, root: Path) -> None:
     """Choose the kind lengths and thresholds of the detector in ``folder`` on the val
     splits again, and rewrite its manifest."""
     meta = load_manifest("detect", folder)
-    choose_on_val(meta, model_file("detect", meta["file"], folder), val_images(root))
+    val = [im for im in audited_images(root) if im.split == "val"]
+    choose_on_val(meta, model_file("detect", meta["file"], folder), val)
     write_manifest(folder, meta)
     print(f"kind lengths {meta.get('kind_by_length_m')}, thresholds {meta['thresholds']}")
 
