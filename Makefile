@@ -11,6 +11,9 @@ BIN := $(VENV)/bin
 EXTRAS = $(shell $(BIN)/python -c 'import sys; print("dev,dask,train" if sys.version_info[:2] == (3, 11) else "dev,dask")')
 # Further interpreters `make test-pythons` installs into and runs the fast tests on.
 OTHER_PYTHONS ?= 3.12 3.13
+# pytest processes (pytest-xdist): the suite waits on servers and subprocesses as much as
+# it computes, so two share CI's two cores (docs/benchmarks.md: 906 s alone, 683 s as two).
+TEST_WORKERS ?= 2
 
 .PHONY: demo test test-fast test-pythons lint typecheck unit bench-startup clean ui serve browser gis-tools postgres
 
@@ -87,13 +90,13 @@ typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy --strict
 
 unit: $(VENV)/.installed-dev ui browser gis-tools postgres
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS)
 
 test: lint typecheck unit
 
 # The suite without the whole-run tests (about a minute).
 test-fast: $(VENV)/.installed-dev ui browser gis-tools postgres
-	$(BIN)/pytest -m "not slow"
+	$(BIN)/pytest -n $(TEST_WORKERS) -m "not slow"
 
 # Install and run the fast tests on each of OTHER_PYTHONS found here (.venv-3.12, ...).
 test-pythons:
