@@ -4,9 +4,9 @@ Accuracy: ``sitewatch eval detect`` for KIT AIS, Minsk drone, SIMD and Airbus on
 place-grouped test splits (AP at IoU 0.5 with a 90% bootstrap interval over images,
 precision/recall/F1 at the validation-chosen thresholds, mean relative count error per
 image; per vehicle kind, and the median length error of large-vehicle boxes; the
-finer-than-0.3 m sets also with the images downsampled to 0.3 m first).  SIMD is scored
-twice: with its labels, and ``simd audited`` with the audited regions of the vehicles
-its labels miss (``sitewatch eval detect --dataset simd --audited``).  ``--split
+finer-than-0.3 m sets also with the images downsampled to 0.3 m first).  SIMD is detected
+once and scored twice: with its labels, and ``simd audited`` with the audited regions of
+the vehicles its labels miss (``sitewatch eval detect --dataset simd --audited``).  ``--split
 val`` scores the validation splits instead (for choosing between models); ``--model DIR``
 scores a detector folder written by ``python -m sitewatch.train.detect --out DIR``.
 
@@ -25,11 +25,12 @@ from __future__ import annotations
 import argparse
 import time
 from pathlib import Path
+from typing import Any
 
-from sitewatch.datasets.detection import DETECTION_DATASETS, load_detection
+from sitewatch.datasets.detection import DETECTION_DATASETS, load_detection, without_regions
 from sitewatch.datasets.paths import data_dir
 from sitewatch.detection.detector import DetectorInfo, default_detector, detect_file
-from sitewatch.evaluation.detection import evaluate_detection
+from sitewatch.evaluation.detection import evaluation_detections, score_evaluation
 from sitewatch.imagery.raster import open_raster
 
 
@@ -74,28 +75,34 @@ def accuracy(root: Path, info: DetectorInfo, split: str) -> None:
         f"{'dataset':<15}{'result':<38}{'AP50':>7}{'90% interval':>15}{'P':>7}{'R':>7}"
         f"{'F1':>7}{'cnt err':>9}{'n':>6}{'images':>7}"
     )
-    sets = [(dataset, False) for dataset in DETECTION_DATASETS] + [("simd", True)]
-    for dataset, audited in sets:
-        loaded = load_detection(root, dataset, audited=audited)
+    for dataset in DETECTION_DATASETS:
+        # SIMD is loaded with its audited regions, detected once and scored twice.
+        loaded = load_detection(root, dataset, audited=True)
         images = [im for im in loaded if im.split == split]
         if not images:
             continue
-        report = evaluate_detection(images, info)
-        dataset = f"{dataset} audited" if audited else dataset
-        boxes = report["results"].pop("large vehicle boxes", None)
-        for name, s in report["results"].items():
-            err = "-" if s["count_error"] is None else f"{s['count_error']:.3f}"
-            lo, hi = s["ap50_interval"]
-            print(
-                f"{dataset:<15}{name:<38}{s['ap50']:>7.3f}{f'{lo:.3f}-{hi:.3f}':>15}"
-                f"{s['precision']:>7.3f}{s['recall']:>7.3f}{s['f1']:>7.3f}{err:>9}"
-                f"{s['objects']:>6}{s['images']:>7}"
-            )
-        if boxes and boxes["median_length_error"] is not None:
-            print(
-                f"{dataset:<15}large vehicle boxes: median length error "
-                f"{boxes['median_length_error']:.3f} ({boxes['found']} of {boxes['labelled']})"
-            )
+        found = evaluation_detections(images, info)
+        print_report(dataset, score_evaluation(without_regions(images), found, info))
+        if any(b.region for im in images for b in im.boxes):
+            print_report(f"{dataset} audited", score_evaluation(images, found, info))
+
+
+def print_report(dataset: str, report: dict[str, Any]) -> None:
+    """One table row per class and kind, and the large-vehicle box fit."""
+    boxes = report["results"].pop("large vehicle boxes", None)
+    for name, s in report["results"].items():
+        err = "-" if s["count_error"] is None else f"{s['count_error']:.3f}"
+        lo, hi = s["ap50_interval"]
+        print(
+            f"{dataset:<15}{name:<38}{s['ap50']:>7.3f}{f'{lo:.3f}-{hi:.3f}':>15}"
+            f"{s['precision']:>7.3f}{s['recall']:>7.3f}{s['f1']:>7.3f}{err:>9}"
+            f"{s['objects']:>6}{s['images']:>7}"
+        )
+    if boxes and boxes["median_length_error"] is not None:
+        print(
+            f"{dataset:<15}large vehicle boxes: median length error "
+            f"{boxes['median_length_error']:.3f} ({boxes['found']} of {boxes['labelled']})"
+        )
 
 
 def throughput(paths: list[Path], info: DetectorInfo) -> tuple[float, float, float, int]:

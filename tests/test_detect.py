@@ -727,3 +727,29 @@ def test_audited_simd_regions_lie_in_their_images_and_leave_labels_alone(
 def test_eval_detect_audited_is_for_simd_only(runner: CliRunner, db_url: str) -> None:
     result = run_cli(runner, db_url, "eval", "detect", "--dataset", "airbus", "--audited")
     assert_one_line_error(result, "only simd has audited regions")
+
+
+def test_detections_made_once_score_against_either_labelling(data_dir: Path) -> None:
+    """SIMD's pictures detected once give, scored with and without the audited regions,
+    what a whole evaluation of each labelling gives; other pictures are refused."""
+    from sitewatch.datasets.detection import load_detection, without_regions
+    from sitewatch.evaluation.detection import (
+        evaluate_detection,
+        evaluation_detections,
+        score_evaluation,
+    )
+
+    loaded = load_detection(data_dir, "simd", audited=True)
+    images = [im for im in loaded if im.split == "val" and any(b.region for b in im.boxes)][:2]
+    info = default_detector()
+    found = evaluation_detections(images, info)
+    plain = without_regions(images)
+    audited = score_evaluation(images, found, info)
+    assert score_evaluation(plain, found, info) == evaluate_detection(plain, info)
+    assert audited == evaluate_detection(images, info)
+    ap = "vehicle (native GSD)"
+    assert (
+        audited["results"][ap]["ap50"] > score_evaluation(plain, found, info)["results"][ap]["ap50"]
+    )
+    with pytest.raises(ValueError, match="other images"):
+        score_evaluation(images[:1], found, info)

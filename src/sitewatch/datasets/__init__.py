@@ -8,7 +8,13 @@ from sitewatch.datasets.change import (
     oscd_cities,
     oscd_pairs,
 )
-from sitewatch.datasets.detection import Box, DetImage, load_detection
+from sitewatch.datasets.detection import (
+    Box,
+    DetImage,
+    load_detection,
+    unlabelled_regions,
+    without_regions,
+)
 from sitewatch.datasets.paths import data_dir
 
 __all__ = [
@@ -21,4 +27,6 @@ __all__ = [
     "load_pairs",
     "oscd_cities",
     "oscd_pairs",
+    "unlabelled_regions",
+    "without_regions",
 ]

@@ -413,6 +413,12 @@ def unlabelled_regions() -> dict[str, tuple[Box, ...]]:
     }
 
 
+def without_regions(images: Sequence[DetImage]) -> list[DetImage]:
+    """The images with their source labels only (the regions of unlabelled vehicles
+    that ``load_detection(..., audited=True)`` adds taken out)."""
+    return [replace(im, boxes=tuple(b for b in im.boxes if not b.region)) for im in images]
+
+
 def load_detection(data: Path, dataset: str, *, audited: bool = False) -> list[DetImage]:
     """All images of one dataset (see :data:`DETECTION_DATASETS`), with their splits.
 

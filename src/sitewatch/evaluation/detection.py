@@ -218,6 +218,74 @@ def _scored(
     return results
 
 
+@dataclass(frozen=True)
+class EvaluationDetections:
+    """What :func:`evaluate_detection` scores: each image's detections down to
+    :data:`AP_MIN_SCORE` at native GSD, and for the vehicle images finer than 0.3 m
+    (``fine``, indices into the images) those found with the image first downsampled
+    to 0.3 m, in the original pixel frame."""
+
+    native: list[list[Any]]
+    fine: list[int]
+    coarse: list[list[Any]]
+
+
+def _fine(images: Sequence[Any]) -> list[int]:
+    return [i for i, im in enumerate(images) if im.gsd < 0.3 and _has([im], "vehicle")]
+
+
+def evaluation_detections(
+    images: Sequence[Any],
+    info: DetectorInfo,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+) -> EvaluationDetections:
+    """The detector run over held-out images for :func:`score_evaluation`; run once, it
+    can be scored against more than one labelling of the same pictures."""
+    # AP integrates the whole precision-recall curve, so detections are kept down to
+    # AP_MIN_SCORE; precision, recall and counts use the thresholds.
+    native = [detect_array(im.pixels, im.gsd, info, min_score=AP_MIN_SCORE) for im in images]
+    if progress is not None:
+        progress(1, 2)
+    fine = _fine(images)
+    coarse = []
+    for im in (images[i] for i in fine):
+        f = im.gsd / 0.3
+        rows, cols = im.pixels.shape[1:]
+        small = resample_rgb(im.pixels, max(8, round(cols * f)), max(8, round(rows * f)))
+        preds = detect_array(small, 0.3, info, classes=("vehicle",), min_score=AP_MIN_SCORE)
+        # Score in the original pixel frame: scale boxes back up.
+        coarse.append(
+            [replace(d, x0=d.x0 / f, y0=d.y0 / f, x1=d.x1 / f, y1=d.y1 / f) for d in preds]
+        )
+    if progress is not None:
+        progress(2, 2)
+    return EvaluationDetections(native, fine, coarse)
+
+
+def score_evaluation(
+    images: Sequence[Any], found: EvaluationDetections, info: DetectorInfo
+) -> dict[str, Any]:
+    """Scores of ``found`` (from :func:`evaluation_detections` on the same pictures)
+    against the labels of ``images``: per class and per vehicle kind at native GSD with
+    bootstrap intervals, how large-vehicle boxes fit, and vehicles downsampled to 0.3 m."""
+    if _fine(images) != found.fine:
+        raise ValueError("detections were made on other images than those scored")
+    results = _scored(images, found.native, info, "native GSD")
+    if _has(images, "vehicle", "large"):
+        results["large vehicle boxes"] = length_errors(images, found.native, info)
+    if found.fine:
+        fine = [images[i] for i in found.fine]
+        results.update(_scored(fine, found.coarse, info, "downsampled to 0.3 m"))
+    return {
+        "split": "test (places held out from training and threshold choice; see "
+        "sitewatch.datasets.detection)",
+        "images": len(images),
+        "thresholds": info.thresholds,
+        "results": results,
+    }
+
+
 def evaluate_detection(
     images: Sequence[Any],
     info: DetectorInfo,
@@ -227,34 +295,4 @@ def evaluate_detection(
     """Scores of the detector on held-out images: per class and per vehicle kind at
     native GSD with bootstrap intervals, how large-vehicle boxes fit, and (for images
     finer than 0.3 m) vehicles with the images first downsampled to 0.3 m."""
-
-    # AP integrates the whole precision-recall curve, so detections are kept down to
-    # AP_MIN_SCORE; precision, recall and counts use the thresholds.
-    native = [detect_array(im.pixels, im.gsd, info, min_score=AP_MIN_SCORE) for im in images]
-    if progress is not None:
-        progress(1, 2)
-    results = _scored(images, native, info, "native GSD")
-    if _has(images, "vehicle", "large"):
-        results["large vehicle boxes"] = length_errors(images, native, info)
-    fine = [im for im in images if im.gsd < 0.3 and _has([im], "vehicle")]
-    if fine:
-        coarse_preds = []
-        for im in fine:
-            f = im.gsd / 0.3
-            rows, cols = im.pixels.shape[1:]
-            small = resample_rgb(im.pixels, max(8, round(cols * f)), max(8, round(rows * f)))
-            preds = detect_array(small, 0.3, info, classes=("vehicle",), min_score=AP_MIN_SCORE)
-            # Score in the original pixel frame: scale boxes back up.
-            coarse_preds.append(
-                [replace(d, x0=d.x0 / f, y0=d.y0 / f, x1=d.x1 / f, y1=d.y1 / f) for d in preds]
-            )
-        results.update(_scored(fine, coarse_preds, info, "downsampled to 0.3 m"))
-    if progress is not None:
-        progress(2, 2)
-    return {
-        "split": "test (places held out from training and threshold choice; see "
-        "sitewatch.datasets.detection)",
-        "images": len(images),
-        "thresholds": info.thresholds,
-        "results": results,
-    }
+    return score_evaluation(images, evaluation_detections(images, info, progress=progress), info)

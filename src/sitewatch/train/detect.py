@@ -32,7 +32,6 @@ import json
 import math
 import time
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +42,12 @@ import torch.nn.functional as F  # noqa: N812
 from scipy import ndimage
 from torch import nn
 
-from sitewatch.datasets.detection import DETECTION_DATASETS, DetImage, load_detection
+from sitewatch.datasets.detection import (
+    DETECTION_DATASETS,
+    DetImage,
+    load_detection,
+    without_regions,
+)
 from sitewatch.datasets.paths import data_dir
 from sitewatch.detection.detector import (
     CLASSES,
@@ -581,7 +585,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     images = audited_images(root)
     train = [im for im in images if im.split == "train"]
     if not args.unlabelled_regions:
-        train = [replace(im, boxes=tuple(b for b in im.boxes if not b.region)) for im in train]
+        train = without_regions(train)
     val = [im for im in images if im.split == "val"]
     t0 = time.perf_counter()
     seconds: dict[str, float] = {}
